@@ -1,0 +1,55 @@
+"""Topograph: explore a folder of images as a hierarchy of clusters.
+
+    python app.py                                   # the built-in demo set
+    python app.py --images DIR [--labels CSV]       # your own images
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from explorer.config import DEFAULT_CACHE, DEMO_IMAGES, DEMO_LABELS, AppConfig
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=Path, default=None,
+                        help="image folder to explore (default: the demo set)")
+    parser.add_argument("--labels", type=Path, default=None,
+                        help="CSV with 'path' (relative to --images) or 'id', and 'label'")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev only)")
+    return parser.parse_args(argv)
+
+
+def config_from_args(args: argparse.Namespace) -> AppConfig:
+    if args.images is None:
+        images, labels = DEMO_IMAGES, args.labels or DEMO_LABELS
+    else:
+        images, labels = args.images, args.labels
+    if not images.is_dir():
+        raise SystemExit(f"error: image folder {images} does not exist; pass --images DIR")
+    if labels is not None and not labels.is_file():
+        raise SystemExit(f"error: labels file {labels} does not exist; fix --labels or omit it")
+    return AppConfig(images=images.resolve(), labels=labels.resolve() if labels else None,
+                     cache_dir=args.cache_dir.resolve())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from explorer.app import create_app
+
+    app = create_app(config_from_args(args))
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

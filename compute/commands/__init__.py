@@ -1,0 +1,1 @@
+"""Subcommands of ``python -m compute``; one module each (see :mod:`compute.cli`)."""

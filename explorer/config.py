@@ -1,0 +1,24 @@
+"""The server-side configuration of one dashboard instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_IMAGES = REPO_ROOT / "data" / "demo" / "images"
+DEMO_LABELS = REPO_ROOT / "data" / "demo" / "labels.csv"
+DEFAULT_CACHE = REPO_ROOT / "data" / "cache"
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Which folder the dashboard explores and where it caches. Never sent to the browser."""
+
+    images: Path = DEMO_IMAGES
+    labels: Path | None = DEMO_LABELS
+    cache_dir: Path = DEFAULT_CACHE
+
+    @property
+    def thumbnail_dir(self) -> Path:
+        return self.cache_dir / "thumbnails"
