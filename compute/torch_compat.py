@@ -1,0 +1,44 @@
+"""Import torchvision safely next to a CPU-only torch.
+
+The registry's torchvision 0.28.0 is a CUDA build; with the CPU torch 2.13.0 its import
+fails with ``operator torchvision::nms does not exist`` because its compiled ops did not
+load. Declaring the two op schemas it registers fake kernels for (``nms``, ``qnms``) lets
+the import finish; models and ``transforms.v2`` then work (``torchvision.ops`` kernels and
+``torchvision.io`` decoding do not: decode with Pillow). On a matching install the plain
+import succeeds and nothing is declared.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import ModuleType
+
+log = logging.getLogger(__name__)
+_SCHEMAS = (
+    "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+    "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+)
+_library = None  # keeps the declared schemas alive for the life of the process
+
+
+def import_torchvision() -> ModuleType:
+    """Return the ``torchvision`` module, declaring missing op schemas only if needed."""
+    global _library
+    try:
+        import torchvision
+    except RuntimeError as exc:
+        if "torchvision::nms" not in str(exc):
+            raise
+        import sys
+
+        import torch
+
+        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+            del sys.modules[name]
+        log.info("torchvision's compiled ops are missing (CPU torch with a CUDA torchvision); "
+                 "declaring nms/qnms schemas so models and transforms import")
+        _library = torch.library.Library("torchvision", "DEF")
+        for schema in _SCHEMAS:
+            _library.define(schema)
+        import torchvision
+    return torchvision
