@@ -84,8 +84,9 @@ def _validate(knn: KnnGraph, density: Density) -> tuple[np.ndarray, np.ndarray, 
     if not (np.isfinite(rho).all() and np.isfinite(sigma).all()):
         raise ValueError("the density has non-finite values (often exact duplicate vectors): "
                          "remove or collapse duplicates before estimating the density")
-    if (sigma < 0).any():
-        raise ValueError("density.error must be non-negative")
+    if (sigma <= 0).any():
+        raise ValueError("density.error must be positive: ADP weighs density differences "
+                         "by their errors")
     if n and (kstar.min() < 1 or kstar.max() > width - 1):
         raise ValueError(f"density.kstar must lie in 1..maxk = {width - 1}; the density was "
                          "computed with a larger neighbourhood than this kNN graph has")
