@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from adp_toys import brute_force_graph, line_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,16 +16,6 @@ from compute.knn import KnnGraph
 from compute.peaks import NO_SADDLE, adp, find_peaks, remerge
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "dadapy_adp").glob("*.npz"))
-
-
-def brute_force_graph(x: np.ndarray, maxk: int) -> KnnGraph:
-    """Exact kNN with the point itself in column 0 (ties broken by index)."""
-    d = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
-    np.fill_diagonal(d, -1.0)
-    ind = np.argsort(d, axis=1, kind="stable")[:, : maxk + 1]
-    dist = np.take_along_axis(d, ind, axis=1)
-    dist[:, 0] = 0.0
-    return KnnGraph(distances=dist, indices=ind.astype(np.int64))
 
 
 def load_case(path: Path) -> tuple[KnnGraph, Density, np.lib.npyio.NpzFile]:
@@ -115,13 +106,6 @@ def test_z_below_one_or_not_finite_is_rejected(case, z):
     *_, peaks = case
     with pytest.raises(ValueError, match="Z must be a finite number >= 1"):
         remerge(peaks, z=z)
-
-
-def line_case(rho: np.ndarray, *, maxk: int, kstar: int, sigma: float = 0.1):
-    x = np.arange(rho.size, dtype=float)[:, None]
-    knn = brute_force_graph(x, maxk)
-    density = Density(rho, np.full(rho.size, sigma), np.full(rho.size, kstar), "knn", 1.0)
-    return knn, density
 
 
 def test_two_bumps_on_a_line_exact_answer():
