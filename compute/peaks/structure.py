@@ -129,7 +129,7 @@ def find_peaks(knn: KnnGraph, density: Density, *,
     """ADP steps 1-4 (d'Errico et al. 2021): everything that does not depend on Z.
 
     Inputs: the kNN graph (indices (N, maxk + 1), column 0 = the point) and a density on it
-    (rho, sigma, k* per point, k* <= maxk). With g = rho - sigma:
+    (rho, sigma > 0, k* per point, k* <= maxk). With g = rho - sigma:
     1. candidates: g_i >= g_j for the first k*_i neighbours j of i;
     2. pruning: a candidate c is dropped if some p with g_p > g_c has c among its first k*_p
        neighbours (one O(N k) reverse-neighbour scan);
@@ -139,8 +139,34 @@ def find_peaks(knn: KnnGraph, density: Density, *,
        compiled code gets wrong, issue 165); every point ends with a valid label;
     4. borders and saddles: see :func:`compute.peaks.kernels.border_points`; the saddle of a
        pair of clusters is its border point of highest g.
+    When the graph collapsed exact duplicates (``knn.deduplication``), steps 1-4 run on the
+    distinct points and every copy joins its representative's cluster; all row indices in
+    the result (centres, saddle points) are input rows.
     Raises ValueError on inconsistent or non-finite inputs.
     """
+    if knn.distinct is None or knn.deduplication is None:
+        return _find_peaks_distinct(knn, density, progress)
+    reps, inverse = knn.deduplication.representatives, knn.deduplication.inverse
+    if np.shape(density.log_density) != (knn.n_points,):
+        raise ValueError(f"the density has {np.shape(density.log_density)[0]} values but the "
+                         f"kNN graph has {knn.n_points} points: compute it on the same graph")
+    reduced = Density(log_density=density.log_density[reps], error=density.error[reps],
+                      kstar=density.kstar[reps], method=density.method,
+                      intrinsic_dim=density.intrinsic_dim)
+    peaks = _find_peaks_distinct(knn.distinct, reduced, progress)
+    return Peaks(log_density=np.asarray(density.log_density, dtype=np.float64),
+                 error=np.asarray(density.error, dtype=np.float64),
+                 candidates=reps[peaks.candidates],
+                 eliminated_by=np.where(peaks.eliminated_by >= 0,
+                                        reps[np.maximum(peaks.eliminated_by, 0)], -1),
+                 centers=reps[peaks.centers], labels=peaks.labels[inverse],
+                 n_fallback=peaks.n_fallback, saddle_pairs=peaks.saddle_pairs,
+                 saddle_log_density=peaks.saddle_log_density, saddle_error=peaks.saddle_error,
+                 saddle_point=reps[peaks.saddle_point])
+
+
+def _find_peaks_distinct(knn: KnnGraph, density: Density,
+                         progress: ProgressFn | None) -> Peaks:
     from compute.peaks import kernels
 
     indices, rho, sigma, kstar = _validate(knn, density)
