@@ -74,10 +74,13 @@ def test_clusters_and_saddles_match_dadapy(case):
         assert (ours.saddles.log_density[~has] == NO_SADDLE).all()
 
 
-def test_fallback_cases_label_every_point(case):
-    _, _, data, peaks = case
-    if int(data["n_fallback"][0]) == 0:
-        pytest.skip("no fallback in this case")
+FALLBACK_FIXTURES = [p for p in FIXTURES if np.load(p)["n_fallback"].max() > 0]
+
+
+@pytest.mark.parametrize("path", FALLBACK_FIXTURES, ids=[p.stem for p in FALLBACK_FIXTURES])
+def test_fallback_cases_label_every_point(path):
+    knn, density, _ = load_case(path)
+    peaks = find_peaks(knn, density)
     assert peaks.n_fallback > 0
     assert (peaks.labels >= 0).all() and (peaks.labels < peaks.n_peaks).all()
     for z in (1.0, 1.65, 3.0):
