@@ -105,6 +105,8 @@ def topography_json(topo, scores=None) -> dict:
                                                c.merges.saddle_log_density,
                                                c.merges.saddle_error, c.merges.saddle_point,
                                                c.merges.margin, strict=True)],
+        "merges_note": "in merge order; z: the smaller margin (rho_peak - rho_saddle) / "
+                       "(sigma_peak + sigma_saddle), the pair merges for every Z above it",
         "dendrogram": {"linkage": tree.linkage.tolist(),
                        "leaf_heights": tree.leaf_heights.tolist(),
                        "merge_heights": tree.merge_heights.tolist(),
