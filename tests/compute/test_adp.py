@@ -253,3 +253,10 @@ def test_duplicates_join_their_representatives_cluster():
                                    indices=knn.distinct.indices),
                           Density(rho[:120], np.full(120, 0.3), np.full(120, 10), "knn", 2.0))
     np.testing.assert_array_equal(peaks.labels[:120], distinct.labels)
+
+
+def test_find_peaks_reports_progress():
+    knn, density = line_case(np.linspace(0, 1, 8), maxk=3, kstar=2)
+    seen = []
+    find_peaks(knn, density, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4)

@@ -82,3 +82,13 @@ def test_bad_parameters(blobs):
         analyse(x, maxk=20, density="knn", k=50)
     with pytest.raises(ValueError, match="at least 3 points"):
         analyse(x[:2])
+
+
+def test_duplicate_rows_share_their_cluster(blobs):
+    x, _ = blobs
+    with_copies = np.r_[x, x[[0, 0, 200]]]
+    topo = analyse(with_copies, maxk=30)
+    labels = topo.clustering.labels
+    assert topo.knn.deduplication is not None
+    assert labels[450] == labels[451] == labels[0] and labels[452] == labels[200]
+    assert np.isfinite(topo.density.log_density).all()
