@@ -274,10 +274,8 @@ def pca_spectrum(x: np.ndarray, *, max_points: int = 20000, random_state: int = 
         rng = np.random.default_rng(random_state)
         points = points[np.sort(rng.choice(points.shape[0], max_points, replace=False))]
     centred = points - points.mean(axis=0, dtype=np.float64)
-    if centred.shape[0] < centred.shape[1]:
-        gram = centred @ centred.T
-    else:
-        gram = centred.T @ centred
+    wide = centred.shape[0] < centred.shape[1]
+    gram = centred @ centred.T if wide else centred.T @ centred  # same non-zero spectrum
     eigenvalues = np.clip(np.linalg.eigvalsh(gram)[::-1], 0.0, None)
     total = eigenvalues.sum()
     if total <= 0.0:
@@ -291,8 +289,8 @@ def pca_spectrum(x: np.ndarray, *, max_points: int = 20000, random_state: int = 
 
 
 def _check_fraction(discard_fraction: float) -> None:
-    if not 0.0 <= discard_fraction < 1.0:
-        raise ValueError(f"discard_fraction must be in [0, 1), got {discard_fraction}")
+    if not 0.0 < discard_fraction < 1.0:  # 0 would put y = -ln(0) = inf in the fit
+        raise ValueError(f"discard_fraction must be in (0, 1), got {discard_fraction}")
 
 
 def _check_dimension(d: float) -> float:
