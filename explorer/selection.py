@@ -44,10 +44,10 @@ def group_of(data: ExplorerData) -> tuple[str, np.ndarray]:
 
 
 def same_group(data: ExplorerData, row: int, others: np.ndarray) -> np.ndarray:
-    """Bool per row of ``others``: in the same group as ``row`` (halo/unknown never is)."""
+    """Bool per row of ``others``: in the same group as ``row`` (unknown never is)."""
     _, groups = group_of(data)
     mine = groups[row]
-    if mine is None or (data.clusters is not None and mine < 0):
+    if mine is None:
         return np.zeros(len(others), dtype=bool)
     return groups[others] == mine
 

@@ -42,7 +42,7 @@ class ExplorerData:
         (known label, manifest columns, cluster, log-density, halo, ...).
     knn_indices, knn_distances: (N, maxk + 1) neighbours in the ORIGINAL embedding space,
         self in column 0, Euclidean distances.
-    clusters: (N,) int64 ADP cluster per row (-1 halo), or None before the engine runs.
+    clusters: (N,) int64 ADP cluster per row, or None where the engine is not installed.
     """
 
     ids: np.ndarray
@@ -162,7 +162,7 @@ def explorer_data(analysis: Analysis, app_config: AppConfig) -> ExplorerData:
     clusters = None
     if analysis.clusters is not None:
         clusters = analysis.clusters.labels
-        columns["cluster"] = np.where(clusters < 0, "halo", clusters.astype(str))
+        columns["cluster"] = clusters.astype(str)
         columns["log-density"] = analysis.clusters.log_density
         columns["halo"] = np.where(analysis.clusters.halo, "halo", "core")
     return ExplorerData(ids=np.array([r.id for r in usable], dtype=object), paths=paths,

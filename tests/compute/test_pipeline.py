@@ -3,7 +3,6 @@ import numpy as np
 from compute.pipeline import (
     PipelineConfig,
     analyse_folder,
-    neighbour_graph,
     project_analysis,
     run_pipeline,
 )
@@ -56,13 +55,18 @@ def test_projection_switch_reuses_the_analysis(blob_folder, tmp_path):
     assert len(list((tmp_path / "cache" / "steps" / "projection").glob("*.pkl"))) == 1
 
 
-def test_neighbour_graph_puts_self_first_with_exact_duplicates():
-    x = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [5.0, 5.0]])
-    knn = neighbour_graph(x, maxk=2)
-    np.testing.assert_array_equal(knn.indices[:, 0], np.arange(4))
-    assert (knn.distances[:, 0] == 0).all()
-    for i in range(3):
-        assert sorted(knn.indices[i]) == [0, 1, 2]
+def test_clusters_come_from_the_same_graph(blob_folder, tmp_path):
+    images, labels = blob_folder
+    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels), maxk=5,
+                                             density="knn", k=4),
+                              cache_dir=tmp_path / "cache")
+    clusters = analysis.clusters
+    assert clusters.labels.shape == clusters.log_density.shape == clusters.halo.shape == (12,)
+    assert analysis.knn.maxk == 5
+    # two well-separated blobs never share a cluster
+    lab = np.array(analysis.labels)
+    for c in np.unique(clusters.labels):
+        assert len(set(lab[clusters.labels == c])) == 1
 
 
 def test_config_key_is_stable_and_distinguishes_choices():

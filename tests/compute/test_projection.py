@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from compute.knn import KnnGraph
-from compute.pipeline import neighbour_graph
+from compute.knn import KnnGraph, knn_graph
 from compute.projection import ProjectionParams, project, validate_params
 
 
@@ -41,7 +40,7 @@ def test_tsne_separates_and_is_reproducible():
 @pytest.mark.slow
 def test_umap_reuses_the_knn_graph():
     x, labels = two_blobs()
-    knn = neighbour_graph(x, maxk=20)
+    knn = knn_graph(x, maxk=20)
     params = ProjectionParams(method="umap", n_neighbors=10, n_components=3)
     p = project(x, params=params, knn=knn)
     assert p.coords.shape == (60, 3) and separated(p.coords, labels)

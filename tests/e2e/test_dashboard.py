@@ -67,7 +67,7 @@ def dashboard(page, app_url):
 def test_click_shows_the_image_and_its_embedding_neighbours(dashboard):
     page = dashboard
     legend = page.locator(f"{SCATTER} .legendtext").all_text_contents()
-    assert "Trouser" in legend and "Bag" in legend
+    assert len(legend) >= 2 and "0" in legend  # coloured by ADP cluster
     pos = isolated_point(page)
     page.mouse.move(pos["x"], pos["y"])
     page.locator("#hover-tooltip img").wait_for(state="visible", timeout=20_000)

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compute.pipeline import neighbour_graph
+from compute.knn import knn_graph
 from explorer.selection import (
     nearest_outside,
     neighbours_of,
@@ -17,7 +17,7 @@ from explorer.state import ExplorerData
 def make_data(n: int = 40, maxk: int = 8, clusters: bool = True, seed: int = 0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3))
-    knn = neighbour_graph(x, maxk=maxk)
+    knn = knn_graph(x, maxk=maxk)
     labels = np.where(x[:, 0] > 0, "pos", "neg")
     data = ExplorerData(
         ids=np.array([f"{i:032x}" for i in range(n)], dtype=object),
