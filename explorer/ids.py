@@ -31,7 +31,6 @@ PROJECTION_REQUEST = "projection-request"  # a projection not yet cached: run th
 LEGEND_STATE = "legend-state"            # {"column", "categories", "hidden"}
 FOCUS_ROW = "focus-row"                  # the row shown in the instance panel
 SELECTED_POINTS = "selected-points"      # rows of the last lasso/box (made in the browser)
-SELECTION = "selection"                  # the selected rows (hidden classes dropped)
 SELECTION_PAGE = "selection-page"
 
 # Centre: latent space and view controls

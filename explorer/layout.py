@@ -163,8 +163,7 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
     return html.Div(className="page", children=[
         dcc.Store(id=ids.RUN_KEY), dcc.Store(id=ids.PROJECTION_KEY),
         dcc.Store(id=ids.PROJECTION_REQUEST), dcc.Store(id=ids.LEGEND_STATE),
-        dcc.Store(id=ids.FOCUS_ROW), dcc.Store(id=ids.SELECTION, data=[]),
-        dcc.Store(id=ids.SELECTED_POINTS),
+        dcc.Store(id=ids.FOCUS_ROW), dcc.Store(id=ids.SELECTED_POINTS, data=[]),
         dcc.Store(id=ids.SELECTION_PAGE, data=0),
         _settings(config or AppConfig()), _centre(), _right(),
     ])
