@@ -11,6 +11,7 @@ from compute.projection import ProjectionParams
 from explorer import ids
 from explorer.config import AppConfig
 from explorer.figures import empty_figure
+from explorer.panels import SELECTION_HINT
 
 DEFAULTS = PipelineConfig(images="")
 PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
@@ -153,7 +154,7 @@ def _right() -> html.Div:
                     html.Button("Export CSV", id=ids.EXPORT_BUTTON, n_clicks=0),
                 ]),
             ]),
-            html.Div(id=ids.SELECTION_PANEL),
+            html.Div(id=ids.SELECTION_PANEL, children=html.Div(SELECTION_HINT, className="hint")),
             dcc.Download(id=ids.EXPORT_DOWNLOAD),
         ]),
     ])
