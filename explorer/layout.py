@@ -96,7 +96,7 @@ def _settings(config: AppConfig) -> html.Div:
 
 def _view_controls() -> html.Div:
     return html.Div(className="toolbar", children=[
-        _field("Colour by", dcc.Dropdown(id=ids.COLOUR_BY, options=["label"], value="label",
+        _field("Colour by", dcc.Dropdown(id=ids.COLOUR_BY, options=[], value=None,
                                          clearable=False), class_name="colour"),
         _field("Marker size", dcc.Slider(id=ids.MARKER_SIZE, min=1, max=12, step=1, value=4,
                                          marks=None, tooltip={"placement": "bottom"}),

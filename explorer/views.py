@@ -107,9 +107,17 @@ def colour_options(config: AppConfig, key: str | None, current: str | None):
     if not key:
         return no_update, no_update
     names = list(load_data(config, key).columns.columns)
-    if current in names and current != "label":
-        return names, current
-    return names, next((c for c in PREFERRED_COLOURS if c in names), names[0])
+    return names, colour_column(names, current)
+
+
+def colour_column(names: list[str], current: str | None) -> str:
+    """The user's column if it exists, else the ADP clusters, else the known labels.
+
+    The dropdown starts empty, so the first figure and the dropdown pick the same column
+    whichever of their callbacks runs first."""
+    if current in names:
+        return current
+    return next((c for c in PREFERRED_COLOURS if c in names), names[0])
 
 
 def _legend_state(colour, hidden=()) -> dict:
@@ -124,8 +132,7 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
     if not pkey:
         return empty_figure("computing the embedding..."), no_update
     data, (akey, params) = data_for(config, pkey), parse_projection_key(pkey)
-    column = column if column in data.columns.columns else "label"
-    colour = colouring_for(data, column)
+    colour = colouring_for(data, colour_column(list(data.columns.columns), column))
     title = f"{config_for(config, akey).backbone} / {params.method} {params.n_components}-D"
     fig = scatter_figure(load_coords(config, pkey), colour, title=title,
                          marker_size=marker_size or 4, opacity=opacity or 0.8)
@@ -158,6 +165,8 @@ def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict |
         colour = colouring_for(data, legend["column"])
         hidden = legend_hidden(restyle, colour.categories, legend["hidden"])
         return hidden_patch(colour, hidden), {**legend, "hidden": hidden}
+    if column is None or column == legend["column"]:
+        return no_update, no_update  # the figure already shows this column
     colour = colouring_for(data, column)
     patch = recolour_patch(colour, dims=dims, old_legend_size=legend.get("legend", 0))
     return patch, _legend_state(colour)

@@ -72,6 +72,10 @@ def test_scatter_and_colour_options(app_config, keys):
     options, value = colour_options(app_config, key, None)
     assert value == "cluster"  # ADP clusters first when the engine ran
     assert {"label", "folder", "log-density", "halo"} <= set(options)
+    # before the dropdown is filled, the figure picks the column the dropdown will show
+    fig, legend = scatter_view(app_config, pkey, None)
+    assert legend["column"] == value
+    assert legend_view(app_config, pkey, value, legend, None) == (no_update, no_update)
     fig, legend = scatter_view(app_config, pkey, "label")
     assert len(fig.data[MAIN].x) == 12
     assert legend == {"column": "label", "legend": 2, "hidden": []}
