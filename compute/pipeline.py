@@ -1,28 +1,47 @@
-"""The dashboard's pipeline as one function: folder -> embeddings -> projection.
+"""The dashboard's pipeline: folder -> embeddings -> kNN graph -> clusters -> projection.
 
-The dashboard (in a background job) and ``python -m compute run`` both call
-:func:`run_pipeline`; every step is cached by content, so the second caller is fast.
+The dashboard (in background jobs) and ``python -m compute run`` both call these
+functions; every step is cached by content, so the second caller is fast. The pipeline
+has two halves so a projection can be switched without touching the analysis:
+
+* :func:`analyse_folder` - scan, thumbnails, embed, then kNN graph, densities and ADP
+  clusters (:func:`compute.topography.analyse`);
+* :func:`project_analysis` - one 2-D or 3-D projection of that analysis.
+
+:func:`run_pipeline` runs both.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+import numpy as np
 
 from compute.cache import StepCache, fingerprint_params
 from compute.embed import Embeddings, embed_dataset
 from compute.ingest import Dataset, scan_folder
+from compute.knn import KnnGraph
 from compute.progress import ProgressFn, report, scaled
-from compute.projection import Projection, project
+from compute.projection import PROJECTION_VERSION, Projection, ProjectionParams, project
 from compute.thumbnails import render_thumbnails
 
 log = logging.getLogger(__name__)
 
+PROJECTION_FIELDS = ("projection", "n_components", "random_state", "perplexity",
+                     "n_neighbors", "min_dist")
+
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """What to compute. Paths are strings so the config is JSON-serialisable."""
+    """What to compute. Paths are strings so the config is JSON-serialisable.
+
+    maxk: neighbours kept per point in the kNN graph (the UI shows up to this many).
+    density, k, z, halo: the density estimator ("pak" or "knn"), its k for "knn",
+        the ADP significance Z (>= 1) and whether to mark halo points.
+    projection ... min_dist: see :class:`compute.projection.ProjectionParams`.
+    """
 
     images: str
     labels: str | None = None
@@ -30,19 +49,56 @@ class PipelineConfig:
     projection: str = "pca"
     n_components: int = 2
     random_state: int = 0
+    maxk: int = 30
+    density: str = "pak"
+    k: int = 10
+    z: float = 1.65
+    halo: bool = True
+    perplexity: float = 30.0
+    n_neighbors: int = 15
+    min_dist: float = 0.1
 
     @property
     def key(self) -> str:
         """A short stable id of this configuration (what the browser holds)."""
         return fingerprint_params(asdict(self))
 
+    @property
+    def analysis_key(self) -> str:
+        """The id of the analysis half (everything but the projection choices)."""
+        return fingerprint_params({k: v for k, v in asdict(self).items()
+                                   if k not in PROJECTION_FIELDS})
+
+    @property
+    def projection_params(self) -> ProjectionParams:
+        return ProjectionParams(method=self.projection, n_components=self.n_components,
+                                random_state=self.random_state, perplexity=self.perplexity,
+                                n_neighbors=self.n_neighbors, min_dist=self.min_dist)
+
 
 @dataclass(frozen=True)
-class PipelineResult:
+class Clusters:
+    """Per-row results of the density-peak engine.
+
+    labels: (N,) int64 ADP cluster of each row, 0..K-1 (halo rows keep their cluster).
+    log_density: (N,) float64 log-density of each row.
+    halo: (N,) bool, True for halo rows (below their cluster's highest saddle).
+    """
+
+    labels: np.ndarray
+    log_density: np.ndarray
+    halo: np.ndarray
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything about a folder that does not depend on the projection."""
+
     config: PipelineConfig
     dataset: Dataset
     embeddings: Embeddings
-    projection: Projection
+    knn: KnnGraph
+    clusters: Clusters
     thumbnails: Path
 
     @property
@@ -51,25 +107,63 @@ class PipelineResult:
         return [r.label for r in self.dataset.usable]
 
 
-def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
-                 progress: ProgressFn | None = None) -> PipelineResult:
-    """Run every step for ``config``; ``cache_dir`` holds step results and thumbnails."""
+@dataclass(frozen=True)
+class PipelineResult(Analysis):
+    projection: Projection | None = None
+
+
+def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
+                   progress: ProgressFn | None = None) -> Analysis:
+    """Scan, thumbnail, embed, build the kNN graph and cluster (each step cached)."""
     cache = StepCache(Path(cache_dir) / "steps")
     dataset = scan_folder(config.images, labels_csv=config.labels,
                           progress=scaled(progress, 0.0, 0.15))
     thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",
                                progress=scaled(progress, 0.15, 0.35))
     embeddings = embed_dataset(dataset, backbone=config.backbone, cache=cache,
-                               progress=scaled(progress, 0.35, 0.85))
-    projection = cache.cached(
-        "projection", inputs=dataset.fingerprint,
-        params={"backbone": config.backbone, "method": config.projection,
-                "n_components": config.n_components, "random_state": config.random_state},
-        version="1",
-        compute=lambda: project(embeddings.vectors, method=config.projection,
-                                n_components=config.n_components,
-                                random_state=config.random_state,
-                                progress=scaled(progress, 0.85, 1.0)))
-    report(progress, 1000, 1000)  # the projection may have come from the cache
-    return PipelineResult(config=config, dataset=dataset, embeddings=embeddings,
-                          projection=projection, thumbnails=thumbs)
+                               progress=scaled(progress, 0.35, 0.75))
+    knn, clusters = neighbours_and_clusters(embeddings.vectors, config=config, cache=cache,
+                                            progress=scaled(progress, 0.75, 1.0))
+    report(progress, 1000, 1000)
+    return Analysis(config=config, dataset=dataset, embeddings=embeddings, knn=knn,
+                    clusters=clusters, thumbnails=thumbs)
+
+
+def project_analysis(analysis: Analysis, params: ProjectionParams, *, cache_dir: str | Path,
+                     progress: ProgressFn | None = None) -> Projection:
+    """One projection of ``analysis`` (cached by dataset, backbone and parameters)."""
+    cache = StepCache(Path(cache_dir) / "steps")
+    result = cache.cached(
+        "projection", inputs=analysis.dataset.fingerprint,
+        params={"backbone": analysis.config.backbone, **params.relevant()},
+        version=PROJECTION_VERSION,
+        compute=lambda: project(analysis.embeddings.vectors, params=params, knn=analysis.knn,
+                                progress=progress))
+    report(progress, 1, 1)  # the projection may have come from the cache
+    return result
+
+
+def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
+                 progress: ProgressFn | None = None) -> PipelineResult:
+    """Run every step for ``config``; ``cache_dir`` holds step results and thumbnails."""
+    analysis = analyse_folder(config, cache_dir=cache_dir, progress=scaled(progress, 0.0, 0.85))
+    projection = project_analysis(analysis, config.projection_params, cache_dir=cache_dir,
+                                  progress=scaled(progress, 0.85, 1.0))
+    report(progress, 1000, 1000)
+    parts = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
+    return PipelineResult(**parts, projection=projection)
+
+
+def neighbours_and_clusters(vectors: np.ndarray, *, config: PipelineConfig,
+                            cache: StepCache, progress: ProgressFn | None = None
+                            ) -> tuple[KnnGraph, Clusters]:
+    """The kNN graph of ``vectors`` (N, D) and the ADP clusters and log-densities computed
+    from that same graph (:func:`compute.topography.analyse`, every step cached)."""
+    from compute.topography import analyse
+
+    topo = analyse(vectors, maxk=min(config.maxk, len(vectors) - 1), density=config.density,
+                   k=config.k, z=config.z, halo=config.halo, cache=cache, progress=progress)
+    clusters = Clusters(labels=np.asarray(topo.clustering.labels, dtype=np.int64),
+                        log_density=np.asarray(topo.density.log_density, dtype=np.float64),
+                        halo=np.asarray(topo.clustering.is_halo, dtype=bool))
+    return topo.knn, clusters
