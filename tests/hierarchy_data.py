@@ -37,9 +37,10 @@ def make_clustering(labels: np.ndarray, *, peaks: np.ndarray = PEAKS,
     labels = np.asarray(labels, dtype=np.int64)
     K, n = len(peaks), len(labels)
     rho_max = float(np.max(peaks))
-    tree = tree_from_linkage(peak_distance_linkage(peaks, saddles, rho_max),
-                             peak_log_density=peaks,
-                             populations=np.bincount(labels, minlength=K), rho_max=rho_max)
+    tree_linkage = peak_distance_linkage(peaks, saddles, rho_max)
+    tree = tree_from_linkage(tree_linkage, leaf_heights=peaks,
+                             merge_heights=rho_max - tree_linkage[:, 2],
+                             populations=np.bincount(labels, minlength=K))
     if peak_rows is None:
         peak_rows = np.array([np.flatnonzero(labels == c)[0] for c in range(K)])
     known = tuple(None if i % 7 == 0 else ("=cmd|' /C calc'!A0" if i % 11 == 0 else

@@ -82,38 +82,38 @@ class ClusterTree:
         return order
 
 
-def tree_from_linkage(linkage: np.ndarray, *, peak_log_density: np.ndarray,
-                      populations: np.ndarray, rho_max: float) -> ClusterTree:
-    """The tree of a SciPy-format single-linkage matrix over peak distances.
+def tree_from_linkage(linkage: np.ndarray, *, leaf_heights: np.ndarray,
+                      merge_heights: np.ndarray, populations: np.ndarray) -> ClusterTree:
+    """The tree of a SciPy-format linkage matrix over the K peaks.
 
-    linkage:          (K-1, 4) float, rows ``[a, b, distance, count]`` where distance is
-                      ``rho_max - saddle log-density`` (density-peaks.md, section 5).
-    peak_log_density: (K,) float, the log-density of each cluster's peak.
-    populations:      (K,) int, points per cluster.
-    rho_max:          the highest log-density of any point (the distance origin).
+    linkage:       (K-1, 4) float, rows ``[a, b, distance, count]`` (only a, b are used).
+    leaf_heights:  (K,) float, the log-density of each cluster's peak.
+    merge_heights: (K-1,) float, the log-density of each merge (its saddle).
+    populations:   (K,) int, points per cluster.
+
+    These are the fields of :class:`compute.hierarchy.Dendrogram`.
     """
-    peak_log_density = np.asarray(peak_log_density, dtype=np.float64)
+    leaf_heights = np.asarray(leaf_heights, dtype=np.float64)
+    merge_heights = np.asarray(merge_heights, dtype=np.float64)
     populations = np.asarray(populations, dtype=np.int64)
-    K = len(peak_log_density)
+    K = len(leaf_heights)
     linkage = np.asarray(linkage, dtype=np.float64).reshape(-1, 4)
-    if len(populations) != K or len(linkage) != K - 1 or K < 1:
-        raise ValueError(f"need K >= 1 peaks, K populations and K-1 linkage rows; got "
-                         f"{K} peaks, {len(populations)} populations, {len(linkage)} rows")
+    if K < 1 or len(populations) != K or len(linkage) != K - 1 or len(merge_heights) != K - 1:
+        raise ValueError(f"need K >= 1 peaks with K populations, K-1 linkage rows and K-1 "
+                         f"merge heights; got {K} peaks, {len(populations)} populations, "
+                         f"{len(linkage)} rows, {len(merge_heights)} merge heights")
     children = linkage[:, :2].astype(np.int64)
     if K > 1 and (children.min() < 0 or np.any(children >= K + np.arange(K - 1)[:, None])):
         raise ValueError("linkage rows must only join existing nodes (SciPy format)")
     n = 2 * K - 1
     parent = np.full(n, -1, dtype=np.int64)
-    height = np.empty(n)
-    population = np.empty(n, dtype=np.int64)
-    peak = np.empty(n, dtype=np.int64)
-    height[:K], population[:K], peak[:K] = peak_log_density, populations, np.arange(K)
+    population = np.concatenate([populations, np.empty(K - 1, dtype=np.int64)])
+    peak = np.arange(n, dtype=np.int64)
     for i, (a, b) in enumerate(children):
         node = K + i
         parent[[a, b]] = node
-        height[node] = rho_max - linkage[i, 2]
         population[node] = population[a] + population[b]
-        peak[node] = peak[a] if peak_log_density[peak[a]] >= peak_log_density[peak[b]] \
-            else peak[b]
-    return ClusterTree(children=children, parent=parent, height=height,
+        peak[node] = peak[a] if leaf_heights[peak[a]] >= leaf_heights[peak[b]] else peak[b]
+    return ClusterTree(children=children, parent=parent,
+                       height=np.concatenate([leaf_heights, merge_heights]),
                        population=population, peak=peak)

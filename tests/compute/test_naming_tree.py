@@ -23,16 +23,16 @@ def test_tree_heights_populations_and_peaks_follow_the_saddles():
 
 
 def test_single_cluster_tree_is_one_leaf():
-    tree = tree_from_linkage(np.zeros((0, 4)), peak_log_density=[1.0], populations=[9],
-                             rho_max=1.0)
+    tree = tree_from_linkage(np.zeros((0, 4)), leaf_heights=[1.0], merge_heights=[],
+                             populations=[9])
     assert tree.n_nodes == 1 and tree.root == 0 and tree.leaf_order() == [0]
     assert tree.path_from_root(0) == [0]
 
 
 def test_inconsistent_inputs_are_refused():
     with pytest.raises(ValueError, match="K-1 linkage rows"):
-        tree_from_linkage(np.zeros((2, 4)), peak_log_density=[1.0, 2.0], populations=[1, 2],
-                          rho_max=2.0)
+        tree_from_linkage(np.zeros((2, 4)), leaf_heights=[1.0, 2.0], merge_heights=[1.0],
+                          populations=[1, 2])
     with pytest.raises(ValueError, match="existing nodes"):
-        tree_from_linkage(np.array([[0, 5, 1.0, 2]]), peak_log_density=[1.0, 2.0],
-                          populations=[1, 2], rho_max=2.0)
+        tree_from_linkage(np.array([[0, 5, 1.0, 2]]), leaf_heights=[1.0, 2.0],
+                          merge_heights=[1.0], populations=[1, 2])
