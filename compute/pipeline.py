@@ -1,28 +1,48 @@
-"""The dashboard's pipeline as one function: folder -> embeddings -> projection.
+"""The dashboard's pipeline: folder -> embeddings -> kNN graph -> clusters -> projection.
 
-The dashboard (in a background job) and ``python -m compute run`` both call
-:func:`run_pipeline`; every step is cached by content, so the second caller is fast.
+The dashboard (in background jobs) and ``python -m compute run`` both call these
+functions; every step is cached by content, so the second caller is fast. The pipeline
+has two halves so a projection can be switched without touching the analysis:
+
+* :func:`analyse_folder` - scan, thumbnails, embed, kNN graph and (when the ADP engine is
+  present) densities and clusters;
+* :func:`project_analysis` - one 2-D or 3-D projection of that analysis.
+
+:func:`run_pipeline` runs both.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+import numpy as np
 
 from compute.cache import StepCache, fingerprint_params
 from compute.embed import Embeddings, embed_dataset
 from compute.ingest import Dataset, scan_folder
+from compute.knn import KnnGraph
 from compute.progress import ProgressFn, report, scaled
-from compute.projection import Projection, project
+from compute.projection import PROJECTION_VERSION, Projection, ProjectionParams, project
 from compute.thumbnails import render_thumbnails
 
 log = logging.getLogger(__name__)
 
+KNN_VERSION = "1"
+PROJECTION_FIELDS = ("projection", "n_components", "random_state", "perplexity",
+                     "n_neighbors", "min_dist")
+
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """What to compute. Paths are strings so the config is JSON-serialisable."""
+    """What to compute. Paths are strings so the config is JSON-serialisable.
+
+    maxk: neighbours kept per point in the kNN graph (the UI shows up to this many).
+    density, k, z, halo: the density estimator ("pak" or "knn"), its k for "knn",
+        the ADP significance Z (>= 1) and whether to mark halo points.
+    projection ... min_dist: see :class:`compute.projection.ProjectionParams`.
+    """
 
     images: str
     labels: str | None = None
@@ -30,19 +50,56 @@ class PipelineConfig:
     projection: str = "pca"
     n_components: int = 2
     random_state: int = 0
+    maxk: int = 30
+    density: str = "pak"
+    k: int = 10
+    z: float = 1.65
+    halo: bool = True
+    perplexity: float = 30.0
+    n_neighbors: int = 15
+    min_dist: float = 0.1
 
     @property
     def key(self) -> str:
         """A short stable id of this configuration (what the browser holds)."""
         return fingerprint_params(asdict(self))
 
+    @property
+    def analysis_key(self) -> str:
+        """The id of the analysis half (everything but the projection choices)."""
+        return fingerprint_params({k: v for k, v in asdict(self).items()
+                                   if k not in PROJECTION_FIELDS})
+
+    @property
+    def projection_params(self) -> ProjectionParams:
+        return ProjectionParams(method=self.projection, n_components=self.n_components,
+                                random_state=self.random_state, perplexity=self.perplexity,
+                                n_neighbors=self.n_neighbors, min_dist=self.min_dist)
+
 
 @dataclass(frozen=True)
-class PipelineResult:
+class Clusters:
+    """Per-row results of the density-peak engine.
+
+    labels: (N,) int64 ADP cluster of each row (-1 = halo when halo marking is on).
+    log_density: (N,) float64 log-density of each row.
+    halo: (N,) bool, True for halo rows.
+    """
+
+    labels: np.ndarray
+    log_density: np.ndarray
+    halo: np.ndarray
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything about a folder that does not depend on the projection."""
+
     config: PipelineConfig
     dataset: Dataset
     embeddings: Embeddings
-    projection: Projection
+    knn: KnnGraph
+    clusters: Clusters | None
     thumbnails: Path
 
     @property
@@ -51,25 +108,104 @@ class PipelineResult:
         return [r.label for r in self.dataset.usable]
 
 
-def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
-                 progress: ProgressFn | None = None) -> PipelineResult:
-    """Run every step for ``config``; ``cache_dir`` holds step results and thumbnails."""
+@dataclass(frozen=True)
+class PipelineResult(Analysis):
+    projection: Projection | None = None
+
+
+def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
+                   progress: ProgressFn | None = None) -> Analysis:
+    """Scan, thumbnail, embed, build the kNN graph and cluster (each step cached)."""
     cache = StepCache(Path(cache_dir) / "steps")
     dataset = scan_folder(config.images, labels_csv=config.labels,
                           progress=scaled(progress, 0.0, 0.15))
     thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",
                                progress=scaled(progress, 0.15, 0.35))
     embeddings = embed_dataset(dataset, backbone=config.backbone, cache=cache,
-                               progress=scaled(progress, 0.35, 0.85))
-    projection = cache.cached(
-        "projection", inputs=dataset.fingerprint,
-        params={"backbone": config.backbone, "method": config.projection,
-                "n_components": config.n_components, "random_state": config.random_state},
-        version="1",
-        compute=lambda: project(embeddings.vectors, method=config.projection,
-                                n_components=config.n_components,
-                                random_state=config.random_state,
-                                progress=scaled(progress, 0.85, 1.0)))
-    report(progress, 1000, 1000)  # the projection may have come from the cache
-    return PipelineResult(config=config, dataset=dataset, embeddings=embeddings,
-                          projection=projection, thumbnails=thumbs)
+                               progress=scaled(progress, 0.35, 0.75))
+    maxk = min(config.maxk, len(dataset.usable) - 1)
+    knn = cache.cached("knn", inputs=dataset.fingerprint,
+                       params={"backbone": config.backbone, "maxk": maxk},
+                       version=KNN_VERSION,
+                       compute=lambda: neighbour_graph(embeddings.vectors, maxk=maxk,
+                                                       progress=scaled(progress, 0.75, 0.9)))
+    clusters = density_peaks(embeddings.vectors, config=config, cache=cache,
+                             progress=scaled(progress, 0.9, 1.0))
+    report(progress, 1000, 1000)
+    return Analysis(config=config, dataset=dataset, embeddings=embeddings, knn=knn,
+                    clusters=clusters, thumbnails=thumbs)
+
+
+def project_analysis(analysis: Analysis, params: ProjectionParams, *, cache_dir: str | Path,
+                     progress: ProgressFn | None = None) -> Projection:
+    """One projection of ``analysis`` (cached by dataset, backbone and parameters)."""
+    cache = StepCache(Path(cache_dir) / "steps")
+    result = cache.cached(
+        "projection", inputs=analysis.dataset.fingerprint,
+        params={"backbone": analysis.config.backbone, **params.relevant()},
+        version=PROJECTION_VERSION,
+        compute=lambda: project(analysis.embeddings.vectors, params=params, knn=analysis.knn,
+                                progress=progress))
+    report(progress, 1, 1)  # the projection may have come from the cache
+    return result
+
+
+def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
+                 progress: ProgressFn | None = None) -> PipelineResult:
+    """Run every step for ``config``; ``cache_dir`` holds step results and thumbnails."""
+    analysis = analyse_folder(config, cache_dir=cache_dir, progress=scaled(progress, 0.0, 0.85))
+    projection = project_analysis(analysis, config.projection_params, cache_dir=cache_dir,
+                                  progress=scaled(progress, 0.85, 1.0))
+    report(progress, 1000, 1000)
+    parts = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
+    return PipelineResult(**parts, projection=projection)
+
+
+def neighbour_graph(vectors: np.ndarray, *, maxk: int,
+                    progress: ProgressFn | None = None) -> KnnGraph:
+    """The exact Euclidean kNN graph of ``vectors`` (N, D), self in column 0.
+
+    Uses the engine's :func:`compute.knn.knn_graph` when it is present; until then an
+    exact scikit-learn search gives the same graph (ties aside).
+    """
+    try:
+        from compute.knn import knn_graph
+    except ImportError:
+        knn_graph = None
+    if knn_graph is not None:
+        return knn_graph(vectors, maxk=maxk, method="exact", progress=progress)
+    from sklearn.neighbors import NearestNeighbors
+
+    x = np.asarray(vectors, dtype=np.float32)
+    distances, indices = NearestNeighbors(n_neighbors=maxk + 1).fit(x).kneighbors(x)
+    _put_self_first(distances, indices)
+    report(progress, 1, 1)
+    return KnnGraph(distances=distances.astype(np.float64), indices=indices.astype(np.int64),
+                    method="exact")
+
+
+def _put_self_first(distances: np.ndarray, indices: np.ndarray) -> None:
+    """With exact duplicates a row's self may not come first: swap it into column 0."""
+    rows = np.arange(len(indices))
+    wrong = np.flatnonzero(indices[:, 0] != rows)
+    for i in wrong:
+        j = np.flatnonzero(indices[i] == i)
+        col = j[0] if len(j) else indices.shape[1] - 1
+        indices[i, col] = indices[i, 0]
+        distances[i, col] = distances[i, 0]
+        indices[i, 0], distances[i, 0] = i, 0.0
+
+
+def density_peaks(vectors: np.ndarray, *, config: PipelineConfig, cache: StepCache,
+                  progress: ProgressFn | None = None) -> Clusters | None:
+    """ADP clusters and log-densities from the engine, or None where it is not installed."""
+    try:
+        from compute.topography import analyse
+    except ImportError:
+        log.info("compute.topography is not available: no clusters or densities yet")
+        return None
+    result = analyse(vectors, maxk=config.maxk, density=config.density, k=config.k,
+                     z=config.z, halo=config.halo, cache=cache, progress=progress)
+    labels = np.asarray(result.labels, dtype=np.int64)
+    return Clusters(labels=labels, log_density=np.asarray(result.log_density, dtype=np.float64),
+                    halo=labels < 0)

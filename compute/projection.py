@@ -1,14 +1,53 @@
-"""Low-dimensional projections of embeddings for display (2-D or 3-D)."""
+"""Low-dimensional projections of embeddings for display (2-D or 3-D).
+
+PCA is the default (fast, deterministic, no compilation). t-SNE comes from scikit-learn;
+UMAP from umap-learn, reusing the kNN graph of the density steps (``precomputed_knn``) so
+it never searches neighbours again. umap-learn compiles numba code for ~20 s the first
+time it is imported in a process, so it is imported only when UMAP is asked for.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
+from compute.knn import KnnGraph
 from compute.progress import ProgressFn, report
 
-METHODS = ("pca",)
+log = logging.getLogger(__name__)
+
+METHODS = ("pca", "tsne", "umap")
+PROJECTION_VERSION = "2"
+
+
+@dataclass(frozen=True)
+class ProjectionParams:
+    """How to project. Only the fields of the chosen ``method`` matter.
+
+    perplexity: t-SNE perplexity (must be below the number of points).
+    n_neighbors, min_dist: UMAP's neighbourhood size and minimum distance in the layout.
+    """
+
+    method: str = "pca"
+    n_components: int = 2
+    random_state: int = 0
+    perplexity: float = 30.0
+    n_neighbors: int = 15
+    min_dist: float = 0.1
+
+    def relevant(self) -> dict[str, float | int | str]:
+        """The parameters that change the result of ``method`` (a cache key)."""
+        out: dict[str, float | int | str] = {"method": self.method,
+                                              "n_components": self.n_components}
+        if self.method != "pca":
+            out["random_state"] = self.random_state
+        if self.method == "tsne":
+            out["perplexity"] = float(self.perplexity)
+        if self.method == "umap":
+            out.update(n_neighbors=int(self.n_neighbors), min_dist=float(self.min_dist))
+        return out
 
 
 @dataclass(frozen=True)
@@ -20,22 +59,83 @@ class Projection:
     explained: np.ndarray | None = None
 
 
+def validate_params(params: ProjectionParams, n_points: int) -> None:
+    """Raise ValueError, saying what to change, if ``params`` cannot project ``n_points``."""
+    if params.method not in METHODS:
+        raise ValueError(f"unknown projection {params.method!r}; choose one of {METHODS}")
+    if params.n_components not in (2, 3):
+        raise ValueError("n_components must be 2 or 3")
+    if params.method == "tsne" and not 0 < params.perplexity < n_points:
+        raise ValueError(f"t-SNE perplexity must be in (0, {n_points}) for {n_points} points; "
+                         f"got {params.perplexity}")
+    if params.method == "umap":
+        if params.n_neighbors < 2:
+            raise ValueError(f"UMAP n_neighbors must be at least 2; got {params.n_neighbors}")
+        if not 0.0 <= params.min_dist <= 1.0:
+            raise ValueError(f"UMAP min_dist must be in [0, 1]; got {params.min_dist}")
+
+
 def project(vectors: np.ndarray, *, method: str = "pca", n_components: int = 2,
-            random_state: int = 0, progress: ProgressFn | None = None) -> Projection:
-    """Project ``vectors`` (N, D) to ``n_components`` dimensions."""
+            random_state: int = 0, params: ProjectionParams | None = None,
+            knn: KnnGraph | None = None, progress: ProgressFn | None = None) -> Projection:
+    """Project ``vectors`` (N, D) to 2 or 3 dimensions.
+
+    Either pass ``method``/``n_components``/``random_state`` or a full ``params``.
+    ``knn`` (over the same rows, Euclidean, self in column 0) lets UMAP skip its own
+    neighbour search; it needs ``knn.maxk + 1 >= n_neighbors``.
+    """
+    params = params or ProjectionParams(method=method, n_components=n_components,
+                                        random_state=random_state)
     x = np.asarray(vectors, dtype=np.float32)
     if x.ndim != 2 or x.shape[0] < 2:
         raise ValueError(f"need an (N, D) array with N >= 2 to project, got shape {x.shape}")
-    if method != "pca":
-        raise ValueError(f"unknown projection {method!r}; choose one of {METHODS}")
-    if n_components not in (2, 3):
-        raise ValueError("n_components must be 2 or 3")
+    validate_params(params, x.shape[0])
+    log.info("projecting %s with %s", x.shape, params.relevant())
+    if params.method == "pca":
+        result = _pca(x, params)
+    elif params.method == "tsne":
+        result = Projection(coords=_tsne(x, params), method="tsne")
+    else:
+        result = Projection(coords=_umap(x, params, knn), method="umap")
+    report(progress, 1, 1)
+    return result
+
+
+def _pca(x: np.ndarray, params: ProjectionParams) -> Projection:
     from sklearn.decomposition import PCA
 
-    k = min(n_components, x.shape[1])
-    pca = PCA(n_components=k, random_state=random_state).fit(x)
+    k = min(params.n_components, x.shape[1], x.shape[0])
+    pca = PCA(n_components=k, random_state=params.random_state).fit(x)
     coords = pca.transform(x).astype(np.float32)
-    if k < n_components:  # 1-D input: pad with zeros so plots always get the axes they ask for
-        coords = np.pad(coords, ((0, 0), (0, n_components - k)))
-    report(progress, 1, 1)
+    if k < params.n_components:  # too few dimensions: pad so plots get the axes they ask for
+        coords = np.pad(coords, ((0, 0), (0, params.n_components - k)))
     return Projection(coords=coords, method="pca", explained=pca.explained_variance_ratio_)
+
+
+def _tsne(x: np.ndarray, params: ProjectionParams) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
+    tsne = TSNE(n_components=params.n_components, perplexity=params.perplexity, init="pca",
+                random_state=params.random_state)
+    return tsne.fit_transform(x).astype(np.float32)
+
+
+def _umap(x: np.ndarray, params: ProjectionParams, knn: KnnGraph | None) -> np.ndarray:
+    import umap  # compiles numba code on first import in a process (~20 s)
+
+    n_neighbors = min(params.n_neighbors, x.shape[0] - 1)
+    precomputed = (None, None, None)
+    if knn is not None:
+        if knn.n_points != x.shape[0]:
+            raise ValueError(f"the kNN graph has {knn.n_points} rows but the embedding has "
+                             f"{x.shape[0]}; rebuild the graph for these vectors")
+        if knn.maxk + 1 >= n_neighbors:
+            precomputed = (knn.indices[:, :n_neighbors].astype(np.int32),
+                           knn.distances[:, :n_neighbors].astype(np.float32))
+        else:
+            log.warning("kNN graph (maxk=%d) too small for UMAP n_neighbors=%d: UMAP searches "
+                        "its own neighbours", knn.maxk, n_neighbors)
+    model = umap.UMAP(n_components=params.n_components, n_neighbors=n_neighbors,
+                      min_dist=params.min_dist, random_state=params.random_state,
+                      precomputed_knn=precomputed)
+    return model.fit_transform(x).astype(np.float32)

@@ -21,7 +21,7 @@ def create_app(config: AppConfig | None = None) -> Dash:
     config.cache_dir.mkdir(parents=True, exist_ok=True)
     app = Dash(__name__, title="Topograph", assets_folder=str(REPO_ROOT / "assets"),
                background_callback_manager=make_background_manager(config.cache_dir))
-    app.layout = build_layout()
+    app.layout = build_layout(config)
     register_callbacks(app, config)
     _add_thumbnail_route(app, config)
     return app

@@ -1,92 +1,154 @@
-"""Callbacks: parse inputs, call compute (through :mod:`explorer.state`), return."""
+"""Callbacks: parse inputs, call a function of this module or of :mod:`explorer.views`,
+return. The functions named ``*_job`` and ``*_view`` are what the callbacks call, and
+what tests and benchmarks call directly."""
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from compute.pipeline import run_pipeline
 from explorer import ids
 from explorer.config import AppConfig
-from explorer.figures import scatter_figure
-from explorer.state import load_result, pipeline_config, run_key
+from explorer.views import (
+    analysis_job,
+    colour_options,
+    export_view,
+    focus_from_click,
+    hover_view,
+    instance_view,
+    legend_view,
+    marker_view,
+    projection_job,
+    request_projection,
+    scatter_view,
+    selection_rows,
+    selection_view,
+)
+
+_RUNNING_ANALYSIS = [(Output(ids.RUN_BUTTON, "disabled"), True, False),
+                     (Output(ids.CANCEL_BUTTON, "disabled"), False, True),
+                     (Output(ids.STATUS, "children"), "computing...", "")]
+_RUNNING_PROJECTION = [(Output(ids.PROJECTION_CANCEL, "disabled"), False, True),
+                       (Output(ids.PROJECTION_STATUS, "children"), "projecting...", "")]
+_PROJECTION_INPUTS = [Input(ids.RUN_KEY, "data"), Input(ids.SETTINGS_PROJECTION, "value"),
+                      Input(ids.SETTINGS_DIMS, "value"), Input(ids.SETTINGS_SEED, "value"),
+                      Input(ids.SETTINGS_PERPLEXITY, "value"),
+                      Input(ids.SETTINGS_NEIGHBORS, "value"),
+                      Input(ids.SETTINGS_MIN_DIST, "value")]
 
 
-def thumbnail_url(image_id: str) -> str:
-    return f"/thumbnails/{image_id}.png"
-
-
-def compute_job(set_progress, app_config: AppConfig, backbone: str, projection: str,
-                dims: int) -> tuple[str, str]:
-    """Background job: run the pipeline with a progress bar; return (run key, status)."""
-    config = pipeline_config(app_config, backbone=backbone, projection=projection, dims=dims)
-    result = run_pipeline(config, cache_dir=app_config.cache_dir,
-                          progress=lambda done, total: set_progress((str(done), str(total))))
-    return run_key(config), result.dataset.summary()
-
-
-def scatter_for(app_config: AppConfig, key: str | None):
-    if not key:
-        return no_update
-    result = load_result(app_config, key)
-    return scatter_figure(result.projection.coords, result.labels,
-                          title=f"{result.embeddings.backbone} / {result.projection.method}")
-
-
-def point_row(event: dict | None) -> int | None:
-    """The dataset row of the first point of a hover/click event (from ``customdata``)."""
-    if not event or not event.get("points"):
-        return None
-    data = event["points"][0].get("customdata")
-    return int(data[0] if isinstance(data, list) else data) if data is not None else None
-
-
-def instance_card(app_config: AppConfig, key: str | None, event: dict | None, *, large: bool):
-    row = point_row(event)
-    if key is None or row is None:
-        return None
-    result = load_result(app_config, key)
-    record = result.dataset.usable[row]
-    size = 256 if large else 128
-    return html.Div(className="instance-card", children=[
-        html.Img(src=thumbnail_url(record.id), width=size, height=size,
-                 className="thumb", alt=record.path),
-        html.Div(record.label or "(unlabelled)", className="label"),
-        html.Div(record.path, className="path"),
-    ])
-
-
-def register_callbacks(app: Dash, app_config: AppConfig) -> None:
+def _register_jobs(app: Dash, config: AppConfig) -> None:
     @app.callback(
         Output(ids.RUN_KEY, "data"), Output(ids.DATASET_SUMMARY, "children"),
         Input(ids.RUN_BUTTON, "n_clicks"),
-        State(ids.SETTINGS_BACKBONE, "value"), State(ids.SETTINGS_PROJECTION, "value"),
-        State(ids.SETTINGS_DIMS, "value"),
-        background=True,
+        State(ids.SETTINGS_BACKBONE, "value"), State(ids.SETTINGS_DENSITY, "value"),
+        State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_Z, "value"),
+        State(ids.SETTINGS_MAXK, "value"), State(ids.SETTINGS_HALO, "value"),
+        background=True, running=_RUNNING_ANALYSIS,
         progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
-        running=[(Output(ids.RUN_BUTTON, "disabled"), True, False),
-                 (Output(ids.CANCEL_BUTTON, "disabled"), False, True),
-                 (Output(ids.STATUS, "children"), "computing...", "")],
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
     )
-    def _compute(set_progress, _clicks, backbone, projection, dims):
-        return compute_job(set_progress, app_config, backbone, projection, dims)
+    def _analyse(set_progress, _clicks, backbone, density, k, z, maxk, halo):
+        return analysis_job(set_progress, config, backbone=backbone, density=density, k=k,
+                            z=z, maxk=maxk, halo=bool(halo))
 
-    @app.callback(Output(ids.SCATTER, "figure"), Input(ids.RUN_KEY, "data"))
-    def _scatter(key):
-        return scatter_for(app_config, key)
+    @app.callback(Output(ids.PROJECTION_KEY, "data"), Output(ids.PROJECTION_REQUEST, "data"),
+                  Output(ids.PROJECTION_STATUS, "children"), *_PROJECTION_INPUTS)
+    def _request(key, method, dims, seed, perplexity, n_neighbors, min_dist):
+        return request_projection(config, key, method=method, dims=dims, seed=seed,
+                                  perplexity=perplexity, n_neighbors=n_neighbors,
+                                  min_dist=min_dist)
+
+    @app.callback(
+        Output(ids.PROJECTION_KEY, "data", allow_duplicate=True),
+        Input(ids.PROJECTION_REQUEST, "data"),
+        background=True, running=_RUNNING_PROJECTION, prevent_initial_call=True,
+        progress=[Output(ids.PROJECTION_PROGRESS, "value"),
+                  Output(ids.PROJECTION_PROGRESS, "max")],
+        cancel=[Input(ids.PROJECTION_CANCEL, "n_clicks")],
+    )
+    def _project(set_progress, pkey):
+        return projection_job(set_progress, config, pkey)
+
+
+def _register_scatter(app: Dash, config: AppConfig) -> None:
+    @app.callback(Output(ids.COLOUR_BY, "options"), Output(ids.COLOUR_BY, "value"),
+                  Input(ids.RUN_KEY, "data"), State(ids.COLOUR_BY, "value"))
+    def _colour_options(key, current):
+        return colour_options(config, key, current)
+
+    @app.callback(Output(ids.SCATTER, "figure"), Output(ids.LEGEND_STATE, "data"),
+                  Input(ids.PROJECTION_KEY, "data"),
+                  State(ids.COLOUR_BY, "value"), State(ids.MARKER_SIZE, "value"),
+                  State(ids.MARKER_OPACITY, "value"))
+    def _scatter(pkey, column, size, opacity):
+        return scatter_view(config, pkey, column, marker_size=size, opacity=opacity)
+
+    @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
+                  Output(ids.LEGEND_STATE, "data", allow_duplicate=True),
+                  Input(ids.COLOUR_BY, "value"), Input(ids.SCATTER, "restyleData"),
+                  State(ids.LEGEND_STATE, "data"), State(ids.PROJECTION_KEY, "data"),
+                  prevent_initial_call=True)
+    def _recolour(column, restyle, legend, pkey):
+        restyle = restyle if ctx.triggered_id == ids.SCATTER else None
+        return legend_view(config, pkey, column, legend, restyle)
+
+    @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
+                  Input(ids.MARKER_SIZE, "value"), Input(ids.MARKER_OPACITY, "value"),
+                  State(ids.PROJECTION_KEY, "data"), prevent_initial_call=True)
+    def _marker(size, opacity, pkey):
+        return marker_view(pkey, marker_size=size, opacity=opacity)
 
     @app.callback(Output(ids.HOVER_TOOLTIP, "show"), Output(ids.HOVER_TOOLTIP, "bbox"),
                   Output(ids.HOVER_TOOLTIP, "children"),
-                  Input(ids.SCATTER, "hoverData"), State(ids.RUN_KEY, "data"))
-    def _hover(event, key):
-        card = instance_card(app_config, key, event, large=False)
-        if card is None:
-            return False, no_update, no_update
-        return True, event["points"][0].get("bbox"), card
+                  Input(ids.SCATTER, "hoverData"), State(ids.PROJECTION_KEY, "data"),
+                  State(ids.LEGEND_STATE, "data"))
+    def _hover(event, pkey, legend):
+        return hover_view(config, pkey, legend, event)
+
+
+def _register_panels(app: Dash, config: AppConfig) -> None:
+    @app.callback(Output(ids.FOCUS_ROW, "data"),
+                  Input(ids.SCATTER, "clickData"),
+                  Input({"type": ids.TILE, "row": ALL}, "n_clicks"),
+                  State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
+                  prevent_initial_call=True)
+    def _focus(event, _tile_clicks, pkey, legend):
+        trigger = ctx.triggered_id
+        if isinstance(trigger, dict):  # a thumbnail tile: focus its row
+            return trigger["row"] if ctx.triggered[0]["value"] else no_update
+        return focus_from_click(config, pkey, legend, event)
 
     @app.callback(Output(ids.INSTANCE_PANEL, "children"),
-                  Input(ids.SCATTER, "clickData"), State(ids.RUN_KEY, "data"),
+                  Output(ids.SCATTER, "figure", allow_duplicate=True),
+                  Input(ids.FOCUS_ROW, "data"), Input(ids.NEIGHBOUR_COUNT, "value"),
+                  State(ids.PROJECTION_KEY, "data"), prevent_initial_call=True)
+    def _instance(row, k, pkey):
+        return instance_view(config, pkey, row, k)
+
+    @app.callback(Output(ids.SELECTION, "data"), Output(ids.SELECTION_PAGE, "data"),
+                  Input(ids.SCATTER, "selectedData"), State(ids.PROJECTION_KEY, "data"),
+                  State(ids.LEGEND_STATE, "data"), prevent_initial_call=True)
+    def _select(event, pkey, legend):
+        return selection_rows(config, pkey, legend, event), 0
+
+    @app.callback(Output(ids.SELECTION_PANEL, "children"),
+                  Output(ids.SELECTION_PAGE, "data", allow_duplicate=True),
+                  Input(ids.SELECTION, "data"), Input(ids.PAGE_PREV, "n_clicks"),
+                  Input(ids.PAGE_NEXT, "n_clicks"), State(ids.SELECTION_PAGE, "data"),
+                  State(ids.PROJECTION_KEY, "data"), prevent_initial_call=True)
+    def _selection(rows, _prev, _next, page, pkey):
+        step = {ids.PAGE_PREV: -1, ids.PAGE_NEXT: 1}.get(ctx.triggered_id, 0)
+        return selection_view(config, pkey, rows, (page or 0) + step)
+
+    @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
+                  State(ids.SELECTION, "data"), State(ids.PROJECTION_KEY, "data"),
                   prevent_initial_call=True)
-    def _click(event, key):
-        card = instance_card(app_config, key, event, large=True)
-        return card if card is not None else no_update
+    def _export(_clicks, rows, pkey):
+        return export_view(config, pkey, rows)
+
+
+def register_callbacks(app: Dash, config: AppConfig) -> None:
+    """Every callback of the explorer (the hierarchy panel registers its own)."""
+    _register_jobs(app, config)
+    _register_scatter(app, config)
+    _register_panels(app, config)

@@ -1,52 +1,139 @@
-"""Pure figure builders: arrays in, ``plotly.graph_objects.Figure`` out. No Dash here."""
+"""Pure figure builders: arrays in, ``plotly.graph_objects.Figure`` (or a Patch) out.
+
+The scatter has a fixed trace order so callbacks can patch it by index:
+
+0. ``points``: every row, in row order, in ONE WebGL trace. Plotly's ``pointNumber`` of
+   an event on this trace IS the row index, so no ``customdata`` is sent (saves ~1 MB of
+   JSON at 150 000 points; see benchmarks/RESULTS.md). Colour is per point
+   (``marker.color`` codes + colour scale), so recolouring patches one typed array.
+1. ``selected``: the clicked point, drawn on top.
+2. ``neighbours``: its nearest neighbours in the embedding space.
+3. ... one empty legend entry per category of the current colouring: clicking one toggles
+   the category (the server clears those points' colour), double-clicking isolates it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import plotly.graph_objects as go
+from dash import Patch
 
-UNLABELLED = "(unlabelled)"
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39")
+from explorer.colouring import Colouring
+
+MAIN, SELECTED, NEIGHBOURS, LEGEND_START = 0, 1, 2, 3
+LEGEND_LIMIT = 60
+SAME_COLOUR, OTHER_COLOUR = "#111111", "#d62728"
 
 
-def scatter_figure(coords: np.ndarray, groups: Sequence[str | None], *,
-                   title: str = "", marker_size: float = 4.0, opacity: float = 0.8) -> go.Figure:
-    """One WebGL trace per group so the legend toggles classes.
+def _trace_type(dims: int):
+    return go.Scattergl if dims == 2 else go.Scatter3d
 
-    ``coords`` is (N, 2) or (N, 3); ``groups[i]`` is the colour group of row i (None ->
-    unlabelled). Each point carries its row index in ``customdata``, which is what
-    callbacks read back from hover, click and selection events. ``customdata`` is sent
-    as a plain list: Dash's event filter cannot index Plotly's base64 typed arrays, so a
-    NumPy ``customdata`` would vanish from hoverData.
-    """
+
+def _xyz(coords: np.ndarray) -> dict:
+    keys = ("x", "y", "z")[: coords.shape[1]]
+    return {k: coords[:, i].astype(np.float32) for i, k in enumerate(keys)}
+
+
+def check_coords(coords: np.ndarray, n_rows: int | None = None) -> np.ndarray:
     coords = np.asarray(coords)
-    if coords.ndim != 2 or coords.shape[1] not in (2, 3) or len(coords) != len(groups):
-        raise ValueError(f"coords must be (N, 2|3) with N = len(groups); got {coords.shape} "
-                         f"and {len(groups)} groups")
-    names = np.array([UNLABELLED if g is None else str(g) for g in groups], dtype=object)
-    order = sorted(set(names), key=lambda n: (n == UNLABELLED, n))
-    fig = go.Figure()
-    for i, name in enumerate(order):
-        rows = np.flatnonzero(names == name)
-        customdata = rows.tolist()
-        color = "#c7c7c7" if name == UNLABELLED else PALETTE[i % len(PALETTE)]
-        marker = {"size": marker_size, "color": color, "opacity": opacity}
-        if coords.shape[1] == 2:
-            trace = go.Scattergl(x=coords[rows, 0], y=coords[rows, 1], mode="markers",
-                                 name=name, customdata=customdata, marker=marker, hoverinfo="none")
-        else:
-            trace = go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2],
-                                 mode="markers", name=name, customdata=customdata,
-                                 marker={**marker, "size": marker_size * 0.6},
-                                 hoverinfo="none")
-        fig.add_trace(trace)
+    if coords.ndim != 2 or coords.shape[1] not in (2, 3) or (
+            n_rows is not None and len(coords) != n_rows):
+        raise ValueError(f"coords must be (N, 2|3) with N = {n_rows} rows; got {coords.shape}")
+    return coords
+
+
+def scatter_figure(coords: np.ndarray, colour: Colouring, *, hidden=(), title: str = "",
+                   marker_size: float = 4.0, opacity: float = 0.8) -> go.Figure:
+    """The latent-space scatter of ``coords`` (N, 2|3) coloured by ``colour``."""
+    coords = check_coords(coords, len(colour.values))
+    dims = coords.shape[1]
+    size = marker_size if dims == 2 else marker_size * 0.6
+    trace = _trace_type(dims)
+    main = trace(**_xyz(coords), mode="markers", name="points", showlegend=False,
+                 hoverinfo="none",
+                 marker={**colour.marker(hidden), "size": size, "opacity": opacity})
+    empty = {k: [] for k in ("x", "y", "z")[:dims]}
+    fig = go.Figure([
+        main,
+        trace(**empty, mode="markers", name="selected", showlegend=False, hoverinfo="skip",
+              marker={"size": size * 3, "color": "rgba(0,0,0,0)",
+                      "line": {"width": 3, "color": "#000"}, "symbol": "circle"}),
+        trace(**empty, mode="markers", name="neighbours", showlegend=False, hoverinfo="skip",
+              marker={"size": size * 2, "color": "rgba(0,0,0,0)",
+                      "line": {"width": 2, "color": SAME_COLOUR}}),
+        *legend_traces(colour, dims, hidden),
+    ])
+    scene = {"xaxis": {"title": {"text": "1"}}, "yaxis": {"title": {"text": "2"}},
+             "zaxis": {"title": {"text": "3"}}}
     fig.update_layout(title=title or None, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"itemsizing": "constant"}, dragmode="lasso",
-                      uirevision="scatter", template="plotly_white")
+                      legend={"itemsizing": "constant", "title": {"text": colour.column}},
+                      dragmode="lasso" if dims == 2 else "orbit", uirevision="scatter",
+                      template="plotly_white", hovermode="closest",
+                      **({"scene": scene} if dims == 3 else {}))
     return fig
+
+
+def legend_traces(colour: Colouring, dims: int, hidden=()) -> list:
+    """One point-less trace per category: Plotly draws and toggles them in its legend."""
+    if colour.kind != "categorical" or len(colour.categories) > LEGEND_LIMIT:
+        return []
+    trace = _trace_type(dims)
+    empty = {k: [None] for k in ("x", "y", "z")[:dims]}
+    return [trace(**empty, mode="markers", name=name, marker={"color": col, "size": 8},
+                  hoverinfo="skip", visible="legendonly" if name in hidden else True)
+            for name, col in zip(colour.categories, colour.colours, strict=True)]
+
+
+def recolour_patch(colour: Colouring, *, dims: int, hidden=(),
+                   old_legend_size: int = 0) -> Patch:
+    """Recolour the main trace and rebuild the legend; coordinates are not sent."""
+    patch = Patch()
+    for key, value in colour.marker(hidden).items():
+        patch["data"][MAIN]["marker"][key] = value
+    patch["data"][MAIN]["visible"] = True  # a legend double-click may have hidden it
+    for _ in range(old_legend_size):
+        del patch["data"][LEGEND_START]
+    patch["data"].extend([t.to_plotly_json() for t in legend_traces(colour, dims, hidden)])
+    patch["layout"]["legend"]["title"]["text"] = colour.column
+    return patch
+
+
+def hidden_patch(colour: Colouring, hidden) -> Patch:
+    """Clear the colour of hidden categories (after a legend click); nothing else changes."""
+    patch = Patch()
+    patch["data"][MAIN]["marker"]["color"] = colour.marker(hidden)["color"]
+    patch["data"][MAIN]["visible"] = True
+    for trace in (SELECTED, NEIGHBOURS):
+        patch["data"][trace]["visible"] = True
+    return patch
+
+
+def marker_patch(*, marker_size: float, opacity: float, dims: int) -> Patch:
+    patch = Patch()
+    size = marker_size if dims == 2 else marker_size * 0.6
+    patch["data"][MAIN]["marker"]["size"] = size
+    patch["data"][MAIN]["marker"]["opacity"] = opacity
+    patch["data"][SELECTED]["marker"]["size"] = size * 3
+    patch["data"][NEIGHBOURS]["marker"]["size"] = size * 2
+    return patch
+
+
+def highlight_patch(coords: np.ndarray, row: int | None, neighbours: np.ndarray,
+                    same: np.ndarray | None = None) -> Patch:
+    """Mark ``row`` and its ``neighbours`` (rows); ``same`` (bool per neighbour) colours
+    same-cluster rings black and other-cluster rings red. Sends only those points."""
+    coords = check_coords(coords)
+    keys = ("x", "y", "z")[: coords.shape[1]]
+    patch = Patch()
+    picked = coords[[row]] if row is not None else coords[:0]
+    near = coords[np.asarray(neighbours, dtype=np.int64)]
+    for i, key in enumerate(keys):
+        patch["data"][SELECTED][key] = picked[:, i].tolist()
+        patch["data"][NEIGHBOURS][key] = near[:, i].tolist()
+    if same is not None:
+        patch["data"][NEIGHBOURS]["marker"]["line"]["color"] = [
+            SAME_COLOUR if s else OTHER_COLOUR for s in same]
+    return patch
 
 
 def empty_figure(message: str) -> go.Figure:
@@ -57,3 +144,5 @@ def empty_figure(message: str) -> go.Figure:
     fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False},
                       template="plotly_white")
     return fig
+
+

@@ -1,14 +1,55 @@
 """Every component id of the dashboard, in one place."""
 
+# Left column: dataset and analysis job
+DATASET_SUMMARY = "dataset-summary"
+SETTINGS_BACKBONE = "settings-backbone"
+SETTINGS_DENSITY = "settings-density"
+SETTINGS_K = "settings-k"
+SETTINGS_Z = "settings-z"
+SETTINGS_HALO = "settings-halo"
+SETTINGS_MAXK = "settings-maxk"
 RUN_BUTTON = "run-button"
 CANCEL_BUTTON = "cancel-button"
 PROGRESS = "job-progress"
 STATUS = "job-status"
-RUN_KEY = "run-key"
-SETTINGS_BACKBONE = "settings-backbone"
+
+# Left column: projection and its job
 SETTINGS_PROJECTION = "settings-projection"
 SETTINGS_DIMS = "settings-dims"
+SETTINGS_SEED = "settings-seed"
+SETTINGS_PERPLEXITY = "settings-perplexity"
+SETTINGS_NEIGHBORS = "settings-n-neighbors"
+SETTINGS_MIN_DIST = "settings-min-dist"
+PROJECTION_CANCEL = "projection-cancel"
+PROJECTION_PROGRESS = "projection-progress"
+PROJECTION_STATUS = "projection-status"
+
+# Stores: keys and selections only, never arrays
+RUN_KEY = "run-key"                      # analysis key (JSON of choices)
+PROJECTION_KEY = "projection-key"        # analysis key + projection parameters
+PROJECTION_REQUEST = "projection-request"  # a projection not yet cached: run the job
+LEGEND_STATE = "legend-state"            # {"column", "categories", "hidden"}
+FOCUS_ROW = "focus-row"                  # the row shown in the instance panel
+SELECTION = "selection"                  # the selected rows
+SELECTION_PAGE = "selection-page"
+
+# Centre: latent space and view controls
 SCATTER = "latent-scatter"
 HOVER_TOOLTIP = "hover-tooltip"
+COLOUR_BY = "colour-by"
+MARKER_SIZE = "marker-size"
+MARKER_OPACITY = "marker-opacity"
+HIERARCHY_SLOT = "hierarchy-slot"        # issue 7's hierarchy panel goes here
+
+# Right: instance and selection panels
 INSTANCE_PANEL = "instance-panel"
-DATASET_SUMMARY = "dataset-summary"
+NEIGHBOUR_COUNT = "neighbour-count"
+SELECTION_PANEL = "selection-panel"
+SELECTION_COUNT = "selection-count"
+SELECTION_GRID = "selection-grid"
+OUTSIDE_GRID = "outside-grid"
+PAGE_PREV = "page-prev"
+PAGE_NEXT = "page-next"
+EXPORT_BUTTON = "export-button"
+EXPORT_DOWNLOAD = "export-download"
+TILE = "tile"                            # pattern-matching {"type": TILE, "row": int}

@@ -1,47 +1,169 @@
-"""The page: settings and job controls on the left, the latent space in the centre, the
-selected image on the right."""
+"""The page: dataset and computation on the left, the latent space in the centre (with
+the hierarchy slot below it), the selected image and the selection on the right."""
 
 from __future__ import annotations
 
 from dash import dcc, html
 
 from compute.embed import BACKBONES
-from compute.projection import METHODS
+from compute.pipeline import PipelineConfig
+from compute.projection import ProjectionParams
 from explorer import ids
+from explorer.config import AppConfig
 from explorer.figures import empty_figure
 
+DEFAULTS = PipelineConfig(images="")
+PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
 
-def _settings() -> html.Div:
-    return html.Div(className="panel settings", children=[
-        html.H2("Topograph"),
-        html.Div(id=ids.DATASET_SUMMARY, className="summary"),
-        html.Label("Backbone"),
-        dcc.Dropdown(id=ids.SETTINGS_BACKBONE, options=sorted(BACKBONES), value="pixels",
-                     clearable=False),
-        html.Label("Projection"),
-        dcc.Dropdown(id=ids.SETTINGS_PROJECTION, options=list(METHODS), value="pca",
-                     clearable=False),
-        dcc.RadioItems(id=ids.SETTINGS_DIMS, options=[{"label": "2-D", "value": 2},
-                                                      {"label": "3-D", "value": 3}],
-                       value=2, inline=True),
+
+def _field(label: str, component, *, hint: str = "", class_name: str = "") -> html.Div:
+    return html.Div(className=f"field {class_name}".strip(), children=[
+        html.Label(label), component, *([html.Div(hint, className="hint")] if hint else [])])
+
+
+def _number(id_: str, value, *, step, min_=None, max_=None) -> dcc.Input:
+    return dcc.Input(id=id_, type="number", value=value, step=step, min=min_, max=max_,
+                     debounce=True, className="number")
+
+
+def _job_controls(button: html.Button | None, cancel_id: str, progress_id: str,
+                  status_id: str) -> html.Div:
+    return html.Div(className="job", children=[
         html.Div(className="buttons", children=[
-            html.Button("Compute", id=ids.RUN_BUTTON, n_clicks=0),
-            html.Button("Cancel", id=ids.CANCEL_BUTTON, n_clicks=0),
-        ]),
-        html.Progress(id=ids.PROGRESS, value="0", max="1000"),
-        html.Div(id=ids.STATUS, className="status"),
+            *([button] if button is not None else []),
+            html.Button("Cancel", id=cancel_id, n_clicks=0, disabled=True)]),
+        html.Progress(id=progress_id, value="0", max="1000"),
+        html.Div(id=status_id, className="status"),
     ])
 
 
-def build_layout() -> html.Div:
-    return html.Div(className="page", children=[
-        dcc.Store(id=ids.RUN_KEY),
-        _settings(),
-        html.Div(className="panel centre", children=[
+def _dataset_section(config: AppConfig) -> html.Section:
+    backbones = [{"label": f"{name} (weights: {weights})", "value": name}
+                 for name, (_, weights) in sorted(BACKBONES.items())]
+    return html.Section(className="group", children=[
+        html.H3("Dataset"),
+        html.Div(str(config.images), className="folder", title="image folder (--images)"),
+        html.Div(id=ids.DATASET_SUMMARY, className="summary"),
+        _field("Backbone", dcc.Dropdown(id=ids.SETTINGS_BACKBONE, options=backbones,
+                                        value=DEFAULTS.backbone, clearable=False)),
+        _field("Density", dcc.Dropdown(id=ids.SETTINGS_DENSITY, clearable=False,
+                                       value=DEFAULTS.density,
+                                       options=[{"label": "PAk (adaptive k)", "value": "pak"},
+                                                {"label": "kNN (fixed k)", "value": "knn"}])),
+        html.Div(className="row", children=[
+            _field("k", _number(ids.SETTINGS_K, DEFAULTS.k, step=1, min_=2)),
+            _field("Z", _number(ids.SETTINGS_Z, DEFAULTS.z, step=0.05, min_=1)),
+            _field("max k", _number(ids.SETTINGS_MAXK, DEFAULTS.maxk, step=1, min_=3)),
+        ]),
+        dcc.Checklist(id=ids.SETTINGS_HALO, options=[{"label": " mark halo points",
+                                                      "value": "halo"}],
+                      value=["halo"] if DEFAULTS.halo else []),
+        _job_controls(html.Button("Compute", id=ids.RUN_BUTTON, n_clicks=0, className="primary"),
+                      ids.CANCEL_BUTTON, ids.PROGRESS, ids.STATUS),
+    ])
+
+
+def _projection_section() -> html.Section:
+    defaults = ProjectionParams()
+    return html.Section(className="group", children=[
+        html.H3("Projection"),
+        dcc.Dropdown(id=ids.SETTINGS_PROJECTION, clearable=False, value=defaults.method,
+                     options=[{"label": v, "value": k} for k, v in PROJECTION_LABELS.items()]),
+        dcc.RadioItems(id=ids.SETTINGS_DIMS, inline=True, value=defaults.n_components,
+                       options=[{"label": " 2-D", "value": 2}, {"label": " 3-D", "value": 3}]),
+        html.Div(className="row", children=[
+            _field("seed", _number(ids.SETTINGS_SEED, defaults.random_state, step=1, min_=0)),
+            _field("perplexity", _number(ids.SETTINGS_PERPLEXITY, defaults.perplexity, step=1,
+                                         min_=2), class_name="tsne-only"),
+        ]),
+        html.Div(className="row", children=[
+            _field("UMAP neighbours", _number(ids.SETTINGS_NEIGHBORS, defaults.n_neighbors,
+                                              step=1, min_=2)),
+            _field("min dist", _number(ids.SETTINGS_MIN_DIST, defaults.min_dist, step=0.05,
+                                       min_=0, max_=1)),
+        ]),
+        html.Div("Projections are cached: switching back is instant.", className="hint"),
+        _job_controls(None, ids.PROJECTION_CANCEL, ids.PROJECTION_PROGRESS,
+                      ids.PROJECTION_STATUS),
+    ])
+
+
+def _settings(config: AppConfig) -> html.Div:
+    return html.Div(className="panel settings", children=[
+        html.H2("Topograph"), _dataset_section(config), _projection_section()])
+
+
+def _view_controls() -> html.Div:
+    return html.Div(className="toolbar", children=[
+        _field("Colour by", dcc.Dropdown(id=ids.COLOUR_BY, options=["label"], value="label",
+                                         clearable=False), class_name="colour"),
+        _field("Marker size", dcc.Slider(id=ids.MARKER_SIZE, min=1, max=12, step=1, value=4,
+                                         marks=None, tooltip={"placement": "bottom"}),
+               class_name="slider"),
+        _field("Opacity", dcc.Slider(id=ids.MARKER_OPACITY, min=0.1, max=1, step=0.05,
+                                     value=0.8, marks=None, tooltip={"placement": "bottom"}),
+               class_name="slider"),
+    ])
+
+
+def hierarchy_slot() -> html.Details:
+    """Where issue 7's density-peak hierarchy panel goes (below the scatter).
+
+    The hierarchy branch fills this Div's children (or replaces this function's body);
+    its callbacks are registered by ``register_hierarchy_callbacks`` in explorer/app.py.
+    """
+    return html.Details(className="panel hierarchy", open=True, children=[
+        html.Summary("Cluster hierarchy"),
+        html.Div(id=ids.HIERARCHY_SLOT, children=html.Div(
+            "The density-peak hierarchy appears here.", className="hint")),
+    ])
+
+
+def _centre() -> html.Div:
+    return html.Div(className="centre", children=[
+        html.Div(className="panel", children=[
+            _view_controls(),
             dcc.Graph(id=ids.SCATTER, figure=empty_figure("computing the embedding..."),
-                      clear_on_unhover=True, style={"height": "85vh"}),
+                      clear_on_unhover=True, className="scatter",
+                      config={"displaylogo": False, "scrollZoom": True}),
             dcc.Tooltip(id=ids.HOVER_TOOLTIP),
         ]),
-        html.Div(id=ids.INSTANCE_PANEL, className="panel instance",
-                 children=html.P("Click a point to see its image.")),
+        hierarchy_slot(),
+    ])
+
+
+def _right() -> html.Div:
+    return html.Div(className="right", children=[
+        html.Div(className="panel", children=[
+            html.Div(className="panel-head", children=[
+                html.H3("Point"),
+                _field("neighbours", dcc.Dropdown(id=ids.NEIGHBOUR_COUNT, clearable=False,
+                                                  value=12, options=[6, 12, 24])),
+            ]),
+            html.Div(id=ids.INSTANCE_PANEL,
+                     children=html.P("Click a point to see its image and its nearest "
+                                     "neighbours.", className="hint")),
+        ]),
+        html.Div(className="panel", children=[
+            html.Div(className="panel-head", children=[
+                html.H3("Selection"),
+                html.Div(className="buttons", children=[
+                    html.Button("<", id=ids.PAGE_PREV, n_clicks=0, title="previous page"),
+                    html.Button(">", id=ids.PAGE_NEXT, n_clicks=0, title="next page"),
+                    html.Button("Export CSV", id=ids.EXPORT_BUTTON, n_clicks=0),
+                ]),
+            ]),
+            html.Div(id=ids.SELECTION_PANEL),
+            dcc.Download(id=ids.EXPORT_DOWNLOAD),
+        ]),
+    ])
+
+
+def build_layout(config: AppConfig | None = None) -> html.Div:
+    return html.Div(className="page", children=[
+        dcc.Store(id=ids.RUN_KEY), dcc.Store(id=ids.PROJECTION_KEY),
+        dcc.Store(id=ids.PROJECTION_REQUEST), dcc.Store(id=ids.LEGEND_STATE),
+        dcc.Store(id=ids.FOCUS_ROW), dcc.Store(id=ids.SELECTION, data=[]),
+        dcc.Store(id=ids.SELECTION_PAGE, data=0),
+        _settings(config or AppConfig()), _centre(), _right(),
     ])

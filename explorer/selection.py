@@ -1,0 +1,97 @@
+"""Row look-ups behind the instance and selection panels (no Dash here).
+
+Neighbours always come from the kNN graph of the ORIGINAL embedding space, never from
+the 2-D/3-D projection, so what the panel calls "nearest" is what the density and the
+clusters were computed from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from explorer.state import ExplorerData
+
+
+def rows_from_event(event: dict | None, *, trace: int = 0) -> np.ndarray:
+    """Dataset rows of a Plotly click/selection event on trace ``trace`` (sorted, unique).
+
+    Points of the main trace carry their row as ``pointNumber`` (one trace in row order).
+    """
+    if not event or not event.get("points"):
+        return np.zeros(0, dtype=np.int64)
+    rows = [p["pointNumber"] for p in event["points"]
+            if p.get("curveNumber", 0) == trace and "pointNumber" in p]
+    return np.unique(np.asarray(rows, dtype=np.int64))
+
+
+def neighbours_of(data: ExplorerData, row: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows to ``row`` (itself excluded) and their distances."""
+    if not 0 <= row < data.n_rows:
+        raise ValueError(f"row {row} is outside the dataset (0..{data.n_rows - 1})")
+    rows, dist = data.knn_indices[row], data.knn_distances[row]
+    keep = rows != row
+    return rows[keep][:k], dist[keep][:k]
+
+
+def group_of(data: ExplorerData) -> tuple[str, np.ndarray]:
+    """What "same group" means: the ADP cluster when known, else the known label."""
+    if data.clusters is not None:
+        return "cluster", np.asarray(data.clusters)
+    return "label", data.columns["label"].to_numpy(dtype=object)
+
+
+def same_group(data: ExplorerData, row: int, others: np.ndarray) -> np.ndarray:
+    """Bool per row of ``others``: in the same group as ``row`` (halo/unknown never is)."""
+    _, groups = group_of(data)
+    mine = groups[row]
+    if mine is None or (data.clusters is not None and mine < 0):
+        return np.zeros(len(others), dtype=bool)
+    return groups[others] == mine
+
+
+def nearest_outside(data: ExplorerData, rows: np.ndarray, limit: int) -> tuple[np.ndarray,
+                                                                               np.ndarray]:
+    """Rows outside the selection ``rows`` that are nearest to it, nearest first.
+
+    Distance of an outside row = its smallest kNN-graph distance to any selected row
+    (rows farther than ``maxk`` neighbours from every selected row are not candidates).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0:
+        return rows, np.zeros(0)
+    inside = np.zeros(data.n_rows, dtype=bool)
+    inside[rows] = True
+    cand = data.knn_indices[rows].ravel()
+    dist = data.knn_distances[rows].ravel()
+    outside = ~inside[cand]
+    cand, dist = cand[outside], dist[outside]
+    if len(cand) == 0:
+        return cand, dist
+    order = np.lexsort((dist, cand))  # by row, nearest first within a row
+    cand, dist = cand[order], dist[order]
+    first = np.r_[True, cand[1:] != cand[:-1]]
+    cand, dist = cand[first], dist[first]
+    best = np.argsort(dist, kind="stable")[:limit]
+    return cand[best], dist[best]
+
+
+def page_of(rows: np.ndarray, page: int, page_size: int) -> tuple[np.ndarray, int, int]:
+    """(rows on page, page clamped to range, number of pages)."""
+    n_pages = max(1, -(-len(rows) // page_size))
+    page = min(max(page, 0), n_pages - 1)
+    return rows[page * page_size:(page + 1) * page_size], page, n_pages
+
+
+def selection_table(data: ExplorerData, rows: Iterable[int],
+                    coords: np.ndarray | None = None) -> pd.DataFrame:
+    """The selected rows with every column (what "Export CSV" writes)."""
+    rows = np.asarray(list(rows), dtype=np.int64)
+    table = pd.DataFrame({"row": rows, "id": data.ids[rows], "path": data.paths[rows]})
+    table = pd.concat([table, data.columns.iloc[rows].reset_index(drop=True)], axis=1)
+    if coords is not None:
+        for i in range(coords.shape[1]):
+            table[f"proj_{i + 1}"] = coords[rows, i]
+    return table

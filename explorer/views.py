@@ -1,0 +1,237 @@
+"""What each callback does, as plain functions of (server config, keys, event).
+
+The browser sends keys (analysis / projection), a column name, rows; these functions load
+the arrays server-side (:mod:`explorer.state`) and return components, figures or
+:class:`dash.Patch` objects. Tests and benchmarks call them directly.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from dash import dcc, html, no_update
+
+from compute.pipeline import analyse_folder, project_analysis
+from compute.progress import ProgressFn
+from compute.projection import ProjectionParams, validate_params
+from explorer.config import AppConfig
+from explorer.figures import (
+    LEGEND_LIMIT,
+    LEGEND_START,
+    empty_figure,
+    hidden_patch,
+    highlight_patch,
+    marker_patch,
+    recolour_patch,
+    scatter_figure,
+)
+from explorer.panels import PAGE_SIZE, instance_panel, selection_panel, thumbnail_url
+from explorer.selection import (
+    neighbours_of,
+    page_of,
+    rows_from_event,
+    same_group,
+    selection_table,
+)
+from explorer.state import (
+    ExplorerData,
+    analysis_key,
+    colouring_for,
+    config_for,
+    load_coords,
+    load_data,
+    parse_projection_key,
+    pipeline_config,
+    projection_key,
+    projection_ready,
+)
+
+log = logging.getLogger(__name__)
+PREFERRED_COLOURS = ("cluster", "label")
+
+
+def _progress(set_progress) -> ProgressFn:
+    return lambda done, total: set_progress((str(done), str(total)))
+
+
+def analysis_job(set_progress, config: AppConfig, **choices) -> tuple[str, str]:
+    """Background job: scan, embed, kNN, clusters; return (analysis key, summary)."""
+    cfg = pipeline_config(config, **{k: v for k, v in choices.items() if v is not None})
+    analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=_progress(set_progress))
+    return analysis_key(cfg), analysis.dataset.summary()
+
+
+def projection_params(*, method, dims, seed, perplexity, n_neighbors,
+                      min_dist) -> ProjectionParams:
+    defaults = ProjectionParams()
+    return ProjectionParams(
+        method=method or defaults.method, n_components=int(dims or 2),
+        random_state=int(seed if seed is not None else defaults.random_state),
+        perplexity=float(perplexity or defaults.perplexity),
+        n_neighbors=int(n_neighbors or defaults.n_neighbors),
+        min_dist=float(min_dist if min_dist is not None else defaults.min_dist))
+
+
+def request_projection(config: AppConfig, key: str | None, **choices):
+    """(projection key, job request, status): a cached projection is shown at once; a new
+    one becomes a request for the background job."""
+    if not key:
+        return no_update, no_update, ""
+    params = projection_params(**choices)
+    try:
+        validate_params(params, load_data(config, key).n_rows)
+    except ValueError as exc:
+        return no_update, no_update, f"error: {exc}"
+    pkey = projection_key(key, params)
+    if projection_ready(config, pkey):
+        return pkey, no_update, ""
+    return no_update, pkey, ""
+
+
+def projection_job(set_progress, config: AppConfig, pkey: str) -> str:
+    """Background job: compute (and cache) one projection; return its key."""
+    akey, params = parse_projection_key(pkey)
+    analysis = analyse_folder(config_for(config, akey), cache_dir=config.cache_dir)
+    project_analysis(analysis, params, cache_dir=config.cache_dir,
+                     progress=_progress(set_progress))
+    return pkey
+
+
+def data_for(config: AppConfig, pkey: str) -> ExplorerData:
+    return load_data(config, parse_projection_key(pkey)[0])
+
+
+def colour_options(config: AppConfig, key: str | None, current: str | None):
+    """The columns a point can be coloured by, and which one to show."""
+    if not key:
+        return no_update, no_update
+    names = list(load_data(config, key).columns.columns)
+    if current in names and current != "label":
+        return names, current
+    return names, next((c for c in PREFERRED_COLOURS if c in names), names[0])
+
+
+def _legend_state(colour, hidden=()) -> dict:
+    shown = colour.kind == "categorical" and len(colour.categories) <= LEGEND_LIMIT
+    return {"column": colour.column, "legend": len(colour.categories) if shown else 0,
+            "hidden": [c for c in colour.categories if c in set(hidden)]}
+
+
+def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
+                 marker_size: float = 4, opacity: float = 0.8):
+    """(full figure, legend state) for a new projection: the one time coordinates go out."""
+    if not pkey:
+        return empty_figure("computing the embedding..."), no_update
+    data, (akey, params) = data_for(config, pkey), parse_projection_key(pkey)
+    column = column if column in data.columns.columns else "label"
+    colour = colouring_for(data, column)
+    title = f"{config_for(config, akey).backbone} / {params.method} {params.n_components}-D"
+    fig = scatter_figure(load_coords(config, pkey), colour, title=title,
+                         marker_size=marker_size or 4, opacity=opacity or 0.8)
+    return fig, _legend_state(colour)
+
+
+def legend_hidden(restyle, categories: tuple[str, ...], hidden) -> list[str]:
+    """Hidden categories after a legend click (Plotly's ``restyleData`` of the graph)."""
+    hidden = set(hidden)
+    changes, indices = restyle
+    values = changes.get("visible")
+    values = values if isinstance(values, list) else [values]
+    for n, index in enumerate(indices):
+        j = index - LEGEND_START
+        if 0 <= j < len(categories):
+            value = values[n % len(values)]
+            (hidden.add if value == "legendonly" else hidden.discard)(categories[j])
+    return [c for c in categories if c in hidden]
+
+
+def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict | None,
+                restyle: list | None):
+    """(Patch, legend state) for a new colour column or a legend toggle."""
+    if not pkey or not legend:
+        return no_update, no_update
+    data, dims = data_for(config, pkey), parse_projection_key(pkey)[1].n_components
+    if restyle is not None:
+        if "visible" not in (restyle[0] or {}):
+            return no_update, no_update
+        colour = colouring_for(data, legend["column"])
+        hidden = legend_hidden(restyle, colour.categories, legend["hidden"])
+        return hidden_patch(colour, hidden), {**legend, "hidden": hidden}
+    colour = colouring_for(data, column)
+    patch = recolour_patch(colour, dims=dims, old_legend_size=legend.get("legend", 0))
+    return patch, _legend_state(colour)
+
+
+def marker_view(pkey: str | None, *, marker_size: float, opacity: float):
+    if not pkey:
+        return no_update
+    dims = parse_projection_key(pkey)[1].n_components
+    return marker_patch(marker_size=marker_size, opacity=opacity, dims=dims)
+
+
+def _visible_rows(data: ExplorerData, legend: dict | None, rows: np.ndarray) -> np.ndarray:
+    """Drop rows of categories hidden through the legend (they are drawn transparent)."""
+    if not legend or not legend.get("hidden") or len(rows) == 0:
+        return rows
+    hidden = colouring_for(data, legend["column"]).rows_in(legend["hidden"])
+    return rows[~hidden[rows]]
+
+
+def focus_from_click(config: AppConfig, pkey: str | None, legend: dict | None, event):
+    if not pkey:
+        return no_update
+    rows = _visible_rows(data_for(config, pkey), legend, rows_from_event(event))
+    return int(rows[0]) if len(rows) else no_update
+
+
+def hover_view(config: AppConfig, pkey: str | None, legend: dict | None, event):
+    """(show, bbox, children) of the hover tooltip: a small thumbnail and label."""
+    if not pkey:
+        return False, no_update, no_update
+    data = data_for(config, pkey)
+    rows = _visible_rows(data, legend, rows_from_event(event))
+    if len(rows) == 0:
+        return False, no_update, no_update
+    row = int(rows[0])
+    label = data.columns["label"].iloc[row]
+    card = html.Div(className="hover-card", children=[
+        html.Img(src=thumbnail_url(data.ids[row]), width=96, height=96, className="thumb"),
+        html.Div(label or "(unlabelled)", className="label")])
+    return True, event["points"][0].get("bbox"), card
+
+
+def instance_view(config: AppConfig, pkey: str | None, row: int | None, k: int):
+    """(instance panel, highlight Patch) for the focused row."""
+    if not pkey or row is None:
+        return no_update, no_update
+    data = data_for(config, pkey)
+    near, _ = neighbours_of(data, int(row), int(k or 12))
+    patch = highlight_patch(load_coords(config, pkey), int(row), near,
+                            same_group(data, int(row), near))
+    return instance_panel(data, int(row), int(k or 12)), patch
+
+
+def selection_rows(config: AppConfig, pkey: str | None, legend: dict | None,
+                   event) -> list[int]:
+    """The rows of a lasso/box selection (hidden categories excluded)."""
+    if not pkey:
+        return []
+    return _visible_rows(data_for(config, pkey), legend, rows_from_event(event)).tolist()
+
+
+def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, page: int):
+    """(selection panel, page shown)."""
+    if not pkey:
+        return no_update, no_update
+    rows = np.asarray(rows or [], dtype=np.int64)
+    page = page_of(rows, page, PAGE_SIZE)[1]
+    return selection_panel(data_for(config, pkey), rows, page), page
+
+
+def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None):
+    """The current selection as a CSV download (every column, projection coordinates)."""
+    if not pkey or not rows:
+        return no_update
+    table = selection_table(data_for(config, pkey), rows, load_coords(config, pkey))
+    return dcc.send_data_frame(table.to_csv, "topograph-selection.csv", index=False)
