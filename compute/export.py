@@ -106,29 +106,45 @@ def tree_frame(clustering: LabelledClustering, match: NameMatch) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def write_export(out: str | Path, clustering: LabelledClustering, match: NameMatch) -> ExportFiles:
-    """Write the three export files for ``clustering`` named by ``match``."""
-    files = export_paths(out)
-    files.images.parent.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class ExportTexts:
+    """The three files of an export as text (what the dashboard sends for download)."""
+
+    images_csv: str
+    tree_csv: str
+    sidecar_json: str
+
+
+def export_texts(clustering: LabelledClustering, match: NameMatch) -> ExportTexts:
+    """The per-image CSV, the tree CSV and the run sidecar, neutralised, as text."""
     images = images_frame(clustering, match.names())
-    _neutralised(images, [c for c in images.columns if c.startswith("level_")]
-                 + list(IMAGE_TEXT_COLUMNS)).to_csv(files.images, index=False)
-    _neutralised(tree_frame(clustering, match), TREE_TEXT_COLUMNS).to_csv(files.tree,
-                                                                          index=False)
+    images = _neutralised(images, [c for c in images.columns if c.startswith("level_")]
+                          + list(IMAGE_TEXT_COLUMNS))
+    tree = _neutralised(tree_frame(clustering, match), TREE_TEXT_COLUMNS)
     sidecar = {
         "run": asdict(clustering.run),
         "n_images": len(clustering.ids), "n_clusters": clustering.n_clusters,
         "n_halo": int(np.sum(clustering.is_halo)),
         "n_assigned": int(np.sum(clustering.assigned)),
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files": {"images": files.images.name, "tree": files.tree.name},
         "hierarchy_separator": PATH_SEPARATOR,
         "lost_names": [{"name": r.name, "note": r.note, "kind": r.kind,
                         "named_by": r.updated_by, "named_at": r.updated_at,
                         "n_members": len(r.anchor.members)} for r in match.lost],
     }
-    files.sidecar.write_text(json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
+    return ExportTexts(images_csv=images.to_csv(index=False, lineterminator="\n"),
+                       tree_csv=tree.to_csv(index=False, lineterminator="\n"),
+                       sidecar_json=json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_export(out: str | Path, clustering: LabelledClustering, match: NameMatch) -> ExportFiles:
+    """Write the three export files for ``clustering`` named by ``match``."""
+    files = export_paths(out)
+    files.images.parent.mkdir(parents=True, exist_ok=True)
+    texts = export_texts(clustering, match)
+    for path, text in ((files.images, texts.images_csv), (files.tree, texts.tree_csv),
+                       (files.sidecar, texts.sidecar_json)):
+        path.write_text(text, encoding="utf-8", newline="")
     return files
 
 
@@ -233,6 +249,6 @@ def import_names(store: NameStore, imported: Sequence[ImportedName], *, user: st
     return ImportSummary(created=created, updated=updated, unchanged=unchanged)
 
 
-__all__ = ["ExportFiles", "ImportSummary", "ImportedName", "export_paths",
-           "images_frame", "import_names", "names_from_export", "neutralise",
+__all__ = ["ExportFiles", "ExportTexts", "ImportSummary", "ImportedName", "export_paths",
+           "export_texts", "images_frame", "import_names", "names_from_export", "neutralise",
            "read_images_csv", "read_tree_csv", "tree_frame", "unneutralise", "write_export"]

@@ -135,13 +135,17 @@ def run_info(analysis, *, z: float) -> RunInfo:
 
 
 def label_analysis(analysis, *, z: float | None = None, cache: StepCache | None = None,
+                   precomputed: PeakAnalysis | None = None,
                    progress: ProgressFn | None = None) -> LabelledRun:
-    """The labelled hierarchy of a :class:`compute.pipeline.Analysis` (its Z by default)."""
+    """The labelled hierarchy of a :class:`compute.pipeline.Analysis` (its Z by default).
+
+    ``precomputed``: the analysis' :class:`PeakAnalysis` when the caller holds it already.
+    """
     config = analysis.config
     z = config.z if z is None else z
-    peaks = peak_analysis(analysis.knn, density=config.density, k=config.k, cache=cache,
-                          inputs=f"{analysis.dataset.fingerprint}:{config.backbone}",
-                          progress=progress)
+    peaks = precomputed or peak_analysis(
+        analysis.knn, density=config.density, k=config.k, cache=cache,
+        inputs=f"{analysis.dataset.fingerprint}:{config.backbone}", progress=progress)
     hierarchy = hierarchy_at(peaks, z=z, halo=config.halo)
     usable = analysis.dataset.usable
     clustering = labelled_clustering(hierarchy, ids=[r.id for r in usable],

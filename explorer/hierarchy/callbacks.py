@@ -1,0 +1,100 @@
+"""Hierarchy callbacks: parse inputs, call :mod:`explorer.hierarchy.views`, return."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, State, ctx, no_update
+
+from explorer import ids as main_ids
+from explorer.config import AppConfig
+from explorer.hierarchy import ids
+from explorer.hierarchy.views import (
+    card_view,
+    dimension_view,
+    export_view,
+    highlight_from_event,
+    highlight_from_row,
+    pictures_view,
+    save_view,
+    scatter_patch,
+    scores_view,
+)
+
+_PICTURES = (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)
+
+
+def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
+    """Wire the hierarchy panel to the explorer's analysis key, scatter and focus."""
+
+    @app.callback(Output(ids.Z_SLIDER, "value"), Input(main_ids.RUN_KEY, "data"))
+    def _initial_z(key):
+        from explorer.state import config_for
+        return config_for(config, key).z if key else no_update
+
+    @app.callback(*(Output(i, "figure") for i in _PICTURES), Output(ids.Z_SUMMARY, "children"),
+                  Output(ids.Z_CURVE, "figure"), Output(ids.LOST_NAMES, "children"),
+                  Input(main_ids.RUN_KEY, "data"), Input(ids.Z_SLIDER, "value"),
+                  Input(ids.HIGHLIGHT, "data"), Input(ids.NAMES_VERSION, "data"))
+    def _pictures(key, z, highlight, version):
+        return pictures_view(config, key, z, highlight, version)
+
+    @app.callback(Output(ids.HIGHLIGHT, "data"), Output(ids.SELECTED, "data"),
+                  *(Input(i, "clickData") for i in _PICTURES),
+                  *(Input(i, "hoverData") for i in _PICTURES),
+                  Input(main_ids.FOCUS_ROW, "data"), Input(ids.Z_SLIDER, "value"),
+                  State(main_ids.RUN_KEY, "data"), prevent_initial_call=True)
+    def _highlight(*args):
+        key, z = args[-1], args[-2]
+        trigger = ctx.triggered_id
+        if trigger == ids.Z_SLIDER:  # node ids belong to one Z: start afresh
+            return None, None
+        if trigger == main_ids.FOCUS_ROW:
+            node = highlight_from_row(config, key, z, args[-3])
+            return node, node
+        event = ctx.triggered[0]["value"]
+        found = highlight_from_event(trigger, event)
+        clicked = ctx.triggered[0]["prop_id"].endswith("clickData")
+        if found is None:
+            return no_update, no_update
+        return found, ({"node": found["node"]} if clicked and "node" in found else no_update)
+
+    @app.callback(Output(main_ids.SCATTER, "figure", allow_duplicate=True),
+                  Input(ids.HIGHLIGHT, "data"), State(main_ids.RUN_KEY, "data"),
+                  State(ids.Z_SLIDER, "value"), prevent_initial_call=True)
+    def _scatter(highlight, key, z):
+        return scatter_patch(config, key, z, highlight)
+
+    @app.callback(Output(ids.CARD, "children"), Output(ids.NAME_INPUT, "value"),
+                  Output(ids.NOTE_INPUT, "value"), Output(ids.EDITING, "data"),
+                  Input(ids.SELECTED, "data"), Input(ids.NAMES_VERSION, "data"),
+                  State(main_ids.RUN_KEY, "data"), State(ids.Z_SLIDER, "value"))
+    def _card(selected, version, key, z):
+        return card_view(config, key, z, selected, version)
+
+    @app.callback(Output(ids.NAME_STATUS, "children"), Output(ids.NAMES_VERSION, "data"),
+                  Input(ids.SAVE_BUTTON, "n_clicks"), Input(ids.DELETE_BUTTON, "n_clicks"),
+                  State(ids.NAME_INPUT, "value"), State(ids.NOTE_INPUT, "value"),
+                  State(ids.USER_INPUT, "value"), State(ids.EDITING, "data"),
+                  State(main_ids.RUN_KEY, "data"), State(ids.Z_SLIDER, "value"),
+                  State(ids.NAMES_VERSION, "data"), prevent_initial_call=True)
+    def _save(_save, _delete, name, note, user, editing, key, z, version):
+        message, saved = save_view(config, key, z, editing, name=name or "", note=note or "",
+                                   user=user or "", delete=ctx.triggered_id == ids.DELETE_BUTTON)
+        return message, (version or 0) + 1 if saved else no_update
+
+    @app.callback(Output(ids.EXPORT_IMAGES, "data"), Output(ids.EXPORT_TREE, "data"),
+                  Output(ids.EXPORT_RUN, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
+                  State(main_ids.RUN_KEY, "data"), State(ids.Z_SLIDER, "value"),
+                  prevent_initial_call=True)
+    def _export(_clicks, key, z):
+        return export_view(config, key, z)
+
+    @app.callback(Output(ids.SCORES, "children"), Output(ids.CONFUSION, "figure"),
+                  Input(main_ids.RUN_KEY, "data"), Input(ids.Z_SLIDER, "value"),
+                  Input(ids.NAMES_VERSION, "data"))
+    def _scores(key, z, _version):
+        return scores_view(config, key, z)
+
+    @app.callback(Output(ids.TWO_NN, "figure"), Output(ids.ID_SCALE, "figure"),
+                  Output(ids.PCA, "figure"), Input(main_ids.RUN_KEY, "data"))
+    def _dimension(key):
+        return dimension_view(config, key)
