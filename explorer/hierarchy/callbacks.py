@@ -43,19 +43,20 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
                   Input(main_ids.FOCUS_ROW, "data"), Input(ids.Z_SLIDER, "value"),
                   State(main_ids.RUN_KEY, "data"), prevent_initial_call=True)
     def _highlight(*args):
-        key, z = args[-1], args[-2]
-        trigger = ctx.triggered_id
-        if trigger == ids.Z_SLIDER:  # node ids belong to one Z: start afresh
+        key, z, row = args[-1], args[-2], args[-3]
+        fired = {t["prop_id"]: t["value"] for t in ctx.triggered}
+        if f"{ids.Z_SLIDER}.value" in fired:  # node ids belong to one Z: start afresh
             return None, None
-        if trigger == main_ids.FOCUS_ROW:
-            node = highlight_from_row(config, key, z, args[-3])
+        if f"{main_ids.FOCUS_ROW}.data" in fired:
+            node = highlight_from_row(config, key, z, row)
             return node, node
-        event = ctx.triggered[0]["value"]
-        found = highlight_from_event(trigger, event)
-        clicked = ctx.triggered[0]["prop_id"].endswith("clickData")
-        if found is None:
-            return no_update, no_update
-        return found, ({"node": found["node"]} if clicked and "node" in found else no_update)
+        clicks = [highlight_from_event(v) for p, v in fired.items() if p.endswith("clickData")]
+        hovers = [highlight_from_event(v) for p, v in fired.items() if p.endswith("hoverData")]
+        click = next((h for h in clicks if h is not None), None)
+        if click is not None:
+            return click, ({"node": click["node"]} if "node" in click else no_update)
+        hover = next((h for h in hovers if h is not None), None)
+        return (hover, no_update) if hover is not None else (no_update, no_update)
 
     @app.callback(Output(main_ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.HIGHLIGHT, "data"), State(main_ids.RUN_KEY, "data"),

@@ -57,7 +57,7 @@ def pictures_view(config: AppConfig, key: str | None, z, highlight: dict | None,
             lost_names(match.lost))
 
 
-def highlight_from_event(source: str, event: dict | None) -> dict | None:
+def highlight_from_event(event: dict | None) -> dict | None:
     """The highlight of a hover/click on one of the three pictures (None if not a mark)."""
     if not event or not event.get("points"):
         return None

@@ -54,13 +54,13 @@ def test_pictures_show_the_clusters_of_the_run(app):
 
 
 def test_events_become_highlights():
-    assert highlight_from_event("hier-dendrogram", {"points": [{"customdata": 4}]}) == \
+    assert highlight_from_event({"points": [{"customdata": 4}]}) == \
         {"node": 4}
-    assert highlight_from_event("hier-heatmap", {"points": [{"customdata": [1, 2]}]}) == \
+    assert highlight_from_event({"points": [{"customdata": [1, 2]}]}) == \
         {"pair": [1, 2]}
-    assert highlight_from_event("hier-heatmap", {"points": [{"customdata": [2, 2]}]}) == \
+    assert highlight_from_event({"points": [{"customdata": [2, 2]}]}) == \
         {"node": 2}
-    assert highlight_from_event("hier-mds", {"points": [{"x": 1}]}) is None
+    assert highlight_from_event({"points": [{"x": 1}]}) is None
 
 
 def test_names_are_saved_shown_survive_a_restart_and_conflict(app):
