@@ -153,3 +153,54 @@ def label_analysis(analysis, *, z: float | None = None, cache: StepCache | None 
                                      known_labels=[r.label for r in usable],
                                      run=run_info(analysis, z=z))
     return LabelledRun(clustering=clustering, hierarchy=hierarchy, peaks=peaks)
+
+
+def label_with_reference(analysis, reference_ids: Sequence[str], *, z: float | None = None,
+                         cache: StepCache | None = None) -> LabelledClustering:
+    """Cluster only the images of a reference run and *assign* the others (added later).
+
+    ``reference_ids``: image ids of the original run (e.g. the ``id`` column of an earlier
+    export). Those images are clustered exactly as before (same kNN graph, density, peaks
+    and Z); every other image of ``analysis`` joins the cluster of its nearest denser
+    original image (:func:`compute.assign.assign_new_points`) and is marked ``assigned``.
+    """
+    from compute.assign import assign_new_points
+    from compute.cache import fingerprint_strings
+    from compute.knn import knn_graph
+
+    config = analysis.config
+    z = config.z if z is None else z
+    ids = np.asarray(analysis.embeddings.ids, dtype=object)
+    is_old = np.isin(ids, np.asarray(list(reference_ids), dtype=object))
+    old_rows = np.flatnonzero(is_old)
+    if len(old_rows) < 5:
+        raise ValueError(f"only {len(old_rows)} images of this folder are in the reference "
+                         "run; pass the export of a run on (mostly) the same images")
+    vectors = analysis.embeddings.vectors
+    maxk = min(config.maxk, len(old_rows) - 1)
+    inputs = f"{fingerprint_strings(ids[old_rows])}:{config.backbone}"
+    cache = cache or StepCache(None)
+    knn = cache.cached("knn-reference", inputs=inputs, params={"maxk": maxk}, version="1",
+                       compute=lambda: knn_graph(vectors[old_rows], maxk=maxk))
+    peaks = peak_analysis(knn, density=config.density, k=config.k, cache=cache, inputs=inputs)
+    hierarchy = hierarchy_at(peaks, z=z, halo=config.halo)
+    c = hierarchy.clustering
+    labels = np.empty(len(ids), dtype=np.int64)
+    is_halo = np.zeros(len(ids), dtype=bool)
+    labels[old_rows], is_halo[old_rows] = c.labels, c.is_halo
+    new_rows = np.flatnonzero(~is_old)
+    if len(new_rows):
+        placed = assign_new_points(
+            vectors[new_rows], old=vectors[old_rows], old_log_density=peaks.density.log_density,
+            old_labels=c.labels, intrinsic_dim=peaks.intrinsic_dim.dimension,
+            k=min(config.k, len(old_rows)),
+            halo_threshold=c.saddles.log_density.max(axis=1) if config.halo else None)
+        labels[new_rows], is_halo[new_rows] = placed.labels, placed.is_halo
+        log.info("%d new images assigned to %d existing clusters (%d denser than all their "
+                 "neighbours)", len(new_rows), c.n_clusters, int((~placed.denser_found).sum()))
+    usable = analysis.dataset.usable
+    return LabelledClustering(
+        ids=tuple(ids), paths=tuple(r.path for r in usable),
+        known_labels=tuple(r.label for r in usable), labels=labels, is_halo=is_halo,
+        assigned=~is_old, peak_rows=old_rows[c.centers], tree=hierarchy.tree,
+        run=run_info(analysis, z=z))

@@ -70,3 +70,29 @@ def test_export_errors_say_what_to_do(tmp_path, folder, capsys):
     assert main(["import-names", str(tmp_path / "x.csv"), "--user", "bo", "--names",
                  str(tmp_path / "other.sqlite")]) == 2
     assert "run parameters" in capsys.readouterr().err
+
+
+def test_images_added_later_are_assigned_not_reclustered(tmp_path, folder):
+    store, c = named_db(tmp_path, folder)
+    first = tmp_path / "first.csv"
+    main(["export", *folder, "--names", str(store.path), "--out", str(first)])
+    before = read_images_csv(first)
+    # four new images of the same two kinds arrive in the folder
+    write_blob_images(tmp_path / "images" / "new", per_class=2, seed=7)
+    second = tmp_path / "second.csv"
+    assert main(["export", *folder, "--names", str(store.path), "--out", str(second),
+                 "--reference", str(first)]) == 0
+    after = read_images_csv(second)
+    assert len(after) == len(before) + 4
+    old = after[~after["assigned"]].set_index("id")
+    assert set(old.index) == set(before["id"])
+    assert (old.loc[before["id"], "cluster"].to_numpy() == before["cluster"].to_numpy()).all()
+    assert (old.loc[before["id"], "cluster_name"].to_numpy()
+            == before["cluster_name"].to_numpy()).all()
+    new = after[after["assigned"]]
+    assert new["path"].str.startswith("new/").all() and len(new) == 4
+    # each new image joins the cluster that holds the originals of its kind
+    kind_cluster = before.groupby("known_label")["cluster"].agg(lambda s: s.mode()[0])
+    assert kind_cluster.nunique() == 2
+    for row in new.itertuples():  # new/top-left-0.png is of kind top-left
+        assert row.cluster == kind_cluster[row.path.split("/")[1].rsplit("-", 1)[0]]
