@@ -1,6 +1,9 @@
 """Component ids of the hierarchy panel (all prefixed ``hier-``)."""
 
 Z_SLIDER = "hier-z"
+DENSITY = "hier-density"
+K_INPUT = "hier-k"
+PARAMS = "hier-params"                # {"z", "density", "k"} of the shown clustering
 Z_SUMMARY = "hier-z-summary"
 Z_CURVE = "hier-z-curve"
 DENDROGRAM = "hier-dendrogram"

@@ -52,7 +52,15 @@ def hierarchy_panel() -> html.Div:
     return html.Div(className="hier-panel", children=[
         dcc.Store(id=ids.HIGHLIGHT), dcc.Store(id=ids.SELECTED), dcc.Store(id=ids.EDITING),
         dcc.Store(id=ids.NAMES_VERSION, data=0),
+        dcc.Store(id=ids.PARAMS),
         html.Div(className="hier-z", children=[
+            html.Div(className="row", children=[
+                dcc.Dropdown(id=ids.DENSITY, clearable=False, value="pak",
+                             options=[{"label": "PAk density", "value": "pak"},
+                                      {"label": "kNN density", "value": "knn"}]),
+                dcc.Input(id=ids.K_INPUT, type="number", min=2, step=1, value=10,
+                          debounce=True, className="number", placeholder="k (kNN)"),
+            ]),
             html.Label("Z (merge significance): move to re-merge"),
             dcc.Slider(id=ids.Z_SLIDER, min=Z_MIN, max=Z_MAX, step=Z_STEP, value=1.65,
                        marks=marks, tooltip={"placement": "bottom"}, updatemode="mouseup"),

@@ -4,7 +4,7 @@ per Z (memoised), and the names store. The browser holds only the key, Z and nod
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,37 +31,57 @@ class HierarchyBase:
     peaks: PeakAnalysis
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()
+
+
+def load_base(app_config: AppConfig, key: str, density: str | None = None,
+              k: int | None = None) -> HierarchyBase:
+    """The analysis of ``key`` and its ADP peaks (cache hits once the analysis job ran).
+
+    ``density`` and ``k`` override the analysis' density estimator (the peaks are then
+    computed once for that choice, and cached). Concurrent callers wait for the first.
+    """
+    with _lock:
+        return _load_base(app_config, key, density, k)
 
 
 @lru_cache(maxsize=4)
-def load_base(app_config: AppConfig, key: str) -> HierarchyBase:
-    """The analysis of ``key`` and its ADP peaks (cache hits once the analysis job ran)."""
-    with _lock:
-        analysis = analyse_folder(config_for(app_config, key), cache_dir=app_config.cache_dir)
-        cfg = analysis.config
-        peaks = peak_analysis(analysis.knn, density=cfg.density, k=cfg.k,
-                              cache=StepCache(Path(app_config.cache_dir) / "steps"),
-                              inputs=f"{analysis.dataset.fingerprint}:{cfg.backbone}")
+def _load_base(app_config: AppConfig, key: str, density: str | None,
+               k: int | None) -> HierarchyBase:
+    analysis = analyse_folder(config_for(app_config, key), cache_dir=app_config.cache_dir)
+    cfg = replace(analysis.config, density=density or analysis.config.density,
+                  k=int(k) if k else analysis.config.k)
+    analysis = replace(analysis, config=cfg)
+    peaks = peak_analysis(analysis.knn, density=cfg.density, k=cfg.k,
+                          cache=StepCache(Path(app_config.cache_dir) / "steps"),
+                          inputs=f"{analysis.dataset.fingerprint}:{cfg.backbone}")
     return HierarchyBase(analysis=analysis, peaks=peaks)
 
 
 @lru_cache(maxsize=32)
-def load_run(app_config: AppConfig, key: str, z: float) -> LabelledRun:
+def load_run(app_config: AppConfig, key: str, z: float, density: str | None = None,
+             k: int | None = None) -> LabelledRun:
     """The labelled hierarchy of ``key`` re-merged at ``z`` (no point is revisited)."""
-    base = load_base(app_config, key)
+    base = load_base(app_config, key, density, k)
     return label_analysis(base.analysis, z=z, precomputed=base.peaks)
 
 
 @lru_cache(maxsize=4)
-def clusters_curve(app_config: AppConfig, key: str) -> tuple[np.ndarray, np.ndarray]:
+def clusters_curve(app_config: AppConfig, key: str, density: str | None = None,
+                   k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(Z values, number of clusters at each)."""
     from compute.labelling import clusters_against_z
 
     grid = z_grid()
-    return grid, clusters_against_z(load_base(app_config, key).peaks, grid)
+    return grid, clusters_against_z(load_base(app_config, key, density, k).peaks, grid)
 
 
 @lru_cache(maxsize=4)
 def names_store(path: Path) -> NameStore:
     return NameStore(path)
+
+
+def forget() -> None:
+    """Drop everything held in memory (what a new app process starts with)."""
+    for cached in (_load_base, load_run, clusters_curve, names_store):
+        cached.cache_clear()

@@ -9,6 +9,7 @@ import logging
 
 import numpy as np
 from dash import Patch, dcc, no_update
+from dash.exceptions import PreventUpdate
 
 from compute.export import export_texts
 from compute.naming import NameConflictError
@@ -21,8 +22,19 @@ from explorer.hierarchy.state import clusters_curve, load_base, load_run, names_
 log = logging.getLogger(__name__)
 
 
-def _z(z) -> float:
-    return round(float(z), 2)
+def run_params(params) -> tuple[float, str | None, int | None]:
+    """(Z, density, k) from the panel's parameters ({"z", "density", "k"} or just Z)."""
+    if params is None or (isinstance(params, dict) and params.get("z") is None):
+        raise PreventUpdate  # the panel's controls are not set yet
+    if not isinstance(params, dict):
+        return round(float(params), 2), None, None
+    k = params.get("k")
+    return (round(float(params["z"]), 2), params.get("density") or None,
+            int(k) if k else None)
+
+
+def _run(config: AppConfig, key: str, params):
+    return load_run(config, key, *run_params(params))
 
 
 def highlighted_leaves(tree, highlight: dict | None) -> list[int]:
@@ -34,26 +46,29 @@ def highlighted_leaves(tree, highlight: dict | None) -> list[int]:
     return tree.leaves_under(node).tolist() if 0 <= node < tree.n_nodes else []
 
 
-def pictures_view(config: AppConfig, key: str | None, z, highlight: dict | None,
+def pictures_view(config: AppConfig, key: str | None, params, highlight: dict | None,
                   _names_version=None):
     """(dendrogram, MDS map, heatmap, summary text, clusters-vs-Z, lost names)."""
     if not key:
         blank = empty_figure("compute an analysis first")
         return blank, blank, blank, "", blank, lost_names([])
-    run = load_run(config, key, _z(z))
+    run = _run(config, key, params)
     match = run.clustering.match(names_store(config.names_db).live())
     names, tree, h = match.names(), run.clustering.tree, run.hierarchy
     node = int(highlight["node"]) if highlight and "node" in highlight else None
     leaves = highlighted_leaves(tree, highlight)
-    grid, counts = clusters_curve(config, key)
-    summary = (f"{tree.n_leaves} clusters at Z = {_z(z):g} "
-               f"({int(run.clustering.is_halo.sum())} halo images)")
+    z, density, k = run_params(params)
+    grid, counts = clusters_curve(config, key, density, k)
+    info = run.clustering.run
+    method = "PAk" if info.density == "pak" else f"kNN, k = {info.k}"
+    summary = (f"{tree.n_leaves} clusters at Z = {z:g} ({method}; "
+               f"{int(run.clustering.is_halo.sum())} halo images)")
     return (figures.dendrogram_figure(tree, names=names, highlight=node),
             figures.mds_figure(h.mds, populations=tree.population[:tree.n_leaves],
                                adjacency=h.adjacency, names=names, highlight=leaves),
             figures.heatmap_figure(h.adjacency, order=tree.leaf_order(), names=names,
                                    highlight=leaves),
-            summary, figures.clusters_vs_z_figure(grid, counts, current_z=_z(z)),
+            summary, figures.clusters_vs_z_figure(grid, counts, current_z=z),
             lost_names(match.lost))
 
 
@@ -70,18 +85,18 @@ def highlight_from_event(event: dict | None) -> dict | None:
     return {"node": int(data[0] if isinstance(data, list) else data)}
 
 
-def highlight_from_row(config: AppConfig, key: str | None, z, row: int | None):
+def highlight_from_row(config: AppConfig, key: str | None, params, row: int | None):
     """The cluster of a point focused in the projection."""
     if not key or row is None:
         return no_update
-    return {"node": int(load_run(config, key, _z(z)).clustering.labels[int(row)])}
+    return {"node": int(_run(config, key, params).clustering.labels[int(row)])}
 
 
-def scatter_patch(config: AppConfig, key: str | None, z, highlight: dict | None):
+def scatter_patch(config: AppConfig, key: str | None, params, highlight: dict | None):
     """Select the highlighted images in the projection (the others are dimmed)."""
     if not key:
         return no_update
-    c = load_run(config, key, _z(z)).clustering
+    c = _run(config, key, params).clustering
     patch = Patch()
     leaves = highlighted_leaves(c.tree, highlight)
     patch["data"][MAIN]["selectedpoints"] = (
@@ -89,17 +104,17 @@ def scatter_patch(config: AppConfig, key: str | None, z, highlight: dict | None)
     return patch
 
 
-def card_view(config: AppConfig, key: str | None, z, selected: dict | None,
+def card_view(config: AppConfig, key: str | None, params, selected: dict | None,
               _names_version=None):
     """(card, name field, note field, editing state) for the selected node."""
     if not key or not selected:
         return "Click a cluster or a node of the dendrogram, map or heatmap.", "", "", None
-    run = load_run(config, key, _z(z))
+    run = _run(config, key, params)
     node = int(selected["node"])
     if not 0 <= node < run.clustering.tree.n_nodes:
         return "That node does not exist at this Z; click again.", "", "", None
     match = run.clustering.match(names_store(config.names_db).live())
-    base = load_base(config, key)
+    base = load_base(config, key, *run_params(params)[1:])
     card = cluster_card(run, node, match, log_density=base.peaks.density.log_density,
                         knn_indices=base.analysis.knn.indices)
     record = match.by_node.get(node)
@@ -108,7 +123,7 @@ def card_view(config: AppConfig, key: str | None, z, selected: dict | None,
     return card, record.name if record else "", record.note if record else "", editing
 
 
-def save_view(config: AppConfig, key: str | None, z, editing: dict | None, *, name: str,
+def save_view(config: AppConfig, key: str | None, params, editing: dict | None, *, name: str,
               note: str, user: str, delete: bool = False):
     """(status message, saved?) after saving (or deleting) the edited node's name.
 
@@ -116,7 +131,7 @@ def save_view(config: AppConfig, key: str | None, z, editing: dict | None, *, na
     """
     if not key or not editing:
         return "Select a cluster or node first.", False
-    run = load_run(config, key, _z(z))
+    run = _run(config, key, params)
     c, node, store = run.clustering, int(editing["node"]), names_store(config.names_db)
     kind = "cluster" if c.tree.is_leaf(node) else "node"
     try:
@@ -138,25 +153,25 @@ def save_view(config: AppConfig, key: str | None, z, editing: dict | None, *, na
     return f"Saved '{rec.name}' (version {rec.version}) at {rec.updated_at[:19]}.", True
 
 
-def export_view(config: AppConfig, key: str | None, z):
+def export_view(config: AppConfig, key: str | None, params):
     """Three downloads: the per-image CSV, the tree CSV and the run sidecar."""
     if not key:
         return no_update, no_update, no_update
-    c = load_run(config, key, _z(z)).clustering
+    c = _run(config, key, params).clustering
     texts = export_texts(c, c.match(names_store(config.names_db).live()))
-    stem = f"topograph-z{_z(z):g}"
+    stem = f"topograph-z{run_params(params)[0]:g}"
     return (dcc.send_string(texts.images_csv, f"{stem}.csv"),
             dcc.send_string(texts.tree_csv, f"{stem}.tree.csv"),
             dcc.send_string(texts.sidecar_json, f"{stem}.json"))
 
 
-def scores_view(config: AppConfig, key: str | None, z):
+def scores_view(config: AppConfig, key: str | None, params):
     """(scores text, confusion matrix figure) against the known labels."""
     from compute.scores import score_clustering
 
     if not key:
         return "", empty_figure("no analysis")
-    c = load_run(config, key, _z(z)).clustering
+    c = _run(config, key, params).clustering
     try:
         s = score_clustering(c.labels, list(c.known_labels), is_halo=c.is_halo)
     except ValueError as exc:

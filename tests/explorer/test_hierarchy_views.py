@@ -32,14 +32,7 @@ def app(tmp_path):
                        names_db=tmp_path / "names.sqlite")
     key = analysis_key(pipeline_config(config, maxk=10))
     yield config, key
-    for cached in (state.load_base, state.load_run, state.clusters_curve, state.names_store):
-        cached.cache_clear()
-
-
-def restart():
-    """What a new app process starts with: no memoised runs, a new store object."""
-    for cached in (state.load_base, state.load_run, state.clusters_curve, state.names_store):
-        cached.cache_clear()
+    state.forget()
 
 
 def test_pictures_show_the_clusters_of_the_run(app):
@@ -70,7 +63,7 @@ def test_names_are_saved_shown_survive_a_restart_and_conflict(app):
     message, saved = save_view(config, key, Z, editing, name="<i>corner</i>", note="n",
                                user="ana")
     assert saved and message.startswith("Saved '<i>corner</i>' (version 1)")
-    restart()
+    state.forget()  # as a new app process: no memoised runs, a new store object
     card, name, note, fresh = card_view(config, key, Z, {"node": 0})
     assert (name, note, fresh["version"]) == ("<i>corner</i>", "n", 1)
     dendro = pictures_view(config, key, Z, None)[0]
@@ -114,3 +107,15 @@ def test_scores_against_known_labels(app):
     text, fig = scores_view(config, key, Z)
     assert text.startswith("NMI ") and "labelled images" in text
     assert len(fig.data[0].x) == 2  # two known classes
+
+
+def test_density_and_k_choose_the_peaks_and_are_recorded_with_names(app):
+    config, key = app
+    params = {"z": 2.0, "density": "knn", "k": 5}
+    summary = pictures_view(config, key, params, None)[3]
+    assert "at Z = 2 (kNN, k = 5;" in summary
+    assert "(PAk;" in pictures_view(config, key, {"z": 2.0, "density": "pak", "k": 5}, None)[3]
+    _, _, _, editing = card_view(config, key, params, {"node": 0})
+    assert save_view(config, key, params, editing, name="knn corner", note="", user="ana")[1]
+    [record] = state.names_store(config.names_db).live()
+    assert (record.run.density, record.run.k, record.run.z) == ("knn", 5, 2.0)
