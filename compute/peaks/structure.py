@@ -111,17 +111,22 @@ def _partners(candidates: np.ndarray, elim: np.ndarray) -> np.ndarray:
 def _saddles(points: np.ndarray, own: np.ndarray, other: np.ndarray, g: np.ndarray,
              n_peaks: int) -> tuple[np.ndarray, np.ndarray]:
     """For each pair of clusters, the border point of highest g (ties: lowest own cluster,
-    then lowest point index - the order in which the reference visits them)."""
+    then lowest point index - the order in which the reference visits them).
+
+    ``points`` come ascending; two stable integer sorts order them by (pair, own, point)."""
     if points.size == 0:
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
     lo, hi = np.minimum(own, other), np.maximum(own, other)
     key = lo * n_peaks + hi
-    order = np.lexsort((points, own, -g[points], key))
-    key_sorted = key[order]
-    first = np.r_[True, key_sorted[1:] != key_sorted[:-1]]
+    order = np.argsort(own, kind="stable")
+    order = order[np.argsort(key[order], kind="stable")]
+    key_sorted, g_sorted = key[order], g[points[order]]
+    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, key_sorted.size]))
+    at_max = np.flatnonzero(g_sorted == np.maximum.reduceat(g_sorted, starts)[group])
+    first = at_max[np.r_[True, group[at_max][1:] != group[at_max][:-1]]]
     best = order[first]
-    pairs = np.stack([lo[best], hi[best]], axis=1)
-    return pairs, points[best]
+    return np.stack([lo[best], hi[best]], axis=1), points[best]
 
 
 def find_peaks(knn: KnnGraph, density: Density, *,

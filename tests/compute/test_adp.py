@@ -74,10 +74,13 @@ def test_clusters_and_saddles_match_dadapy(case):
         assert (ours.saddles.log_density[~has] == NO_SADDLE).all()
 
 
-def test_fallback_cases_label_every_point(case):
-    _, _, data, peaks = case
-    if int(data["n_fallback"][0]) == 0:
-        pytest.skip("no fallback in this case")
+FALLBACK_FIXTURES = [p for p in FIXTURES if np.load(p)["n_fallback"].max() > 0]
+
+
+@pytest.mark.parametrize("path", FALLBACK_FIXTURES, ids=[p.stem for p in FALLBACK_FIXTURES])
+def test_fallback_cases_label_every_point(path):
+    knn, density, _ = load_case(path)
+    peaks = find_peaks(knn, density)
     assert peaks.n_fallback > 0
     assert (peaks.labels >= 0).all() and (peaks.labels < peaks.n_peaks).all()
     for z in (1.0, 1.65, 3.0):
@@ -250,3 +253,10 @@ def test_duplicates_join_their_representatives_cluster():
                                    indices=knn.distinct.indices),
                           Density(rho[:120], np.full(120, 0.3), np.full(120, 10), "knn", 2.0))
     np.testing.assert_array_equal(peaks.labels[:120], distinct.labels)
+
+
+def test_find_peaks_reports_progress():
+    knn, density = line_case(np.linspace(0, 1, 8), maxk=3, kstar=2)
+    seen = []
+    find_peaks(knn, density, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4)
