@@ -4,8 +4,8 @@ The dashboard (in background jobs) and ``python -m compute run`` both call these
 functions; every step is cached by content, so the second caller is fast. The pipeline
 has two halves so a projection can be switched without touching the analysis:
 
-* :func:`analyse_folder` - scan, thumbnails, embed, kNN graph and (when the ADP engine is
-  present) densities and clusters;
+* :func:`analyse_folder` - scan, thumbnails, embed, then kNN graph, densities and ADP
+  clusters (:func:`compute.topography.analyse`);
 * :func:`project_analysis` - one 2-D or 3-D projection of that analysis.
 
 :func:`run_pipeline` runs both.
@@ -29,7 +29,6 @@ from compute.thumbnails import render_thumbnails
 
 log = logging.getLogger(__name__)
 
-KNN_VERSION = "1"
 PROJECTION_FIELDS = ("projection", "n_components", "random_state", "perplexity",
                      "n_neighbors", "min_dist")
 
@@ -81,9 +80,9 @@ class PipelineConfig:
 class Clusters:
     """Per-row results of the density-peak engine.
 
-    labels: (N,) int64 ADP cluster of each row (-1 = halo when halo marking is on).
+    labels: (N,) int64 ADP cluster of each row, 0..K-1 (halo rows keep their cluster).
     log_density: (N,) float64 log-density of each row.
-    halo: (N,) bool, True for halo rows.
+    halo: (N,) bool, True for halo rows (below their cluster's highest saddle).
     """
 
     labels: np.ndarray
@@ -99,7 +98,7 @@ class Analysis:
     dataset: Dataset
     embeddings: Embeddings
     knn: KnnGraph
-    clusters: Clusters | None
+    clusters: Clusters
     thumbnails: Path
 
     @property
@@ -123,14 +122,8 @@ def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
                                progress=scaled(progress, 0.15, 0.35))
     embeddings = embed_dataset(dataset, backbone=config.backbone, cache=cache,
                                progress=scaled(progress, 0.35, 0.75))
-    maxk = min(config.maxk, len(dataset.usable) - 1)
-    knn = cache.cached("knn", inputs=dataset.fingerprint,
-                       params={"backbone": config.backbone, "maxk": maxk},
-                       version=KNN_VERSION,
-                       compute=lambda: neighbour_graph(embeddings.vectors, maxk=maxk,
-                                                       progress=scaled(progress, 0.75, 0.9)))
-    clusters = density_peaks(embeddings.vectors, config=config, cache=cache,
-                             progress=scaled(progress, 0.9, 1.0))
+    knn, clusters = neighbours_and_clusters(embeddings.vectors, config=config, cache=cache,
+                                            progress=scaled(progress, 0.75, 1.0))
     report(progress, 1000, 1000)
     return Analysis(config=config, dataset=dataset, embeddings=embeddings, knn=knn,
                     clusters=clusters, thumbnails=thumbs)
@@ -161,51 +154,16 @@ def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
     return PipelineResult(**parts, projection=projection)
 
 
-def neighbour_graph(vectors: np.ndarray, *, maxk: int,
-                    progress: ProgressFn | None = None) -> KnnGraph:
-    """The exact Euclidean kNN graph of ``vectors`` (N, D), self in column 0.
+def neighbours_and_clusters(vectors: np.ndarray, *, config: PipelineConfig,
+                            cache: StepCache, progress: ProgressFn | None = None
+                            ) -> tuple[KnnGraph, Clusters]:
+    """The kNN graph of ``vectors`` (N, D) and the ADP clusters and log-densities computed
+    from that same graph (:func:`compute.topography.analyse`, every step cached)."""
+    from compute.topography import analyse
 
-    Uses the engine's :func:`compute.knn.knn_graph` when it is present; until then an
-    exact scikit-learn search gives the same graph (ties aside).
-    """
-    try:
-        from compute.knn import knn_graph
-    except ImportError:
-        knn_graph = None
-    if knn_graph is not None:
-        return knn_graph(vectors, maxk=maxk, method="exact", progress=progress)
-    from sklearn.neighbors import NearestNeighbors
-
-    x = np.asarray(vectors, dtype=np.float32)
-    distances, indices = NearestNeighbors(n_neighbors=maxk + 1).fit(x).kneighbors(x)
-    _put_self_first(distances, indices)
-    report(progress, 1, 1)
-    return KnnGraph(distances=distances.astype(np.float64), indices=indices.astype(np.int64),
-                    method="exact")
-
-
-def _put_self_first(distances: np.ndarray, indices: np.ndarray) -> None:
-    """With exact duplicates a row's self may not come first: swap it into column 0."""
-    rows = np.arange(len(indices))
-    wrong = np.flatnonzero(indices[:, 0] != rows)
-    for i in wrong:
-        j = np.flatnonzero(indices[i] == i)
-        col = j[0] if len(j) else indices.shape[1] - 1
-        indices[i, col] = indices[i, 0]
-        distances[i, col] = distances[i, 0]
-        indices[i, 0], distances[i, 0] = i, 0.0
-
-
-def density_peaks(vectors: np.ndarray, *, config: PipelineConfig, cache: StepCache,
-                  progress: ProgressFn | None = None) -> Clusters | None:
-    """ADP clusters and log-densities from the engine, or None where it is not installed."""
-    try:
-        from compute.topography import analyse
-    except ImportError:
-        log.info("compute.topography is not available: no clusters or densities yet")
-        return None
-    result = analyse(vectors, maxk=config.maxk, density=config.density, k=config.k,
-                     z=config.z, halo=config.halo, cache=cache, progress=progress)
-    labels = np.asarray(result.labels, dtype=np.int64)
-    return Clusters(labels=labels, log_density=np.asarray(result.log_density, dtype=np.float64),
-                    halo=labels < 0)
+    topo = analyse(vectors, maxk=min(config.maxk, len(vectors) - 1), density=config.density,
+                   k=config.k, z=config.z, halo=config.halo, cache=cache, progress=progress)
+    clusters = Clusters(labels=np.asarray(topo.clustering.labels, dtype=np.int64),
+                        log_density=np.asarray(topo.density.log_density, dtype=np.float64),
+                        halo=np.asarray(topo.clustering.is_halo, dtype=bool))
+    return topo.knn, clusters

@@ -9,6 +9,7 @@ time it is imported in a process, so it is imported only when UMAP is asked for.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,5 +138,7 @@ def _umap(x: np.ndarray, params: ProjectionParams, knn: KnnGraph | None) -> np.n
                         "its own neighbours", knn.maxk, n_neighbors)
     model = umap.UMAP(n_components=params.n_components, n_neighbors=n_neighbors,
                       min_dist=params.min_dist, random_state=params.random_state,
-                      precomputed_knn=precomputed)
-    return model.fit_transform(x).astype(np.float32)
+                      n_jobs=1, precomputed_knn=precomputed)
+    with warnings.catch_warnings():  # no search index: we never call transform()
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+        return model.fit_transform(x).astype(np.float32)

@@ -100,20 +100,21 @@ def colouring(column: str, values: pd.Series | np.ndarray) -> Colouring:
 
 
 def _categorical(column: str, series: pd.Series) -> Colouring:
-    text = series.map(lambda v: MISSING if v is None or (isinstance(v, float) and np.isnan(v))
-                      else str(v))
-    names = sorted(set(text) - {MISSING}, key=_natural_key)
-    if MISSING in set(text):
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)  # missing -> -1
+    text = [str(u) for u in uniques]
+    names = sorted(set(text), key=_natural_key)
+    if (codes < 0).any():
         names.append(MISSING)
     if len(names) > MAX_CATEGORIES:
         raise ValueError(f"column {column!r} has {len(names)} distinct values; colour by a "
                          f"column with at most {MAX_CATEGORIES}")
     dtype = np.uint8 if len(names) < 255 else np.uint16
-    lookup = {name: i for i, name in enumerate(names)}
-    codes = text.map(lookup).to_numpy(dtype=dtype)
+    position = {name: i for i, name in enumerate(names)}
+    # one lookup per distinct value, then one vectorised take (the -1s land on MISSING)
+    lookup = np.array([position[t] for t in text] + [len(names) - 1], dtype=dtype)
     colours = tuple(MISSING_COLOUR if n == MISSING else PALETTE[i % len(PALETTE)]
                     for i, n in enumerate(names))
-    return Colouring(column=column, kind="categorical", values=codes,
+    return Colouring(column=column, kind="categorical", values=lookup[codes],
                      categories=tuple(names), colours=colours)
 
 

@@ -30,7 +30,7 @@ PROJECTION_KEY = "projection-key"        # analysis key + projection parameters
 PROJECTION_REQUEST = "projection-request"  # a projection not yet cached: run the job
 LEGEND_STATE = "legend-state"            # {"column", "categories", "hidden"}
 FOCUS_ROW = "focus-row"                  # the row shown in the instance panel
-SELECTION = "selection"                  # the selected rows
+SELECTED_POINTS = "selected-points"      # rows of the last lasso/box (made in the browser)
 SELECTION_PAGE = "selection-page"
 
 # Centre: latent space and view controls

@@ -14,7 +14,11 @@ def make_background_manager(cache_dir: Path):
     """A Dash background-callback manager for this environment."""
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        from celery import Celery
+        try:
+            from celery import Celery
+        except ImportError as exc:
+            raise RuntimeError("REDIS_URL is set but Celery is not installed: pip install "
+                               "'celery[redis]', or unset REDIS_URL to use Diskcache") from exc
         from dash import CeleryManager
 
         celery_app = Celery(__name__, broker=redis_url, backend=redis_url)

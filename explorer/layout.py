@@ -12,6 +12,7 @@ from explorer import ids
 from explorer.config import AppConfig
 from explorer.figures import empty_figure
 from explorer.hierarchy import hierarchy_panel
+from explorer.panels import SELECTION_HINT
 
 DEFAULTS = PipelineConfig(images="")
 PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
@@ -153,7 +154,7 @@ def _right() -> html.Div:
                     html.Button("Export CSV", id=ids.EXPORT_BUTTON, n_clicks=0),
                 ]),
             ]),
-            html.Div(id=ids.SELECTION_PANEL),
+            html.Div(id=ids.SELECTION_PANEL, children=html.Div(SELECTION_HINT, className="hint")),
             dcc.Download(id=ids.EXPORT_DOWNLOAD),
         ]),
     ])
@@ -163,7 +164,7 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
     return html.Div(className="page", children=[
         dcc.Store(id=ids.RUN_KEY), dcc.Store(id=ids.PROJECTION_KEY),
         dcc.Store(id=ids.PROJECTION_REQUEST), dcc.Store(id=ids.LEGEND_STATE),
-        dcc.Store(id=ids.FOCUS_ROW), dcc.Store(id=ids.SELECTION, data=[]),
+        dcc.Store(id=ids.FOCUS_ROW), dcc.Store(id=ids.SELECTED_POINTS, data=[]),
         dcc.Store(id=ids.SELECTION_PAGE, data=0),
         _settings(config or AppConfig()), _centre(), _right(),
     ])

@@ -16,6 +16,7 @@ from explorer.selection import group_of, nearest_outside, neighbours_of, page_of
 from explorer.state import ExplorerData
 
 PAGE_SIZE = 24
+SELECTION_HINT = "Lasso or box-select points (2-D) to see their images."
 OUTSIDE_LIMIT = 12
 
 
@@ -72,8 +73,7 @@ def selection_panel(data: ExplorerData, rows: np.ndarray, page: int) -> html.Div
     """A paged grid of the selected images and the nearest images outside the selection."""
     rows = np.asarray(rows, dtype=np.int64)
     if len(rows) == 0:
-        return html.Div("Lasso or box-select points (2-D) to see their images.",
-                        className="hint")
+        return html.Div(SELECTION_HINT, className="hint")
     shown, page, n_pages = page_of(rows, page, PAGE_SIZE)
     outside, dist = nearest_outside(data, rows, OUTSIDE_LIMIT)
     label = data.columns["label"]

@@ -44,10 +44,10 @@ def group_of(data: ExplorerData) -> tuple[str, np.ndarray]:
 
 
 def same_group(data: ExplorerData, row: int, others: np.ndarray) -> np.ndarray:
-    """Bool per row of ``others``: in the same group as ``row`` (halo/unknown never is)."""
+    """Bool per row of ``others``: in the same group as ``row`` (unknown never is)."""
     _, groups = group_of(data)
     mine = groups[row]
-    if mine is None or (data.clusters is not None and mine < 0):
+    if mine is None:
         return np.zeros(len(others), dtype=bool)
     return groups[others] == mine
 
@@ -60,22 +60,26 @@ def nearest_outside(data: ExplorerData, rows: np.ndarray, limit: int) -> tuple[n
     (rows farther than ``maxk`` neighbours from every selected row are not candidates).
     """
     rows = np.asarray(rows, dtype=np.int64)
-    if len(rows) == 0:
-        return rows, np.zeros(0)
     inside = np.zeros(data.n_rows, dtype=bool)
     inside[rows] = True
     cand = data.knn_indices[rows].ravel()
     dist = data.knn_distances[rows].ravel()
     outside = ~inside[cand]
     cand, dist = cand[outside], dist[outside]
-    if len(cand) == 0:
-        return cand, dist
-    order = np.lexsort((dist, cand))  # by row, nearest first within a row
-    cand, dist = cand[order], dist[order]
-    first = np.r_[True, cand[1:] != cand[:-1]]
-    cand, dist = cand[first], dist[first]
-    best = np.argsort(dist, kind="stable")[:limit]
-    return cand[best], dist[best]
+    # The first `limit` distinct rows in distance order are the answer; look for them
+    # among the smallest entries first (a row repeats at most len(rows) times).
+    prefix = limit * 32
+    while True:
+        if prefix < len(dist):
+            head = np.argpartition(dist, prefix)[:prefix]
+        else:
+            head = np.arange(len(dist))
+        order = head[np.argsort(dist[head], kind="stable")]
+        _, first = np.unique(cand[order], return_index=True)
+        first = np.sort(first)[:limit]
+        if len(first) == limit or len(head) == len(dist):
+            return cand[order[first]], dist[order[first]]
+        prefix *= 8
 
 
 def page_of(rows: np.ndarray, page: int, page_size: int) -> tuple[np.ndarray, int, int]:

@@ -40,9 +40,10 @@ class ExplorerData:
     paths: (N,) object, paths relative to the image folder.
     columns: N-row table of everything a point can be coloured by or exported with
         (known label, manifest columns, cluster, log-density, halo, ...).
-    knn_indices, knn_distances: (N, maxk + 1) neighbours in the ORIGINAL embedding space,
-        self in column 0, Euclidean distances.
-    clusters: (N,) int64 ADP cluster per row (-1 halo), or None before the engine runs.
+    knn_indices, knn_distances: (N, maxk + 1) int32 / float32 neighbours in the ORIGINAL
+        embedding space, self in column 0, Euclidean distances (half the bytes of the
+        engine's int64/float64 graph: the panels gather 50 000 rows of it at a time).
+    clusters: (N,) int64 ADP cluster per row, or None where the engine is not installed.
     """
 
     ids: np.ndarray
@@ -162,12 +163,13 @@ def explorer_data(analysis: Analysis, app_config: AppConfig) -> ExplorerData:
     clusters = None
     if analysis.clusters is not None:
         clusters = analysis.clusters.labels
-        columns["cluster"] = np.where(clusters < 0, "halo", clusters.astype(str))
+        columns["cluster"] = clusters.astype(str)
         columns["log-density"] = analysis.clusters.log_density
         columns["halo"] = np.where(analysis.clusters.halo, "halo", "core")
     return ExplorerData(ids=np.array([r.id for r in usable], dtype=object), paths=paths,
-                        columns=columns, knn_indices=analysis.knn.indices,
-                        knn_distances=analysis.knn.distances, clusters=clusters,
+                        columns=columns, knn_indices=analysis.knn.indices.astype(np.int32),
+                        knn_distances=analysis.knn.distances.astype(np.float32),
+                        clusters=clusters,
                         summary=analysis.dataset.summary())
 
 

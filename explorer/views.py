@@ -213,11 +213,17 @@ def instance_view(config: AppConfig, pkey: str | None, row: int | None, k: int):
 
 
 def selection_rows(config: AppConfig, pkey: str | None, legend: dict | None,
-                   event) -> list[int]:
-    """The rows of a lasso/box selection (hidden categories excluded)."""
-    if not pkey:
+                   points: list[int] | None) -> list[int]:
+    """The rows of a lasso/box selection, sorted (hidden categories excluded).
+
+    ``points`` are the selected ``pointNumber``s of the main trace (the browser extracts
+    them from Plotly's event, see ``SELECTED_ROWS_JS``)."""
+    if not pkey or not points:
         return []
-    return _visible_rows(data_for(config, pkey), legend, rows_from_event(event)).tolist()
+    data = data_for(config, pkey)
+    rows = np.unique(np.asarray(points, dtype=np.int64))
+    rows = rows[(rows >= 0) & (rows < data.n_rows)]
+    return _visible_rows(data, legend, rows).tolist()
 
 
 def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, page: int):

@@ -1,6 +1,12 @@
 import numpy as np
 
-from compute.pipeline import PipelineConfig, run_pipeline
+from compute.pipeline import (
+    PipelineConfig,
+    analyse_folder,
+    project_analysis,
+    run_pipeline,
+)
+from compute.projection import ProjectionParams
 
 
 def test_pipeline_end_to_end_and_cached(blob_folder, tmp_path):
@@ -26,7 +32,46 @@ def test_pipeline_end_to_end_and_cached(blob_folder, tmp_path):
     np.testing.assert_array_equal(again.projection.coords, result.projection.coords)
 
 
+def test_knn_graph_is_in_the_embedding_space(blob_folder, tmp_path):
+    images, labels = blob_folder
+    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels)),
+                              cache_dir=tmp_path / "cache")
+    knn, x = analysis.knn, analysis.embeddings.vectors.astype(np.float64)
+    assert knn.maxk == 11  # maxk is capped at N - 1
+    np.testing.assert_array_equal(knn.indices[:, 0], np.arange(12))
+    brute = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    np.testing.assert_allclose(knn.distances, np.sort(brute, axis=1), rtol=1e-4, atol=1e-4)
+    lab = np.array(analysis.labels)
+    assert (lab[knn.indices[:, 1]] == lab).all()  # nearest neighbour shares the class
+
+
+def test_projection_switch_reuses_the_analysis(blob_folder, tmp_path):
+    images, labels = blob_folder
+    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels)),
+                              cache_dir=tmp_path / "cache")
+    three = project_analysis(analysis, ProjectionParams(n_components=3),
+                             cache_dir=tmp_path / "cache")
+    assert three.coords.shape == (12, 3)
+    assert len(list((tmp_path / "cache" / "steps" / "projection").glob("*.pkl"))) == 1
+
+
+def test_clusters_come_from_the_same_graph(blob_folder, tmp_path):
+    images, labels = blob_folder
+    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels), maxk=5,
+                                             density="knn", k=4),
+                              cache_dir=tmp_path / "cache")
+    clusters = analysis.clusters
+    assert clusters.labels.shape == clusters.log_density.shape == clusters.halo.shape == (12,)
+    assert analysis.knn.maxk == 5
+    # two well-separated blobs never share a cluster
+    lab = np.array(analysis.labels)
+    for c in np.unique(clusters.labels):
+        assert len(set(lab[clusters.labels == c])) == 1
+
+
 def test_config_key_is_stable_and_distinguishes_choices():
     a = PipelineConfig(images="x")
     assert a.key == PipelineConfig(images="x").key
     assert a.key != PipelineConfig(images="x", n_components=3).key
+    assert a.analysis_key == PipelineConfig(images="x", projection="umap").analysis_key
+    assert a.analysis_key != PipelineConfig(images="x", z=2.0).analysis_key

@@ -1,17 +1,18 @@
-"""The Flask side of the app: thumbnail route and layout."""
+"""The Flask side of the app: thumbnail route, layout and callback wiring."""
 
 import pytest
 
+from explorer import ids
 from explorer.app import create_app
-from explorer.callbacks import compute_job
 from explorer.config import AppConfig
+from explorer.views import analysis_job
 
 
 @pytest.fixture
 def app_and_key(blob_folder, tmp_path):
     images, labels = blob_folder
     config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache")
-    key, _ = compute_job(lambda _p: None, config, "pixels", "pca", 2)
+    analysis_job(lambda _p: None, config, backbone="pixels")
     return create_app(config), config
 
 
@@ -35,8 +36,19 @@ def test_thumbnail_route_rejects_anything_but_content_ids(app_and_key, name):
     assert b"secret" not in resp.data and b"root:" not in resp.data
 
 
-def test_layout_has_the_main_components(app_and_key):
+def test_layout_has_the_main_components_and_the_hierarchy_slot(app_and_key):
     app, _ = app_and_key
     text = str(app.layout)
-    for component_id in ("latent-scatter", "run-button", "job-progress", "instance-panel"):
+    for component_id in (ids.SCATTER, ids.RUN_BUTTON, ids.PROGRESS, ids.INSTANCE_PANEL,
+                         ids.SELECTION_PANEL, ids.COLOUR_BY, ids.HIERARCHY_SLOT,
+                         ids.PROJECTION_PROGRESS, ids.EXPORT_DOWNLOAD):
         assert component_id in text
+
+
+def test_every_callback_is_registered(app_and_key):
+    app, _ = app_and_key
+    outputs = " ".join(app.callback_map)
+    for prop in (f"{ids.RUN_KEY}.data", f"{ids.SCATTER}.figure", f"{ids.INSTANCE_PANEL}.children",
+                 f"{ids.SELECTION_PANEL}.children", f"{ids.EXPORT_DOWNLOAD}.data",
+                 f"{ids.FOCUS_ROW}.data"):
+        assert prop in outputs

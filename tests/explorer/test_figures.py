@@ -1,29 +1,82 @@
+import json
+
 import numpy as np
 import pytest
+from plotly.io.json import to_json_plotly
 
-from explorer.figures import UNLABELLED, empty_figure, scatter_figure
+from explorer.colouring import colouring
+from explorer.figures import (
+    LEGEND_START,
+    MAIN,
+    NEIGHBOURS,
+    SELECTED,
+    empty_figure,
+    hidden_patch,
+    highlight_patch,
+    marker_patch,
+    recolour_patch,
+    scatter_figure,
+)
+
+COORDS = np.arange(10, dtype=float).reshape(5, 2)
 
 
-def test_scatter_one_trace_per_group_with_row_customdata():
-    coords = np.arange(10, dtype=float).reshape(5, 2)
-    fig = scatter_figure(coords, ["a", "b", None, "a", "b"])
-    assert [t.name for t in fig.data] == ["a", "b", UNLABELLED]
-    rows = sorted(int(r) for t in fig.data for r in t.customdata)
-    assert rows == [0, 1, 2, 3, 4]
-    a = fig.data[0]
-    assert list(a.customdata) == [0, 3]
-    np.testing.assert_array_equal(a.x, coords[[0, 3], 0])
-    assert fig.data[0].type == "scattergl"
+def operations(patch) -> list[dict]:
+    return json.loads(to_json_plotly(patch))["operations"]
 
 
-def test_scatter_3d():
-    fig = scatter_figure(np.zeros((3, 3)), ["a", "a", "b"])
+def test_scatter_is_one_trace_in_row_order_without_customdata():
+    fig = scatter_figure(COORDS, colouring("label", ["a", "b", None, "a", "b"]))
+    main = fig.data[MAIN]
+    assert main.type == "scattergl" and main.customdata is None
+    np.testing.assert_array_equal(main.x, COORDS[:, 0])  # pointNumber == row
+    assert [t.name for t in fig.data[LEGEND_START:]] == ["a", "b", "(none)"]
+    assert fig.layout.dragmode == "lasso"
+    payload = json.loads(fig.to_json())["data"][MAIN]
+    assert "bdata" in payload["x"] and "bdata" in payload["marker"]["color"]
+
+
+def test_scatter_3d_and_hidden_legend_entries():
+    fig = scatter_figure(np.zeros((3, 3)), colouring("label", ["a", "a", "b"]), hidden=["b"])
     assert {t.type for t in fig.data} == {"scatter3d"}
+    assert fig.data[LEGEND_START + 1].visible == "legendonly"
+
+
+def test_continuous_colouring_has_a_colour_bar_and_no_legend():
+    fig = scatter_figure(COORDS, colouring("rho", np.linspace(0, 1, 5)))
+    assert len(fig.data) == LEGEND_START and fig.data[MAIN].marker.showscale
 
 
 def test_scatter_rejects_mismatched_input():
     with pytest.raises(ValueError, match="coords must be"):
-        scatter_figure(np.zeros((3, 2)), ["a"])
+        scatter_figure(np.zeros((3, 2)), colouring("label", ["a"]))
+
+
+def test_recolour_patch_never_sends_coordinates():
+    ops = operations(recolour_patch(colouring("label", ["a", "b", "c", "a", "b"]), dims=2,
+                                    old_legend_size=2))
+    paths = [op["location"] for op in ops]
+    assert not any(loc[-1] in ("x", "y", "z") for loc in paths if loc)
+    assert paths.count(["data", LEGEND_START]) == 2  # old legend entries removed
+    extend = next(op for op in ops if op["operation"] == "Extend")
+    assert [t["name"] for t in extend["params"]["value"]] == ["a", "b", "c"]
+
+
+def test_hidden_and_marker_patches_touch_only_style():
+    c = colouring("label", ["a", "b"])
+    for patch in (hidden_patch(c, ["a"]), marker_patch(marker_size=6, opacity=0.5, dims=3)):
+        for op in operations(patch):
+            assert op["location"][-1] not in ("x", "y", "z")
+
+
+def test_highlight_patch_sends_only_the_highlighted_points():
+    coords = np.arange(30, dtype=float).reshape(10, 3)
+    ops = operations(highlight_patch(coords, 2, np.array([5, 7]), np.array([True, False])))
+    values = {tuple(op["location"]): op["params"]["value"] for op in ops}
+    assert values[("data", SELECTED, "z")] == [8.0]
+    assert values[("data", NEIGHBOURS, "x")] == [15.0, 21.0]
+    assert values[("data", NEIGHBOURS, "marker", "line", "color")][1] != \
+        values[("data", NEIGHBOURS, "marker", "line", "color")][0]
 
 
 def test_empty_figure_has_message():

@@ -1,0 +1,134 @@
+"""The callbacks' functions called directly against a real (tiny) pipeline run."""
+
+import json
+
+import numpy as np
+import pytest
+from dash import no_update
+from plotly.io.json import to_json_plotly
+
+from explorer.config import AppConfig
+from explorer.figures import LEGEND_START, MAIN, NEIGHBOURS
+from explorer.views import (
+    analysis_job,
+    colour_options,
+    export_view,
+    focus_from_click,
+    hover_view,
+    instance_view,
+    legend_hidden,
+    legend_view,
+    projection_job,
+    request_projection,
+    scatter_view,
+    selection_rows,
+    selection_view,
+)
+
+PCA2 = {"method": "pca", "dims": 2, "seed": 0, "perplexity": 30, "n_neighbors": 15,
+        "min_dist": 0.1}
+
+
+@pytest.fixture
+def app_config(blob_folder, tmp_path):
+    images, labels = blob_folder
+    return AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture
+def keys(app_config):
+    """(analysis key, 2-D PCA projection key) after both jobs ran."""
+    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels")
+    _, request, _ = request_projection(app_config, key, **PCA2)
+    return key, projection_job(lambda _p: None, app_config, request)
+
+
+def ops(patch) -> list[dict]:
+    return json.loads(to_json_plotly(patch))["operations"]
+
+
+def test_analysis_job_reports_progress_and_returns_a_path_free_key(app_config):
+    seen = []
+    key, summary = analysis_job(seen.append, app_config, backbone="pixels", maxk=5)
+    assert seen and seen[-1] == ("1000", "1000")
+    assert "12 usable" in summary
+    assert str(app_config.images) not in key and json.loads(key)["maxk"] == 5
+
+
+def test_projection_is_requested_once_then_served_from_the_cache(app_config, keys):
+    key, pkey = keys
+    assert json.loads(pkey)["analysis"] == key
+    shown, request, status = request_projection(app_config, key, **PCA2)
+    assert (shown, request, status) == (pkey, no_update, "")  # cached: no job
+    shown, request, _ = request_projection(app_config, key, **{**PCA2, "dims": 3})
+    assert shown is no_update and json.loads(request)["projection"]["n_components"] == 3
+    _, _, status = request_projection(app_config, key, **{**PCA2, "method": "tsne",
+                                                          "perplexity": 50})
+    assert status.startswith("error:") and "perplexity" in status
+
+
+def test_scatter_and_colour_options(app_config, keys):
+    key, pkey = keys
+    options, value = colour_options(app_config, key, None)
+    assert value == "cluster"  # ADP clusters first when the engine ran
+    assert {"label", "folder", "log-density", "halo"} <= set(options)
+    fig, legend = scatter_view(app_config, pkey, "label")
+    assert len(fig.data[MAIN].x) == 12
+    assert legend == {"column": "label", "legend": 2, "hidden": []}
+    assert [t.name for t in fig.data[LEGEND_START:]] == ["bottom-right", "top-left"]
+
+
+def test_recolour_and_legend_toggle_patch_colours_only(app_config, keys):
+    _, pkey = keys
+    _, legend = scatter_view(app_config, pkey, "label")
+    patch, new = legend_view(app_config, pkey, "folder", legend, None)
+    assert new["column"] == "folder"
+    assert all(op["location"][-1] not in ("x", "y") for op in ops(patch))
+    toggle = [{"visible": ["legendonly"]}, [LEGEND_START + 1]]
+    patch, hidden = legend_view(app_config, pkey, "label", legend, toggle)
+    assert hidden["hidden"] == ["top-left"]
+    # a hidden class can be neither selected nor clicked
+    rows = selection_rows(app_config, pkey, hidden, list(range(11, -1, -1)))
+    assert rows == list(range(6))  # bottom-right-* sort before top-left-*
+    assert focus_from_click(app_config, pkey, hidden,
+                            {"points": [{"curveNumber": 0, "pointNumber": 8}]}) is no_update
+
+
+def test_legend_hidden_follows_plotly_restyle_events():
+    cats = ("a", "b", "c")
+    assert legend_hidden([{"visible": ["legendonly"]}, [LEGEND_START]], cats, []) == ["a"]
+    isolate = [{"visible": [True, "legendonly", "legendonly", True, "legendonly",
+                            "legendonly"]}, [0, 1, 2, 3, 4, 5]]
+    assert legend_hidden(isolate, cats, ["a"]) == ["b", "c"]
+
+
+def test_click_fills_the_instance_panel_with_neighbours(app_config, keys):
+    _, pkey = keys
+    row = focus_from_click(app_config, pkey, None,
+                           {"points": [{"curveNumber": 0, "pointNumber": 3}]})
+    assert row == 3
+    panel, patch = instance_view(app_config, pkey, row, 4)
+    text = str(panel)
+    assert "/thumbnails/" in text and "bottom-right-3.png" in text
+    tiles = panel.children[-1].children
+    assert len(tiles) == 4 and all("same" in t.className for t in tiles)  # blobs are far apart
+    neighbours = [op for op in ops(patch) if op["location"][:2] == ["data", NEIGHBOURS]]
+    assert any(len(op["params"]["value"]) == 4 for op in neighbours)
+    show, _, card = hover_view(app_config, pkey, None,
+                               {"points": [{"curveNumber": 0, "pointNumber": 3, "bbox": {}}]})
+    assert show and card.children[1].children == "bottom-right"
+
+
+def test_selection_panel_pages_and_export(app_config, keys):
+    _, pkey = keys
+    panel, page = selection_view(app_config, pkey, [0, 1, 2], 4)
+    assert page == 0 and "3 selected" in str(panel)
+    grid = [c for c in panel.children if getattr(c, "id", None) == "selection-grid"][0]
+    assert [t.id["row"] for t in grid.children] == [0, 1, 2]
+    outside = [c for c in panel.children if getattr(c, "id", None) == "outside-grid"][0]
+    assert {t.id["row"] for t in outside.children}.isdisjoint({0, 1, 2})
+    download = export_view(app_config, pkey, [2, 0])
+    lines = download["content"].splitlines()
+    assert download["filename"].endswith(".csv") and len(lines) == 3
+    assert lines[0].startswith("row,id,path,label") and lines[1].startswith("2,")
+    assert np.isfinite([float(v) for v in lines[1].split(",")[-2:]]).all()
