@@ -3,9 +3,9 @@
     python -m benchmarks.bench_hierarchy [--sizes 2000 20000] [--dim 32]
 
 Synthetic data: 12 Gaussian clusters in D dimensions (intrinsic dimension 8). For each N:
-the one-time part (kNN graph, 2-NN, PAk, ADP peaks), one re-merge at a new Z with the
-tree, MDS map and labelled clustering (what a slider move costs), the clusters-against-Z
-curve (61 re-merges), and matching 20 stored names to the new tree.
+the one-time part (compute.topography.analyse: kNN graph, 2-NN, PAk, ADP peaks), one
+re-merge at a new Z with the tree, MDS map and labelled clustering (what a slider move
+costs), the clusters-against-Z curve (61 re-merges), and matching 20 stored names.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from compute.knn import knn_graph
-from compute.labelling import clusters_against_z, hierarchy_at, labelled_clustering, peak_analysis
+from compute.labelling import clusters_against_z, hierarchy_at, labelled_clustering
 from compute.naming import Anchor, NameRecord, RunInfo
+from compute.topography import analyse
 
 
 def synthetic(n: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -41,18 +41,17 @@ def main() -> None:
     args = parser.parse_args()
     run = RunInfo(data_fingerprint="bench", backbone="synthetic", weights="none",
                   density="pak", k=None, z=1.65)
-    print("| N | kNN (maxk 30) s | 2-NN + PAk + peaks s | re-merge at new Z + tree + MDS ms "
+    print("| N | analyse: kNN + 2-NN + PAk + peaks s | re-merge at new Z + tree + MDS ms "
           "| labelled clustering ms | 61-point Z curve s | match 20 names ms |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for n in args.sizes:
         x = synthetic(n, args.dim)
-        knn, t_knn = timed(lambda x=x: knn_graph(x, maxk=30))
-        peaks, t_peaks = timed(lambda knn=knn: peak_analysis(knn))
+        peaks, t_peaks = timed(lambda x=x: analyse(x, maxk=30))
         hierarchy_at(peaks, z=1.65)  # warm-up (imports)
         hier, t_merge = timed(lambda peaks=peaks: hierarchy_at(peaks, z=2.3))
         ids = [f"img{i}" for i in range(n)]
         clustering, t_label = timed(lambda hier=hier, ids=ids: labelled_clustering(
-            hier, ids=ids, paths=ids, known_labels=[None] * n, run=run))
+            hier, ids=ids, paths=ids, known_labels=[None] * len(ids), run=run))
         _, t_curve = timed(lambda peaks=peaks: clusters_against_z(
             peaks, np.round(np.arange(1.0, 4.01, 0.05), 2)))
         rng = np.random.default_rng(1)
@@ -61,7 +60,7 @@ def main() -> None:
                               run=run, version=1, updated_by="b", updated_at="")
                    for i in range(20)]
         _, t_match = timed(lambda c=clustering, r=records: c.match(r))
-        print(f"| {n} | {t_knn:.2f} | {t_peaks:.2f} | {1000 * t_merge:.1f} | "
+        print(f"| {n} | {t_peaks:.2f} | {1000 * t_merge:.1f} | "
               f"{1000 * t_label:.1f} | {t_curve:.2f} | {1000 * t_match:.1f} |")
 
 

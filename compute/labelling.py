@@ -1,9 +1,10 @@
 """From an analysed folder to a labelled hierarchy: the steps the hierarchy panel and
 ``python -m compute export`` share.
 
-:func:`peak_analysis` runs the Z-independent part once (2-NN dimension, density, ADP peaks;
-cached by content); :func:`hierarchy_at` re-merges it for any Z (milliseconds) and builds
-the pictures' inputs; :func:`labelled_clustering` joins that with the images.
+:func:`topography_of` gets the Z-independent part once (kNN graph, 2-NN dimension, density,
+ADP peaks: :func:`compute.topography.analyse`, cached by content); :func:`hierarchy_at`
+re-merges it for any Z (milliseconds) and builds the pictures' inputs;
+:func:`labelled_clustering` joins that with the images.
 """
 
 from __future__ import annotations
@@ -15,57 +16,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from compute.cache import StepCache
-from compute.density import Density
 from compute.hierarchy import Dendrogram, dendrogram, mds_map, saddle_adjacency
-from compute.intrinsic_dim import IntrinsicDimension, two_nn_dimension
-from compute.knn import KnnGraph
 from compute.naming import ClusterTree, LabelledClustering, RunInfo, tree_from_linkage
-from compute.peaks import Clustering, Peaks, find_peaks, remerge
-from compute.progress import ProgressFn, report
+from compute.peaks import Clustering, remerge
+from compute.progress import ProgressFn
+from compute.topography import Topography
 
 log = logging.getLogger(__name__)
-PEAKS_VERSION = "1"
-DENSITIES = ("pak", "knn")
 
 
-@dataclass(frozen=True)
-class PeakAnalysis:
-    """The Z-independent part of ADP for one kNN graph and density choice."""
+def topography_of(analysis, *, cache: StepCache | None = None,
+                  progress: ProgressFn | None = None) -> Topography:
+    """The density-peak topography of a :class:`compute.pipeline.Analysis` (its maxk,
+    density, k, Z and halo), through :func:`compute.topography.analyse`: with the step
+    cache the pipeline used, every step is a cache hit."""
+    from compute.topography import analyse
 
-    intrinsic_dim: IntrinsicDimension
-    density: Density
-    peaks: Peaks
-
-
-def peak_analysis(knn: KnnGraph, *, density: str = "pak", k: int = 10,
-                  cache: StepCache | None = None, inputs: str = "",
-                  progress: ProgressFn | None = None) -> PeakAnalysis:
-    """2-NN dimension, log-density ("pak", or "knn" with ``k``) and ADP steps 1-4.
-
-    ``inputs`` is the fingerprint of the data the graph was built from (the cache key);
-    with an empty fingerprint nothing is cached.
-    """
-    if density not in DENSITIES:
-        raise ValueError(f"density must be one of {DENSITIES}; got {density!r}")
-    cache = cache if (cache is not None and inputs) else StepCache(None)
-    params = {"density": density, "k": int(k) if density == "knn" else None,
-              "maxk": knn.maxk, "method": knn.method}
-
-    def compute() -> PeakAnalysis:
-        from compute.density import knn_density, pak_density
-
-        dim = two_nn_dimension(knn)
-        if density == "pak":
-            dens = pak_density(knn, intrinsic_dim=dim.dimension)
-        else:
-            dens = knn_density(knn, intrinsic_dim=dim.dimension, k=int(k))
-        report(progress, 1, 2)
-        return PeakAnalysis(intrinsic_dim=dim, density=dens, peaks=find_peaks(knn, dens))
-
-    result = cache.cached("peaks", inputs=inputs, params=params, version=PEAKS_VERSION,
-                          compute=compute)
-    report(progress, 2, 2)
-    return result
+    config, vectors = analysis.config, analysis.embeddings.vectors
+    return analyse(vectors, maxk=min(config.maxk, len(vectors) - 1), density=config.density,
+                   k=config.k, z=config.z, halo=config.halo, cache=cache, progress=progress)
 
 
 @dataclass(frozen=True)
@@ -85,10 +54,10 @@ class HierarchyAtZ:
     adjacency: np.ndarray
 
 
-def hierarchy_at(analysis: PeakAnalysis, *, z: float, halo: bool = True) -> HierarchyAtZ:
-    """Re-merge the cached peaks for ``z`` (no point is revisited) and build the tree."""
-    clustering = remerge(analysis.peaks, z=z, halo=halo)
-    rho_max = float(np.max(analysis.density.log_density))
+def hierarchy_at(topography: Topography, *, z: float, halo: bool = True) -> HierarchyAtZ:
+    """Re-merge the topography's peaks for ``z`` (no point is revisited); build the tree."""
+    clustering = remerge(topography.peaks, z=z, halo=halo)
+    rho_max = topography.rho_max
     dend = dendrogram(clustering, rho_max=rho_max)
     tree = tree_from_linkage(dend.linkage, leaf_heights=dend.leaf_heights,
                              merge_heights=dend.merge_heights, populations=dend.populations)
@@ -97,9 +66,9 @@ def hierarchy_at(analysis: PeakAnalysis, *, z: float, halo: bool = True) -> Hier
                         adjacency=saddle_adjacency(clustering))
 
 
-def clusters_against_z(analysis: PeakAnalysis, z_values: Sequence[float]) -> np.ndarray:
+def clusters_against_z(topography: Topography, z_values: Sequence[float]) -> np.ndarray:
     """(len(z_values),) int64 number of clusters at each Z."""
-    return np.array([remerge(analysis.peaks, z=z).n_clusters for z in z_values],
+    return np.array([remerge(topography.peaks, z=z).n_clusters for z in z_values],
                     dtype=np.int64)
 
 
@@ -118,11 +87,11 @@ def labelled_clustering(hierarchy: HierarchyAtZ, *, ids: Sequence[str], paths: S
 
 @dataclass(frozen=True)
 class LabelledRun:
-    """One analysed folder at one Z: the images' clusters, the peaks and the pictures."""
+    """One analysed folder at one Z: the images' clusters, the pictures, the topography."""
 
     clustering: LabelledClustering
     hierarchy: HierarchyAtZ
-    peaks: PeakAnalysis
+    topography: Topography
 
 
 def run_info(analysis, *, z: float) -> RunInfo:
@@ -135,24 +104,22 @@ def run_info(analysis, *, z: float) -> RunInfo:
 
 
 def label_analysis(analysis, *, z: float | None = None, cache: StepCache | None = None,
-                   precomputed: PeakAnalysis | None = None,
+                   precomputed: Topography | None = None,
                    progress: ProgressFn | None = None) -> LabelledRun:
     """The labelled hierarchy of a :class:`compute.pipeline.Analysis` (its Z by default).
 
-    ``precomputed``: the analysis' :class:`PeakAnalysis` when the caller holds it already.
+    ``precomputed``: the analysis' :class:`Topography` when the caller holds it already.
     """
     config = analysis.config
     z = config.z if z is None else z
-    peaks = precomputed or peak_analysis(
-        analysis.knn, density=config.density, k=config.k, cache=cache,
-        inputs=f"{analysis.dataset.fingerprint}:{config.backbone}", progress=progress)
-    hierarchy = hierarchy_at(peaks, z=z, halo=config.halo)
+    topography = precomputed or topography_of(analysis, cache=cache, progress=progress)
+    hierarchy = hierarchy_at(topography, z=z, halo=config.halo)
     usable = analysis.dataset.usable
     clustering = labelled_clustering(hierarchy, ids=[r.id for r in usable],
                                      paths=[r.path for r in usable],
                                      known_labels=[r.label for r in usable],
                                      run=run_info(analysis, z=z))
-    return LabelledRun(clustering=clustering, hierarchy=hierarchy, peaks=peaks)
+    return LabelledRun(clustering=clustering, hierarchy=hierarchy, topography=topography)
 
 
 def label_with_reference(analysis, reference_ids: Sequence[str], *, z: float | None = None,
@@ -165,8 +132,7 @@ def label_with_reference(analysis, reference_ids: Sequence[str], *, z: float | N
     original image (:func:`compute.assign.assign_new_points`) and is marked ``assigned``.
     """
     from compute.assign import assign_new_points
-    from compute.cache import fingerprint_strings
-    from compute.knn import knn_graph
+    from compute.topography import analyse
 
     config = analysis.config
     z = config.z if z is None else z
@@ -177,13 +143,10 @@ def label_with_reference(analysis, reference_ids: Sequence[str], *, z: float | N
         raise ValueError(f"only {len(old_rows)} images of this folder are in the reference "
                          "run; pass the export of a run on (mostly) the same images")
     vectors = analysis.embeddings.vectors
-    maxk = min(config.maxk, len(old_rows) - 1)
-    inputs = f"{fingerprint_strings(ids[old_rows])}:{config.backbone}"
-    cache = cache or StepCache(None)
-    knn = cache.cached("knn-reference", inputs=inputs, params={"maxk": maxk}, version="1",
-                       compute=lambda: knn_graph(vectors[old_rows], maxk=maxk))
-    peaks = peak_analysis(knn, density=config.density, k=config.k, cache=cache, inputs=inputs)
-    hierarchy = hierarchy_at(peaks, z=z, halo=config.halo)
+    topography = analyse(vectors[old_rows], maxk=min(config.maxk, len(old_rows) - 1),
+                         density=config.density, k=config.k, z=z, halo=config.halo,
+                         cache=cache)
+    hierarchy = hierarchy_at(topography, z=z, halo=config.halo)
     c = hierarchy.clustering
     labels = np.empty(len(ids), dtype=np.int64)
     is_halo = np.zeros(len(ids), dtype=bool)
@@ -191,8 +154,9 @@ def label_with_reference(analysis, reference_ids: Sequence[str], *, z: float | N
     new_rows = np.flatnonzero(~is_old)
     if len(new_rows):
         placed = assign_new_points(
-            vectors[new_rows], old=vectors[old_rows], old_log_density=peaks.density.log_density,
-            old_labels=c.labels, intrinsic_dim=peaks.intrinsic_dim.dimension,
+            vectors[new_rows], old=vectors[old_rows],
+            old_log_density=topography.density.log_density, old_labels=c.labels,
+            intrinsic_dim=topography.intrinsic_dim.dimension,
             k=min(config.k, len(old_rows)),
             halo_threshold=c.saddles.log_density.max(axis=1) if config.halo else None)
         labels[new_rows], is_halo[new_rows] = placed.labels, placed.is_halo

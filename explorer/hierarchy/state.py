@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from compute.cache import StepCache
-from compute.labelling import LabelledRun, PeakAnalysis, label_analysis, peak_analysis
+from compute.labelling import LabelledRun, label_analysis, topography_of
 from compute.naming import NameStore
 from compute.pipeline import Analysis, analyse_folder
+from compute.topography import Topography
 from explorer.config import AppConfig
 from explorer.state import config_for
 
@@ -28,7 +29,7 @@ def z_grid() -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class HierarchyBase:
     analysis: Analysis
-    peaks: PeakAnalysis
+    topography: Topography
 
 
 _lock = threading.RLock()
@@ -36,7 +37,8 @@ _lock = threading.RLock()
 
 def load_base(app_config: AppConfig, key: str, density: str | None = None,
               k: int | None = None) -> HierarchyBase:
-    """The analysis of ``key`` and its ADP peaks (cache hits once the analysis job ran).
+    """The analysis of ``key`` and its density-peak topography (cache hits once the
+    analysis job ran).
 
     ``density`` and ``k`` override the analysis' density estimator (the peaks are then
     computed once for that choice, and cached). Concurrent callers wait for the first.
@@ -52,10 +54,8 @@ def _load_base(app_config: AppConfig, key: str, density: str | None,
     cfg = replace(analysis.config, density=density or analysis.config.density,
                   k=int(k) if k else analysis.config.k)
     analysis = replace(analysis, config=cfg)
-    peaks = peak_analysis(analysis.knn, density=cfg.density, k=cfg.k,
-                          cache=StepCache(Path(app_config.cache_dir) / "steps"),
-                          inputs=f"{analysis.dataset.fingerprint}:{cfg.backbone}")
-    return HierarchyBase(analysis=analysis, peaks=peaks)
+    topography = topography_of(analysis, cache=StepCache(Path(app_config.cache_dir) / "steps"))
+    return HierarchyBase(analysis=analysis, topography=topography)
 
 
 @lru_cache(maxsize=32)
@@ -63,7 +63,7 @@ def load_run(app_config: AppConfig, key: str, z: float, density: str | None = No
              k: int | None = None) -> LabelledRun:
     """The labelled hierarchy of ``key`` re-merged at ``z`` (no point is revisited)."""
     base = load_base(app_config, key, density, k)
-    return label_analysis(base.analysis, z=z, precomputed=base.peaks)
+    return label_analysis(base.analysis, z=z, precomputed=base.topography)
 
 
 @lru_cache(maxsize=4)
@@ -73,7 +73,7 @@ def clusters_curve(app_config: AppConfig, key: str, density: str | None = None,
     from compute.labelling import clusters_against_z
 
     grid = z_grid()
-    return grid, clusters_against_z(load_base(app_config, key, density, k).peaks, grid)
+    return grid, clusters_against_z(load_base(app_config, key, density, k).topography, grid)
 
 
 @lru_cache(maxsize=4)

@@ -115,8 +115,8 @@ def card_view(config: AppConfig, key: str | None, params, selected: dict | None,
         return "That node does not exist at this Z; click again.", "", "", None
     match = run.clustering.match(names_store(config.names_db).live())
     base = load_base(config, key, *run_params(params)[1:])
-    card = cluster_card(run, node, match, log_density=base.peaks.density.log_density,
-                        knn_indices=base.analysis.knn.indices)
+    card = cluster_card(run, node, match, log_density=base.topography.density.log_density,
+                        knn_indices=base.topography.knn.indices)
     record = match.by_node.get(node)
     editing = {"node": node, "name_id": record.name_id if record else None,
                "version": record.version if record else None}
@@ -191,9 +191,9 @@ def dimension_view(config: AppConfig, key: str | None):
         blank = empty_figure("no analysis")
         return blank, blank, blank
     base = load_base(config, key)
-    dim = base.peaks.intrinsic_dim
+    dim = base.topography.intrinsic_dim
     x = base.analysis.embeddings.vectors
-    scale = id_scale_analysis(x, knn=base.analysis.knn)
+    scale = id_scale_analysis(x, knn=base.topography.knn)
     pca = pca_spectrum(x)
     return (figures.two_nn_figure(dim.log_mu, dim.y, dimension=dim.dimension),
             figures.id_scale_figure(scale.scale, scale.dimension_mean, scale.dimension_std),
