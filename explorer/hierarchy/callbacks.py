@@ -13,6 +13,7 @@ from explorer.hierarchy.views import (
     export_view,
     highlight_from_event,
     highlight_from_row,
+    hover_view,
     pictures_view,
     save_view,
     scatter_patch,
@@ -67,6 +68,9 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
         hover = next((h for h in hovers if h is not None), None)
         return (hover, no_update) if hover is not None else (no_update, no_update)
 
+    for graph in _PICTURES:
+        _register_tooltip(app, config, graph)
+
     @app.callback(Output(main_ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.HIGHLIGHT, "data"), State(main_ids.RUN_KEY, "data"),
                   State(ids.PARAMS, "data"), prevent_initial_call=True)
@@ -108,3 +112,13 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
                   Output(ids.PCA, "figure"), Input(main_ids.RUN_KEY, "data"))
     def _dimension(key):
         return dimension_view(config, key)
+
+
+def _register_tooltip(app: Dash, config: AppConfig, graph: str) -> None:
+    tip = ids.tooltip(graph)
+
+    @app.callback(Output(tip, "show"), Output(tip, "bbox"), Output(tip, "children"),
+                  Input(graph, "hoverData"), State(main_ids.RUN_KEY, "data"),
+                  State(ids.PARAMS, "data"))
+    def _hover(event, key, params):
+        return hover_view(config, key, params, event)

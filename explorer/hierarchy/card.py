@@ -77,6 +77,19 @@ def cluster_card(run: LabelledRun, node: int, match: NameMatch, *, log_density: 
     ])
 
 
+def hover_card(run: LabelledRun, nodes: Sequence[int], names: dict[int, str], *,
+               log_density: np.ndarray) -> html.Div:
+    """What hovering a node shows: its title, size and its densest images."""
+    tree = run.clustering.tree
+    parts = []
+    for node in nodes:
+        rows = node_rows(tree, run.clustering.labels, node)
+        parts += [html.Div(node_title(run, node, names), className="label"),
+                  html.Div(f"{len(rows)} images", className="hint"),
+                  _tiles(run, densest(rows, log_density, 4), class_name="densest")]
+    return html.Div(className="hover-card hier-hover", children=parts)
+
+
 def lost_names(records: Sequence[NameRecord]) -> html.Div:
     """Names whose cluster no longer exists at this Z (shown, never dropped)."""
     if not records:

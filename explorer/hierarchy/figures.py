@@ -2,8 +2,9 @@
 
 Every clickable mark carries a tree node id in ``customdata`` (leaves 0..K-1 are the
 clusters, see :class:`compute.naming.ClusterTree`); the heatmap's cells carry the pair of
-clusters ``[row, column]``. User text (names) goes through :func:`plain` because Plotly
-interprets a few HTML tags in text and hover labels.
+clusters ``[row, column]``. Node marks show the panel's tooltip instead of Plotly's label
+(``hoverinfo="none"`` still sends hover events). User text (names) goes through
+:func:`plain` because Plotly interprets a few HTML tags in text and hover labels.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def dendrogram_figure(tree: ClusterTree, *, names: Mapping[int, str] | None = No
     fig.add_trace(go.Scatter(
         x=x, y=y, mode="markers+text", customdata=list(range(tree.n_nodes)),
         text=[labels[n] if (n in names or tree.is_leaf(n)) else "" for n in range(tree.n_nodes)],
-        textposition="top center", hovertext=hover, hoverinfo="text",
+        textposition="top center", hovertext=hover, hoverinfo="none",
         marker={"size": 10, "color": colours, "line": {"width": 1, "color": "white"}}))
     fig.update_layout(**_LAYOUT, xaxis={"visible": False},
                       yaxis={"title": "log-density"}, uirevision="dendrogram")
@@ -129,7 +130,7 @@ def mds_figure(coords: np.ndarray, *, populations: np.ndarray, adjacency: np.nda
         x=coords[:, 0], y=coords[:, 1], mode="markers+text", text=labels,
         customdata=list(range(K)), textposition="middle center",
         hovertext=[f"{labels[c]}<br>{int(populations[c])} images" for c in range(K)],
-        hoverinfo="text",
+        hoverinfo="none",
         marker={"size": populations, "sizemode": "area",
                 "sizeref": 2.0 * max(populations.max(), 1.0) / max_size ** 2, "sizemin": 4,
                 "color": [HIGHLIGHT_COLOUR if c in lit else NAMED_COLOUR if c in names

@@ -30,3 +30,8 @@ CONFUSION = "hier-confusion"
 TWO_NN = "hier-two-nn"
 ID_SCALE = "hier-id-scale"
 PCA = "hier-pca"
+
+
+def tooltip(graph: str) -> str:
+    """The hover tooltip beside one of the three pictures."""
+    return f"{graph}-tooltip"

@@ -56,10 +56,12 @@ def hierarchy_panel() -> html.Div:
         html.Div(className="hier-z", children=[
             html.Div(className="row", children=[
                 dcc.Dropdown(id=ids.DENSITY, clearable=False, value="pak",
+                             style={"minWidth": "170px"},
                              options=[{"label": "PAk density", "value": "pak"},
                                       {"label": "kNN density", "value": "knn"}]),
                 dcc.Input(id=ids.K_INPUT, type="number", min=2, step=1, value=10,
-                          debounce=True, className="number", placeholder="k (kNN)"),
+                          debounce=True, className="number", placeholder="k (kNN)",
+                          style={"maxWidth": "110px"}),
             ]),
             html.Label("Z (merge significance): move to re-merge"),
             dcc.Slider(id=ids.Z_SLIDER, min=Z_MIN, max=Z_MAX, step=Z_STEP, value=1.65,
@@ -68,8 +70,8 @@ def hierarchy_panel() -> html.Div:
             _graph(ids.Z_CURVE, "160px"),
         ]),
         html.Div(className="hier-row", children=[
-            _graph(ids.DENDROGRAM, "360px"), _graph(ids.MDS, "360px"),
-            _graph(ids.HEATMAP, "360px")]),
+            html.Div([_graph(graph, "360px"), dcc.Tooltip(id=ids.tooltip(graph))])
+            for graph in (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)]),
         html.Div(className="hier-row", children=[
             html.Div(id=ids.CARD, className="hier-card-slot",
                      children="Click a cluster or a node to see its images."),

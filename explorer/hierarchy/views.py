@@ -16,7 +16,7 @@ from compute.naming import NameConflictError
 from explorer.config import AppConfig
 from explorer.figures import MAIN, empty_figure
 from explorer.hierarchy import figures
-from explorer.hierarchy.card import cluster_card, lost_names
+from explorer.hierarchy.card import cluster_card, hover_card, lost_names
 from explorer.hierarchy.state import clusters_curve, load_base, load_run, names_store
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,22 @@ def highlight_from_event(event: dict | None) -> dict | None:
         a, b = int(data[0]), int(data[1])
         return {"node": a} if a == b else {"pair": [a, b]}
     return {"node": int(data[0] if isinstance(data, list) else data)}
+
+
+def hover_view(config: AppConfig, key: str | None, params, event: dict | None):
+    """(show, bbox, children) of the tooltip of a hovered node, cluster or saddle cell."""
+    found = highlight_from_event(event)
+    if not key or found is None:
+        return False, no_update, no_update
+    run = _run(config, key, params)
+    nodes = found.get("pair") or [found["node"]]
+    if not all(0 <= int(n) < run.clustering.tree.n_nodes for n in nodes):
+        return False, no_update, no_update
+    match = run.clustering.match(names_store(config.names_db).live())
+    base = load_base(config, key, *run_params(params)[1:])
+    card = hover_card(run, [int(n) for n in nodes], match.names(),
+                      log_density=base.topography.density.log_density)
+    return True, event["points"][0].get("bbox"), card
 
 
 def highlight_from_row(config: AppConfig, key: str | None, params, row: int | None):

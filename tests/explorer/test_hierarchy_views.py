@@ -14,6 +14,7 @@ from explorer.hierarchy.views import (
     card_view,
     export_view,
     highlight_from_event,
+    hover_view,
     pictures_view,
     save_view,
     scatter_patch,
@@ -119,3 +120,16 @@ def test_density_and_k_choose_the_peaks_and_are_recorded_with_names(app):
     assert save_view(config, key, params, editing, name="knn corner", note="", user="ana")[1]
     [record] = state.names_store(config.names_db).live()
     assert (record.run.density, record.run.k, record.run.z) == ("knn", 5, 2.0)
+
+
+def test_hovering_a_node_shows_its_densest_images(app):
+    config, key = app
+    event = {"points": [{"customdata": 0, "bbox": {"x0": 1, "x1": 2, "y0": 3, "y1": 4}}]}
+    show, bbox, card = hover_view(config, key, Z, event)
+    run = state.load_run(config, key, Z)
+    assert show and bbox == {"x0": 1, "x1": 2, "y0": 3, "y1": 4}
+    images = card.children[2].children
+    assert 0 < len(images) <= 4 and all(i.src.startswith("/thumbnails/") for i in images)
+    ids_shown = {i.src.split("/")[-1][:-4] for i in images}
+    assert ids_shown <= {run.clustering.ids[r] for r in np.flatnonzero(run.clustering.labels == 0)}
+    assert hover_view(config, key, Z, {"points": [{"x": 1}]})[0] is False
