@@ -108,3 +108,24 @@ def test_empty_anchor_and_unknown_kind_are_refused(store):
         store.create(kind="cluster", name="x", anchor=Anchor(frozenset()), user="a", run=RUN)
     with pytest.raises(ValueError, match="kind must be"):
         store.create(kind="leaf", name="x", anchor=A, user="a", run=RUN)
+
+
+def test_concurrent_saves_of_one_version_let_exactly_one_win(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rec = store.create(kind="cluster", name="wires", anchor=A, user="ana", run=RUN)
+
+    def save(i):
+        try:
+            store.update(rec.name_id, expected_version=1, name=f"name {i}", user=f"u{i}",
+                         run=RUN)
+            return True
+        except NameConflictError:
+            return False
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(save, range(8)))
+    assert results.count(True) == 1
+    winner = store.get(rec.name_id)
+    assert winner.version == 2 and winner.name == f"name {results.index(True)}"
+    assert len(store.history(rec.name_id)) == 2

@@ -93,3 +93,13 @@ def test_small_figures_carry_their_data():
     assert list(fig.data[1].y) == [0, 1.0]
     assert len(id_scale_figure(np.ones(3), np.ones(3), np.zeros(3)).data[0].x) == 3
     assert len(pca_figure(np.array([0.6, 0.4]), np.array([0.6, 1.0])).data) == 2
+
+
+def test_a_single_cluster_draws_without_edges():
+    from compute.naming import tree_from_linkage
+
+    tree = tree_from_linkage(np.zeros((0, 4)), leaf_heights=[1.0], merge_heights=[],
+                             populations=[5])
+    assert len(dendrogram_figure(tree, highlight=0).data) == 1
+    assert len(mds_figure(np.zeros((1, 2)), populations=[5], adjacency=np.ones((1, 1))).data) == 1
+    assert np.asarray(heatmap_figure(np.ones((1, 1)), order=[0]).data[0].z).shape == (1, 1)
