@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from explorer.config import DEFAULT_CACHE, DEMO_IMAGES, DEMO_LABELS, AppConfig
+from explorer.config import DEFAULT_CACHE, DEFAULT_NAMES, DEMO_IMAGES, DEMO_LABELS, AppConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -21,6 +21,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--labels", type=Path, default=None,
                         help="CSV with 'path' (relative to --images) or 'id', and 'label'")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--names", type=Path, default=DEFAULT_NAMES,
+                        help="SQLite file of cluster names (default: data/names.sqlite)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8050)
@@ -38,7 +40,7 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
     if labels is not None and not labels.is_file():
         raise SystemExit(f"error: labels file {labels} does not exist; fix --labels or omit it")
     return AppConfig(images=images.resolve(), labels=labels.resolve() if labels else None,
-                     cache_dir=args.cache_dir.resolve())
+                     cache_dir=args.cache_dir.resolve(), names_db=args.names.resolve())
 
 
 def main(argv: list[str] | None = None) -> int:

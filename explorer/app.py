@@ -9,6 +9,7 @@ from flask import abort, send_from_directory
 
 from explorer.callbacks import register_callbacks
 from explorer.config import REPO_ROOT, AppConfig
+from explorer.hierarchy import register_hierarchy_callbacks
 from explorer.jobs import make_background_manager
 from explorer.layout import build_layout
 
@@ -23,6 +24,7 @@ def create_app(config: AppConfig | None = None) -> Dash:
                background_callback_manager=make_background_manager(config.cache_dir))
     app.layout = build_layout(config)
     register_callbacks(app, config)
+    register_hierarchy_callbacks(app, config)
     _add_thumbnail_route(app, config)
     return app
 

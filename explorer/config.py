@@ -9,6 +9,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_IMAGES = REPO_ROOT / "data" / "demo" / "images"
 DEMO_LABELS = REPO_ROOT / "data" / "demo" / "labels.csv"
 DEFAULT_CACHE = REPO_ROOT / "data" / "cache"
+DEFAULT_NAMES = REPO_ROOT / "data" / "names.sqlite"
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class AppConfig:
     images: Path = DEMO_IMAGES
     labels: Path | None = DEMO_LABELS
     cache_dir: Path = DEFAULT_CACHE
+    names_db: Path = DEFAULT_NAMES  # expert names of clusters (SQLite, see compute.naming)
 
     @property
     def thumbnail_dir(self) -> Path:

@@ -11,6 +11,7 @@ from compute.projection import ProjectionParams
 from explorer import ids
 from explorer.config import AppConfig
 from explorer.figures import empty_figure
+from explorer.hierarchy import hierarchy_panel
 from explorer.panels import SELECTION_HINT
 
 DEFAULTS = PipelineConfig(images="")
@@ -115,8 +116,7 @@ def hierarchy_slot() -> html.Details:
     """
     return html.Details(className="panel hierarchy", open=True, children=[
         html.Summary("Cluster hierarchy"),
-        html.Div(id=ids.HIERARCHY_SLOT, children=html.Div(
-            "The density-peak hierarchy appears here.", className="hint")),
+        html.Div(id=ids.HIERARCHY_SLOT, children=hierarchy_panel()),
     ])
 
 

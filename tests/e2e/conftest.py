@@ -51,7 +51,8 @@ def app_url(tmp_path_factory):
     port = _free_port()
     log = (cache / "app.log").open("w")
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port),
-                             "--cache-dir", str(cache)], cwd=REPO_ROOT,
+                             "--cache-dir", str(cache), "--names",
+                             str(cache / "names.sqlite")], cwd=REPO_ROOT,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

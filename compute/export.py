@@ -1,0 +1,254 @@
+"""The labelled-hierarchy export: per-image CSV, tree CSV and a run sidecar; and import.
+
+For ``OUT.csv`` three files are written:
+
+- ``OUT.csv``: one row per image: id, path, cluster, is_halo, assigned, known_label,
+  cluster_name, level_1..level_L (the named nodes from the root down to the image's
+  cluster) and hierarchy_path (the levels joined by `` > ``).
+- ``OUT.tree.csv``: one row per tree node: node, parent, kind, cluster, height
+  (log-density), population, peak_id, name, note, named_by, named_at.
+- ``OUT.json``: the run parameters, counts, and the names that lost their node.
+
+Text cells that a spreadsheet could run as a formula (starting with ``= + - @``, a tab or a
+carriage return) are written with a leading apostrophe; so are cells that already start
+with one, which makes :func:`unneutralise` exact. Numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from compute.naming import (
+    PATH_SEPARATOR,
+    Anchor,
+    LabelledClustering,
+    NameMatch,
+    NameStore,
+    RunInfo,
+)
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
+IMAGE_TEXT_COLUMNS = ("id", "path", "known_label", "cluster_name", "hierarchy_path")
+TREE_TEXT_COLUMNS = ("kind", "peak_id", "name", "note", "named_by", "named_at")
+
+
+def neutralise(text: str) -> str:
+    """``text`` made safe for a spreadsheet cell (see the module docstring)."""
+    return "'" + text if text.startswith(_TRIGGERS) else text
+
+
+def unneutralise(text: str) -> str:
+    """The inverse of :func:`neutralise`."""
+    return text[1:] if text.startswith("'") else text
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    images: Path
+    tree: Path
+    sidecar: Path
+
+
+def export_paths(out: str | Path) -> ExportFiles:
+    """The three files of an export to ``out`` (which should end in .csv)."""
+    out = Path(out)
+    if out.suffix.lower() != ".csv":
+        raise ValueError(f"the export file must end in .csv; got {out.name}")
+    stem = out.with_suffix("")
+    return ExportFiles(images=out, tree=stem.with_name(stem.name + ".tree.csv"),
+                       sidecar=stem.with_name(stem.name + ".json"))
+
+
+def images_frame(clustering: LabelledClustering, names: Mapping[int, str]) -> pd.DataFrame:
+    """The per-image table (plain text, not yet neutralised); ``names``: node id -> name."""
+    leaf_paths = [clustering.named_path(leaf, names) for leaf in range(clustering.n_clusters)]
+    depth = max((len(p) for p in leaf_paths), default=0)
+    labels = clustering.labels
+    frame = pd.DataFrame({
+        "id": list(clustering.ids),
+        "path": list(clustering.paths),
+        "cluster": labels.astype(np.int64),
+        "is_halo": np.asarray(clustering.is_halo, dtype=bool),
+        "assigned": np.asarray(clustering.assigned, dtype=bool),
+        "known_label": [label or "" for label in clustering.known_labels],
+        "cluster_name": [names.get(int(c), "") for c in labels],
+    })
+    for level in range(depth):
+        column = [p[level] if level < len(p) else "" for p in leaf_paths]
+        frame[f"level_{level + 1}"] = [column[c] for c in labels]
+    joined = [PATH_SEPARATOR.join(p) for p in leaf_paths]
+    frame["hierarchy_path"] = [joined[c] for c in labels]
+    return frame
+
+
+def tree_frame(clustering: LabelledClustering, match: NameMatch) -> pd.DataFrame:
+    """One row per node of the tree, with its name (plain text, not yet neutralised)."""
+    tree = clustering.tree
+    rows = []
+    for node in range(tree.n_nodes):
+        rec = match.by_node.get(node)
+        leaf = tree.is_leaf(node)
+        rows.append({
+            "node": node, "parent": int(tree.parent[node]),
+            "kind": "cluster" if leaf else "node", "cluster": node if leaf else -1,
+            "height": float(tree.height[node]), "population": int(tree.population[node]),
+            "peak_id": clustering.ids[int(clustering.peak_rows[tree.peak[node]])],
+            "name": rec.name if rec else "", "note": rec.note if rec else "",
+            "named_by": rec.updated_by if rec else "", "named_at": rec.updated_at if rec else "",
+        })
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class ExportTexts:
+    """The three files of an export as text (what the dashboard sends for download)."""
+
+    images_csv: str
+    tree_csv: str
+    sidecar_json: str
+
+
+def export_texts(clustering: LabelledClustering, match: NameMatch) -> ExportTexts:
+    """The per-image CSV, the tree CSV and the run sidecar, neutralised, as text."""
+    images = images_frame(clustering, match.names())
+    images = _neutralised(images, [c for c in images.columns if c.startswith("level_")]
+                          + list(IMAGE_TEXT_COLUMNS))
+    tree = _neutralised(tree_frame(clustering, match), TREE_TEXT_COLUMNS)
+    sidecar = {
+        "run": asdict(clustering.run),
+        "n_images": len(clustering.ids), "n_clusters": clustering.n_clusters,
+        "n_halo": int(np.sum(clustering.is_halo)),
+        "n_assigned": int(np.sum(clustering.assigned)),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "hierarchy_separator": PATH_SEPARATOR,
+        "lost_names": [{"name": r.name, "note": r.note, "kind": r.kind,
+                        "named_by": r.updated_by, "named_at": r.updated_at,
+                        "n_members": len(r.anchor.members)} for r in match.lost],
+    }
+    return ExportTexts(images_csv=images.to_csv(index=False, lineterminator="\n"),
+                       tree_csv=tree.to_csv(index=False, lineterminator="\n"),
+                       sidecar_json=json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_export(out: str | Path, clustering: LabelledClustering, match: NameMatch) -> ExportFiles:
+    """Write the three export files for ``clustering`` named by ``match``."""
+    files = export_paths(out)
+    files.images.parent.mkdir(parents=True, exist_ok=True)
+    texts = export_texts(clustering, match)
+    for path, text in ((files.images, texts.images_csv), (files.tree, texts.tree_csv),
+                       (files.sidecar, texts.sidecar_json)):
+        path.write_text(text, encoding="utf-8", newline="")
+    return files
+
+
+def _neutralised(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = [neutralise(str(v)) for v in frame[column]]
+    return frame
+
+
+def read_images_csv(path: str | Path) -> pd.DataFrame:
+    """An exported per-image CSV as written (text restored, numbers and flags typed)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        if column in IMAGE_TEXT_COLUMNS or column.startswith("level_"):
+            frame[column] = [unneutralise(v) for v in frame[column]]
+    frame["cluster"] = frame["cluster"].astype(np.int64)
+    for column in ("is_halo", "assigned"):
+        frame[column] = frame[column].map({"True": True, "False": False}).astype(bool)
+    return frame
+
+
+def read_tree_csv(path: str | Path) -> pd.DataFrame:
+    """An exported tree CSV as written (text restored, numbers typed)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in TREE_TEXT_COLUMNS:
+        frame[column] = [unneutralise(v) for v in frame[column]]
+    for column in ("node", "parent", "cluster", "population"):
+        frame[column] = frame[column].astype(np.int64)
+    frame["height"] = frame["height"].astype(np.float64)
+    return frame
+
+
+@dataclass(frozen=True)
+class ImportedName:
+    kind: str
+    name: str
+    note: str
+    anchor: Anchor
+
+
+def names_from_export(out: str | Path) -> list[ImportedName]:
+    """The names of an export (``out`` is its per-image CSV), each with its anchor."""
+    files = export_paths(out)
+    for path in (files.images, files.tree):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: an export is {files.images.name} "
+                                    f"with {files.tree.name} beside it")
+    images, tree = read_images_csv(files.images), read_tree_csv(files.tree)
+    ids_by_cluster = images.groupby("cluster")["id"].agg(frozenset).to_dict()
+    leaves_below = _leaves_below(tree)
+    named = []
+    for row in tree[tree["name"] != ""].itertuples():
+        members = frozenset().union(*(ids_by_cluster.get(c, frozenset())
+                                      for c in leaves_below[row.node]))
+        named.append(ImportedName(kind=row.kind, name=row.name, note=row.note,
+                                  anchor=Anchor(members=members, peak_id=row.peak_id or None)))
+    return named
+
+
+def _leaves_below(tree: pd.DataFrame) -> dict[int, list[int]]:
+    below: dict[int, list[int]] = {int(n): [] for n in tree["node"]}
+    parent = dict(zip(tree["node"], tree["parent"], strict=True))
+    for row in tree[tree["kind"] == "cluster"].itertuples():
+        node = int(row.node)
+        while node >= 0:
+            below[node].append(int(row.cluster))
+            node = int(parent[node])
+    return below
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def import_names(store: NameStore, imported: Sequence[ImportedName], *, user: str,
+                 run: RunInfo) -> ImportSummary:
+    """Save imported names into ``store``.
+
+    A live name of the same kind with exactly the same members is updated (or left alone
+    when name and note are equal); otherwise a new name is created. Near-identical anchors
+    are not merged: both names then compete for the node when matched, and the loser is
+    shown as lost. Each save is its own transaction with the usual version check.
+    """
+    created = updated = unchanged = 0
+    for item in imported:
+        same = {(r.kind, r.anchor.digest): r for r in store.live()}.get(
+            (item.kind, item.anchor.digest))
+        if same is None:
+            store.create(kind=item.kind, name=item.name, note=item.note, anchor=item.anchor,
+                         user=user, run=run, action="import")
+            created += 1
+        elif (same.name, same.note) == (item.name, item.note):
+            unchanged += 1
+        else:
+            store.update(same.name_id, expected_version=same.version, name=item.name,
+                         note=item.note, user=user, run=run)
+            updated += 1
+    return ImportSummary(created=created, updated=updated, unchanged=unchanged)
+
+
+__all__ = ["ExportFiles", "ExportTexts", "ImportSummary", "ImportedName", "export_paths",
+           "export_texts", "images_frame", "import_names", "names_from_export", "neutralise",
+           "read_images_csv", "read_tree_csv", "tree_frame", "unneutralise", "write_export"]

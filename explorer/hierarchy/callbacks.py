@@ -1,0 +1,124 @@
+"""Hierarchy callbacks: parse inputs, call :mod:`explorer.hierarchy.views`, return."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, State, ctx, no_update
+
+from explorer import ids as main_ids
+from explorer.config import AppConfig
+from explorer.hierarchy import ids
+from explorer.hierarchy.views import (
+    card_view,
+    dimension_view,
+    export_view,
+    highlight_from_event,
+    highlight_from_row,
+    hover_view,
+    pictures_view,
+    save_view,
+    scatter_patch,
+    scores_view,
+)
+from explorer.state import config_for
+
+_PICTURES = (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)
+
+
+def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
+    """Wire the hierarchy panel to the explorer's analysis key, scatter and focus."""
+
+    @app.callback(Output(ids.Z_SLIDER, "value"), Output(ids.DENSITY, "value"),
+                  Output(ids.K_INPUT, "value"), Input(main_ids.RUN_KEY, "data"))
+    def _initial_params(key):
+        if not key:
+            return no_update, no_update, no_update
+        chosen = config_for(config, key)
+        return chosen.z, chosen.density, chosen.k
+
+    @app.callback(Output(ids.PARAMS, "data"), Input(ids.Z_SLIDER, "value"),
+                  Input(ids.DENSITY, "value"), Input(ids.K_INPUT, "value"))
+    def _params(z, density, k):
+        return {"z": z, "density": density, "k": k} if z is not None else no_update
+
+    @app.callback(*(Output(i, "figure") for i in _PICTURES), Output(ids.Z_SUMMARY, "children"),
+                  Output(ids.Z_CURVE, "figure"), Output(ids.LOST_NAMES, "children"),
+                  Input(main_ids.RUN_KEY, "data"), Input(ids.PARAMS, "data"),
+                  Input(ids.HIGHLIGHT, "data"), Input(ids.NAMES_VERSION, "data"))
+    def _pictures(key, params, highlight, version):
+        return pictures_view(config, key, params, highlight, version)
+
+    @app.callback(Output(ids.HIGHLIGHT, "data"), Output(ids.SELECTED, "data"),
+                  *(Input(i, "clickData") for i in _PICTURES),
+                  *(Input(i, "hoverData") for i in _PICTURES),
+                  Input(main_ids.FOCUS_ROW, "data"), Input(ids.PARAMS, "data"),
+                  State(main_ids.RUN_KEY, "data"), prevent_initial_call=True)
+    def _highlight(*args):
+        key, params, row = args[-1], args[-2], args[-3]
+        fired = {t["prop_id"]: t["value"] for t in ctx.triggered}
+        if f"{ids.PARAMS}.data" in fired:  # node ids belong to one clustering: start afresh
+            return None, None
+        if f"{main_ids.FOCUS_ROW}.data" in fired:
+            node = highlight_from_row(config, key, params, row)
+            return node, node
+        clicks = [highlight_from_event(v) for p, v in fired.items() if p.endswith("clickData")]
+        hovers = [highlight_from_event(v) for p, v in fired.items() if p.endswith("hoverData")]
+        click = next((h for h in clicks if h is not None), None)
+        if click is not None:
+            return click, ({"node": click["node"]} if "node" in click else no_update)
+        hover = next((h for h in hovers if h is not None), None)
+        return (hover, no_update) if hover is not None else (no_update, no_update)
+
+    for graph in _PICTURES:
+        _register_tooltip(app, config, graph)
+
+    @app.callback(Output(main_ids.SCATTER, "figure", allow_duplicate=True),
+                  Input(ids.HIGHLIGHT, "data"), State(main_ids.RUN_KEY, "data"),
+                  State(ids.PARAMS, "data"), prevent_initial_call=True)
+    def _scatter(highlight, key, params):
+        return scatter_patch(config, key, params, highlight)
+
+    @app.callback(Output(ids.CARD, "children"), Output(ids.NAME_INPUT, "value"),
+                  Output(ids.NOTE_INPUT, "value"), Output(ids.EDITING, "data"),
+                  Input(ids.SELECTED, "data"), Input(ids.NAMES_VERSION, "data"),
+                  State(main_ids.RUN_KEY, "data"), State(ids.PARAMS, "data"))
+    def _card(selected, version, key, params):
+        return card_view(config, key, params, selected, version)
+
+    @app.callback(Output(ids.NAME_STATUS, "children"), Output(ids.NAMES_VERSION, "data"),
+                  Input(ids.SAVE_BUTTON, "n_clicks"), Input(ids.DELETE_BUTTON, "n_clicks"),
+                  State(ids.NAME_INPUT, "value"), State(ids.NOTE_INPUT, "value"),
+                  State(ids.USER_INPUT, "value"), State(ids.EDITING, "data"),
+                  State(main_ids.RUN_KEY, "data"), State(ids.PARAMS, "data"),
+                  State(ids.NAMES_VERSION, "data"), prevent_initial_call=True)
+    def _save(_save, _delete, name, note, user, editing, key, params, version):
+        message, saved = save_view(config, key, params, editing, name=name or "", note=note or "",
+                                   user=user or "", delete=ctx.triggered_id == ids.DELETE_BUTTON)
+        return message, (version or 0) + 1 if saved else no_update
+
+    @app.callback(Output(ids.EXPORT_IMAGES, "data"), Output(ids.EXPORT_TREE, "data"),
+                  Output(ids.EXPORT_RUN, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
+                  State(main_ids.RUN_KEY, "data"), State(ids.PARAMS, "data"),
+                  prevent_initial_call=True)
+    def _export(_clicks, key, params):
+        return export_view(config, key, params)
+
+    @app.callback(Output(ids.SCORES, "children"), Output(ids.CONFUSION, "figure"),
+                  Input(main_ids.RUN_KEY, "data"), Input(ids.PARAMS, "data"),
+                  Input(ids.NAMES_VERSION, "data"))
+    def _scores(key, params, _version):
+        return scores_view(config, key, params)
+
+    @app.callback(Output(ids.TWO_NN, "figure"), Output(ids.ID_SCALE, "figure"),
+                  Output(ids.PCA, "figure"), Input(main_ids.RUN_KEY, "data"))
+    def _dimension(key):
+        return dimension_view(config, key)
+
+
+def _register_tooltip(app: Dash, config: AppConfig, graph: str) -> None:
+    tip = ids.tooltip(graph)
+
+    @app.callback(Output(tip, "show"), Output(tip, "bbox"), Output(tip, "children"),
+                  Input(graph, "hoverData"), State(main_ids.RUN_KEY, "data"),
+                  State(ids.PARAMS, "data"))
+    def _hover(event, key, params):
+        return hover_view(config, key, params, event)

@@ -1,0 +1,101 @@
+"""The cluster card and the names list as Dash components (text only, never HTML)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from dash import html
+
+from compute.card import borders, composition, densest, node_rows, sample
+from compute.labelling import LabelledRun
+from compute.naming import PATH_SEPARATOR, NameMatch, NameRecord
+
+N_TILES = 8
+N_BORDERS = 6
+
+
+def thumbnail_url(image_id: str) -> str:
+    return f"/thumbnails/{image_id}.png"
+
+
+def _tiles(run: LabelledRun, rows: Sequence[int], *, class_name: str = "") -> html.Div:
+    c = run.clustering
+    return html.Div(className=f"grid hier-tiles {class_name}".strip(), children=[
+        html.Img(src=thumbnail_url(c.ids[r]), width=56, height=56, className="thumb",
+                 title=f"{c.paths[r]} ({c.known_labels[r] or 'unlabelled'})", alt=c.paths[r])
+        for r in rows])
+
+
+def node_title(run: LabelledRun, node: int, names: dict[int, str]) -> str:
+    tree = run.clustering.tree
+    path = run.clustering.named_path(node, names)
+    own = f"cluster {node}" if tree.is_leaf(node) else f"node {node}"
+    if node in names:
+        return f"{PATH_SEPARATOR.join(path)} ({own})"
+    return f"{PATH_SEPARATOR.join([*path, own])}" if path else own
+
+
+def cluster_card(run: LabelledRun, node: int, match: NameMatch, *, log_density: np.ndarray,
+                 knn_indices: np.ndarray) -> html.Div:
+    """Population, halo, composition, densest members, a sample and the border images."""
+    c, tree = run.clustering, run.clustering.tree
+    names = match.names()
+    rows = node_rows(tree, c.labels, node)
+    kind = "peak" if tree.is_leaf(node) else "merge (saddle)"
+    facts = [("images", len(rows)), ("halo", int(c.is_halo[rows].sum())),
+             ("assigned later", int(c.assigned[rows].sum())),
+             (f"{kind} log-density", f"{tree.height[node]:.3f}")]
+    record = match.by_node.get(node)
+    if record is not None:
+        facts.append(("named by", f"{record.updated_by} at {record.updated_at[:19]}"))
+        if record.note:
+            facts.append(("note", record.note))
+    saddles = run.hierarchy.clustering.saddles
+    border_list = borders(tree, node, saddle_log_density=saddles.log_density,
+                          saddle_point=saddles.point, knn_indices=knn_indices,
+                          n=N_TILES)[:N_BORDERS]
+    mix = composition(c.known_labels, rows)
+    known = sum(n for _, n in mix)
+    return html.Div(className="hier-card", children=[
+        html.H4(node_title(run, node, names), className="hier-card-title"),
+        html.Table(className="meta", children=[html.Tr([html.Th(k), html.Td(str(v))])
+                                               for k, v in facts]),
+        html.H4("Known labels"),
+        html.Table(className="meta hier-composition", children=[
+            html.Tr([html.Th(label), html.Td(f"{n} ({100 * n / known:.0f} %)")])
+            for label, n in mix[:10]]) if mix else html.Div("no known labels", className="hint"),
+        html.H4("Densest members (around the peak)"),
+        _tiles(run, densest(rows, log_density, N_TILES), class_name="densest"),
+        html.H4("Random sample"),
+        _tiles(run, sample(rows, N_TILES, random_state=node), class_name="sample"),
+        html.H4("Borders: the saddle point and its neighbours"),
+        *([html.Div([html.Div(f"towards {node_title(run, b.outside, names)}, saddle "
+                              f"log-density {b.saddle_log_density:.3f}", className="hint"),
+                     _tiles(run, b.rows, class_name="border")]) for b in border_list]
+          or [html.Div("no border with another cluster", className="hint")]),
+    ])
+
+
+def hover_card(run: LabelledRun, nodes: Sequence[int], names: dict[int, str], *,
+               log_density: np.ndarray) -> html.Div:
+    """What hovering a node shows: its title, size and its densest images."""
+    tree = run.clustering.tree
+    parts = []
+    for node in nodes:
+        rows = node_rows(tree, run.clustering.labels, node)
+        parts += [html.Div(node_title(run, node, names), className="label"),
+                  html.Div(f"{len(rows)} images", className="hint"),
+                  _tiles(run, densest(rows, log_density, 4), class_name="densest")]
+    return html.Div(className="hover-card hier-hover", children=parts)
+
+
+def lost_names(records: Sequence[NameRecord]) -> html.Div:
+    """Names whose cluster no longer exists at this Z (shown, never dropped)."""
+    if not records:
+        return html.Div()
+    return html.Div(className="hier-lost", children=[
+        html.H4(f"{len(records)} names without a cluster at this Z"),
+        html.Ul([html.Li(f"{r.name} ({r.kind}, {len(r.anchor.members)} images, "
+                         f"by {r.updated_by}, Z = {r.run.z:g})") for r in records]),
+    ])

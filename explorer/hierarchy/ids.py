@@ -1,0 +1,37 @@
+"""Component ids of the hierarchy panel (all prefixed ``hier-``)."""
+
+Z_SLIDER = "hier-z"
+DENSITY = "hier-density"
+K_INPUT = "hier-k"
+PARAMS = "hier-params"                # {"z", "density", "k"} of the shown clustering
+Z_SUMMARY = "hier-z-summary"
+Z_CURVE = "hier-z-curve"
+DENDROGRAM = "hier-dendrogram"
+MDS = "hier-mds"
+HEATMAP = "hier-heatmap"
+HIGHLIGHT = "hier-highlight"          # {"node": int} or {"pair": [a, b]} at the shown Z
+SELECTED = "hier-selected"            # {"node": int}: the node on the card
+NAMES_VERSION = "hier-names-version"  # bumped after every save: redraw names
+EDITING = "hier-editing"              # {"node", "name_id", "version"} the form edits
+CARD = "hier-card"
+USER_INPUT = "hier-user"
+NAME_INPUT = "hier-name"
+NOTE_INPUT = "hier-note"
+SAVE_BUTTON = "hier-save"
+DELETE_BUTTON = "hier-delete"
+NAME_STATUS = "hier-name-status"
+LOST_NAMES = "hier-lost"
+EXPORT_BUTTON = "hier-export"
+EXPORT_IMAGES = "hier-export-images"
+EXPORT_TREE = "hier-export-tree"
+EXPORT_RUN = "hier-export-run"
+SCORES = "hier-scores"
+CONFUSION = "hier-confusion"
+TWO_NN = "hier-two-nn"
+ID_SCALE = "hier-id-scale"
+PCA = "hier-pca"
+
+
+def tooltip(graph: str) -> str:
+    """The hover tooltip beside one of the three pictures."""
+    return f"{graph}-tooltip"

@@ -1,0 +1,88 @@
+"""The hierarchy panel's components: Z slider, the three linked pictures, the cluster card
+with the naming form, lost names, export, and the diagnostics."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from compute.naming.text import MAX_NAME, MAX_NOTE, MAX_USER
+from explorer.figures import empty_figure
+from explorer.hierarchy import ids
+from explorer.hierarchy.state import Z_MAX, Z_MIN, Z_STEP
+
+_GRAPH_CONFIG = {"displaylogo": False}
+
+
+def _graph(id_: str, height: str) -> dcc.Graph:
+    return dcc.Graph(id=id_, figure=empty_figure("compute an analysis first"),
+                     config=_GRAPH_CONFIG, style={"height": height}, clear_on_unhover=True)
+
+
+def _naming_form() -> html.Div:
+    return html.Div(className="hier-naming", children=[
+        html.H4("Name this cluster or node"),
+        dcc.Input(id=ids.USER_INPUT, placeholder="your name", maxLength=MAX_USER,
+                  persistence=True, persistence_type="local", className="hier-user"),
+        dcc.Input(id=ids.NAME_INPUT, placeholder='name, e.g. "vertical arrays"',
+                  maxLength=MAX_NAME, className="hier-name"),
+        dcc.Textarea(id=ids.NOTE_INPUT, placeholder="note (optional)", maxLength=MAX_NOTE,
+                     className="hier-note"),
+        html.Div(className="buttons", children=[
+            html.Button("Save name", id=ids.SAVE_BUTTON, n_clicks=0, className="primary"),
+            html.Button("Delete name", id=ids.DELETE_BUTTON, n_clicks=0),
+        ]),
+        html.Div(id=ids.NAME_STATUS, className="status"),
+    ])
+
+
+def _diagnostics() -> html.Details:
+    return html.Details(className="hier-diagnostics", children=[
+        html.Summary("Scores and intrinsic dimension"),
+        html.Div(id=ids.SCORES, className="summary"),
+        _graph(ids.CONFUSION, "320px"),
+        html.Div(className="hier-row", children=[_graph(ids.TWO_NN, "260px"),
+                                                 _graph(ids.ID_SCALE, "260px"),
+                                                 _graph(ids.PCA, "260px")]),
+    ])
+
+
+def hierarchy_panel() -> html.Div:
+    """The whole panel (goes into the explorer's hierarchy slot)."""
+    marks = {v: f"{v:g}" for v in (1.0, 1.65, 2.0, 2.5, 3.0, 3.5, 4.0)}
+    return html.Div(className="hier-panel", children=[
+        dcc.Store(id=ids.HIGHLIGHT), dcc.Store(id=ids.SELECTED), dcc.Store(id=ids.EDITING),
+        dcc.Store(id=ids.NAMES_VERSION, data=0),
+        dcc.Store(id=ids.PARAMS),
+        html.Div(className="hier-z", children=[
+            html.Div(className="row", children=[
+                dcc.Dropdown(id=ids.DENSITY, clearable=False, value="pak",
+                             style={"minWidth": "170px"},
+                             options=[{"label": "PAk density", "value": "pak"},
+                                      {"label": "kNN density", "value": "knn"}]),
+                dcc.Input(id=ids.K_INPUT, type="number", min=2, step=1, value=10,
+                          debounce=True, className="number", placeholder="k (kNN)",
+                          style={"maxWidth": "110px"}),
+            ]),
+            html.Label("Z (merge significance): move to re-merge"),
+            dcc.Slider(id=ids.Z_SLIDER, min=Z_MIN, max=Z_MAX, step=Z_STEP, value=1.65,
+                       marks=marks, tooltip={"placement": "bottom"}, updatemode="mouseup"),
+            html.Div(id=ids.Z_SUMMARY, className="summary"),
+            _graph(ids.Z_CURVE, "160px"),
+        ]),
+        html.Div(className="hier-row", children=[
+            html.Div([_graph(graph, "360px"), dcc.Tooltip(id=ids.tooltip(graph))])
+            for graph in (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)]),
+        html.Div(className="hier-row", children=[
+            html.Div(id=ids.CARD, className="hier-card-slot",
+                     children="Click a cluster or a node to see its images."),
+            html.Div(className="hier-side", children=[
+                _naming_form(),
+                html.Div(id=ids.LOST_NAMES),
+                html.Div(className="buttons", children=[
+                    html.Button("Export labelled CSV", id=ids.EXPORT_BUTTON, n_clicks=0)]),
+                dcc.Download(id=ids.EXPORT_IMAGES), dcc.Download(id=ids.EXPORT_TREE),
+                dcc.Download(id=ids.EXPORT_RUN),
+            ]),
+        ]),
+        _diagnostics(),
+    ])

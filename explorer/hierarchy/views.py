@@ -1,0 +1,216 @@
+"""What each hierarchy callback does, as functions of (server config, key, Z, ids).
+
+Tests call these directly; :mod:`explorer.hierarchy.callbacks` only wires them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from dash import Patch, dcc, no_update
+from dash.exceptions import PreventUpdate
+
+from compute.export import export_texts
+from compute.naming import NameConflictError
+from explorer.config import AppConfig
+from explorer.figures import MAIN, empty_figure
+from explorer.hierarchy import figures
+from explorer.hierarchy.card import cluster_card, hover_card, lost_names
+from explorer.hierarchy.state import clusters_curve, load_base, load_run, names_store
+
+log = logging.getLogger(__name__)
+
+
+def run_params(params) -> tuple[float, str | None, int | None]:
+    """(Z, density, k) from the panel's parameters ({"z", "density", "k"} or just Z)."""
+    if params is None or (isinstance(params, dict) and params.get("z") is None):
+        raise PreventUpdate  # the panel's controls are not set yet
+    if not isinstance(params, dict):
+        return round(float(params), 2), None, None
+    k = params.get("k")
+    return (round(float(params["z"]), 2), params.get("density") or None,
+            int(k) if k else None)
+
+
+def _run(config: AppConfig, key: str, params):
+    return load_run(config, key, *run_params(params))
+
+
+def highlighted_leaves(tree, highlight: dict | None) -> list[int]:
+    if not highlight:
+        return []
+    if "pair" in highlight:
+        return [int(c) for c in highlight["pair"]]
+    node = int(highlight["node"])
+    return tree.leaves_under(node).tolist() if 0 <= node < tree.n_nodes else []
+
+
+def pictures_view(config: AppConfig, key: str | None, params, highlight: dict | None,
+                  _names_version=None):
+    """(dendrogram, MDS map, heatmap, summary text, clusters-vs-Z, lost names)."""
+    if not key:
+        blank = empty_figure("compute an analysis first")
+        return blank, blank, blank, "", blank, lost_names([])
+    run = _run(config, key, params)
+    match = run.clustering.match(names_store(config.names_db).live())
+    names, tree, h = match.names(), run.clustering.tree, run.hierarchy
+    node = int(highlight["node"]) if highlight and "node" in highlight else None
+    leaves = highlighted_leaves(tree, highlight)
+    z, density, k = run_params(params)
+    grid, counts = clusters_curve(config, key, density, k)
+    info = run.clustering.run
+    method = "PAk" if info.density == "pak" else f"kNN, k = {info.k}"
+    summary = (f"{tree.n_leaves} clusters at Z = {z:g} ({method}; "
+               f"{int(run.clustering.is_halo.sum())} halo images)")
+    return (figures.dendrogram_figure(tree, names=names, highlight=node),
+            figures.mds_figure(h.mds, populations=tree.population[:tree.n_leaves],
+                               adjacency=h.adjacency, names=names, highlight=leaves),
+            figures.heatmap_figure(h.adjacency, order=tree.leaf_order(), names=names,
+                                   highlight=leaves),
+            summary, figures.clusters_vs_z_figure(grid, counts, current_z=z),
+            lost_names(match.lost))
+
+
+def highlight_from_event(event: dict | None) -> dict | None:
+    """The highlight of a hover/click on one of the three pictures (None if not a mark)."""
+    if not event or not event.get("points"):
+        return None
+    data = event["points"][0].get("customdata")
+    if data is None:
+        return None
+    if isinstance(data, list) and len(data) == 2:
+        a, b = int(data[0]), int(data[1])
+        return {"node": a} if a == b else {"pair": [a, b]}
+    return {"node": int(data[0] if isinstance(data, list) else data)}
+
+
+def hover_view(config: AppConfig, key: str | None, params, event: dict | None):
+    """(show, bbox, children) of the tooltip of a hovered node, cluster or saddle cell."""
+    found = highlight_from_event(event)
+    if not key or found is None:
+        return False, no_update, no_update
+    run = _run(config, key, params)
+    nodes = found.get("pair") or [found["node"]]
+    if not all(0 <= int(n) < run.clustering.tree.n_nodes for n in nodes):
+        return False, no_update, no_update
+    match = run.clustering.match(names_store(config.names_db).live())
+    base = load_base(config, key, *run_params(params)[1:])
+    card = hover_card(run, [int(n) for n in nodes], match.names(),
+                      log_density=base.topography.density.log_density)
+    return True, event["points"][0].get("bbox"), card
+
+
+def highlight_from_row(config: AppConfig, key: str | None, params, row: int | None):
+    """The cluster of a point focused in the projection."""
+    if not key or row is None:
+        return no_update
+    return {"node": int(_run(config, key, params).clustering.labels[int(row)])}
+
+
+def scatter_patch(config: AppConfig, key: str | None, params, highlight: dict | None):
+    """Select the highlighted images in the projection (the others are dimmed)."""
+    if not key:
+        return no_update
+    c = _run(config, key, params).clustering
+    patch = Patch()
+    leaves = highlighted_leaves(c.tree, highlight)
+    patch["data"][MAIN]["selectedpoints"] = (
+        np.flatnonzero(np.isin(c.labels, leaves)).tolist() if leaves else None)
+    return patch
+
+
+def card_view(config: AppConfig, key: str | None, params, selected: dict | None,
+              _names_version=None):
+    """(card, name field, note field, editing state) for the selected node."""
+    if not key or not selected:
+        return "Click a cluster or a node of the dendrogram, map or heatmap.", "", "", None
+    run = _run(config, key, params)
+    node = int(selected["node"])
+    if not 0 <= node < run.clustering.tree.n_nodes:
+        return "That node does not exist at this Z; click again.", "", "", None
+    match = run.clustering.match(names_store(config.names_db).live())
+    base = load_base(config, key, *run_params(params)[1:])
+    card = cluster_card(run, node, match, log_density=base.topography.density.log_density,
+                        knn_indices=base.topography.knn.indices)
+    record = match.by_node.get(node)
+    editing = {"node": node, "name_id": record.name_id if record else None,
+               "version": record.version if record else None}
+    return card, record.name if record else "", record.note if record else "", editing
+
+
+def save_view(config: AppConfig, key: str | None, params, editing: dict | None, *, name: str,
+              note: str, user: str, delete: bool = False):
+    """(status message, saved?) after saving (or deleting) the edited node's name.
+
+    Returns only once the store committed; conflicts and bad text come back as messages.
+    """
+    if not key or not editing:
+        return "Select a cluster or node first.", False
+    run = _run(config, key, params)
+    c, node, store = run.clustering, int(editing["node"]), names_store(config.names_db)
+    kind = "cluster" if c.tree.is_leaf(node) else "node"
+    try:
+        if delete:
+            if editing.get("name_id") is None:
+                return "This node has no name to delete.", False
+            store.delete(editing["name_id"], expected_version=editing["version"], user=user,
+                         run=c.run)
+            return "Name deleted (its history is kept).", True
+        if editing.get("name_id") is None:
+            rec = store.create(kind=kind, name=name, note=note, anchor=c.anchor(node),
+                               user=user, run=c.run)
+        else:
+            rec = store.update(editing["name_id"], expected_version=editing["version"],
+                               name=name, note=note, user=user, run=c.run,
+                               anchor=c.anchor(node))
+    except (ValueError, NameConflictError, KeyError) as exc:
+        return f"Not saved: {exc}", False
+    return f"Saved '{rec.name}' (version {rec.version}) at {rec.updated_at[:19]}.", True
+
+
+def export_view(config: AppConfig, key: str | None, params):
+    """Three downloads: the per-image CSV, the tree CSV and the run sidecar."""
+    if not key:
+        return no_update, no_update, no_update
+    c = _run(config, key, params).clustering
+    texts = export_texts(c, c.match(names_store(config.names_db).live()))
+    stem = f"topograph-z{run_params(params)[0]:g}"
+    return (dcc.send_string(texts.images_csv, f"{stem}.csv"),
+            dcc.send_string(texts.tree_csv, f"{stem}.tree.csv"),
+            dcc.send_string(texts.sidecar_json, f"{stem}.json"))
+
+
+def scores_view(config: AppConfig, key: str | None, params):
+    """(scores text, confusion matrix figure) against the known labels."""
+    from compute.scores import score_clustering
+
+    if not key:
+        return "", empty_figure("no analysis")
+    c = _run(config, key, params).clustering
+    try:
+        s = score_clustering(c.labels, list(c.known_labels), is_halo=c.is_halo)
+    except ValueError as exc:
+        return str(exc), empty_figure("no known labels")
+    text = (f"NMI {s.nmi:.3f}, AMI {s.ami:.3f}, ARI {s.ari:.3f} on {s.n_scored} labelled "
+            f"images ({s.n_halo} halo images left out)")
+    match = c.match(names_store(config.names_db).live())
+    return text, figures.confusion_figure(s.confusion.counts, clusters=s.confusion.clusters,
+                                          classes=s.confusion.classes, names=match.names())
+
+
+def dimension_view(config: AppConfig, key: str | None):
+    """(2-NN fit, ID against scale, PCA spectrum) figures of the analysis."""
+    from compute.intrinsic_dim import id_scale_analysis, pca_spectrum
+
+    if not key:
+        blank = empty_figure("no analysis")
+        return blank, blank, blank
+    base = load_base(config, key)
+    dim = base.topography.intrinsic_dim
+    x = base.analysis.embeddings.vectors
+    scale = id_scale_analysis(x, knn=base.topography.knn)
+    pca = pca_spectrum(x)
+    return (figures.two_nn_figure(dim.log_mu, dim.y, dimension=dim.dimension),
+            figures.id_scale_figure(scale.scale, scale.dimension_mean, scale.dimension_std),
+            figures.pca_figure(pca.explained_variance_ratio[:50], pca.cumulative[:50]))

@@ -1,0 +1,135 @@
+"""The hierarchy panel's view functions against a real (tiny) analysis of an image folder."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_blob_images
+
+from compute.export import read_images_csv
+from explorer.config import AppConfig
+from explorer.hierarchy import state
+from explorer.hierarchy.views import (
+    card_view,
+    export_view,
+    highlight_from_event,
+    hover_view,
+    pictures_view,
+    save_view,
+    scatter_patch,
+    scores_view,
+)
+from explorer.state import analysis_key, pipeline_config
+
+Z = 1.65
+
+
+@pytest.fixture
+def app(tmp_path):
+    images = tmp_path / "images"
+    labels = write_blob_images(images, per_class=15)
+    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                       names_db=tmp_path / "names.sqlite")
+    key = analysis_key(pipeline_config(config, maxk=10))
+    yield config, key
+    state.forget()
+
+
+def test_pictures_show_the_clusters_of_the_run(app):
+    config, key = app
+    dendro, mds, heat, summary, curve, lost = pictures_view(config, key, Z, None)
+    run = state.load_run(config, key, Z)
+    K = run.clustering.n_clusters
+    assert summary.startswith(f"{K} clusters at Z = 1.65")
+    assert len(dendro.data[-1].customdata) == 2 * K - 1
+    assert len(mds.data[-1].customdata) == K
+    assert len(curve.data[0].x) == len(state.z_grid()) and lost.children in (None, [])
+
+
+def test_events_become_highlights():
+    assert highlight_from_event({"points": [{"customdata": 4}]}) == \
+        {"node": 4}
+    assert highlight_from_event({"points": [{"customdata": [1, 2]}]}) == \
+        {"pair": [1, 2]}
+    assert highlight_from_event({"points": [{"customdata": [2, 2]}]}) == \
+        {"node": 2}
+    assert highlight_from_event({"points": [{"x": 1}]}) is None
+
+
+def test_names_are_saved_shown_survive_a_restart_and_conflict(app):
+    config, key = app
+    card, name, note, editing = card_view(config, key, Z, {"node": 0})
+    assert (name, note, editing["name_id"]) == ("", "", None)
+    message, saved = save_view(config, key, Z, editing, name="<i>corner</i>", note="n",
+                               user="ana")
+    assert saved and message.startswith("Saved '<i>corner</i>' (version 1)")
+    state.forget()  # as a new app process: no memoised runs, a new store object
+    card, name, note, fresh = card_view(config, key, Z, {"node": 0})
+    assert (name, note, fresh["version"]) == ("<i>corner</i>", "n", 1)
+    dendro = pictures_view(config, key, Z, None)[0]
+    assert "&lt;i&gt;corner&lt;/i&gt;" in dendro.data[-1].text[0]
+    # a second user saves on top; the first user's stale form is refused, not lost
+    assert save_view(config, key, Z, fresh, name="corner squares", note="", user="bo")[1]
+    message, saved = save_view(config, key, Z, fresh, name="late edit", note="", user="ana")
+    assert not saved and "changed by bo" in message
+    assert not save_view(config, key, Z, fresh, name="", note="", user="ana")[1]
+
+
+def test_export_read_back_equals_what_the_app_shows(app):
+    config, key = app
+    _, _, _, editing = card_view(config, key, Z, {"node": 0})
+    save_view(config, key, Z, editing, name="=corner", note="", user="ana")
+    images_dl, tree_dl, run_dl = export_view(config, key, Z)
+    path = config.cache_dir / "export.csv"
+    path.write_text(images_dl["content"])
+    shown = read_images_csv(path)
+    run = state.load_run(config, key, Z)
+    names = run.clustering.match(state.names_store(config.names_db).live()).names()
+    assert shown["cluster"].tolist() == run.clustering.labels.tolist()
+    assert shown["cluster_name"].tolist() == [names.get(c, "") for c in run.clustering.labels]
+    assert "=corner" in set(shown["cluster_name"])
+    assert "'=corner" in images_dl["content"]
+    tree = pd.read_csv(io.StringIO(tree_dl["content"]))
+    assert len(tree) == run.clustering.tree.n_nodes and '"run"' in run_dl["content"]
+
+
+def test_highlight_selects_the_cluster_in_the_projection(app):
+    config, key = app
+    patch = scatter_patch(config, key, Z, {"node": 0}).to_plotly_json()
+    run = state.load_run(config, key, Z)
+    op = patch["operations"][0]
+    assert op["location"] == ["data", 0, "selectedpoints"]
+    assert op["params"]["value"] == np.flatnonzero(run.clustering.labels == 0).tolist()
+
+
+def test_scores_against_known_labels(app):
+    config, key = app
+    text, fig = scores_view(config, key, Z)
+    assert text.startswith("NMI ") and "labelled images" in text
+    assert len(fig.data[0].x) == 2  # two known classes
+
+
+def test_density_and_k_choose_the_peaks_and_are_recorded_with_names(app):
+    config, key = app
+    params = {"z": 2.0, "density": "knn", "k": 5}
+    summary = pictures_view(config, key, params, None)[3]
+    assert "at Z = 2 (kNN, k = 5;" in summary
+    assert "(PAk;" in pictures_view(config, key, {"z": 2.0, "density": "pak", "k": 5}, None)[3]
+    _, _, _, editing = card_view(config, key, params, {"node": 0})
+    assert save_view(config, key, params, editing, name="knn corner", note="", user="ana")[1]
+    [record] = state.names_store(config.names_db).live()
+    assert (record.run.density, record.run.k, record.run.z) == ("knn", 5, 2.0)
+
+
+def test_hovering_a_node_shows_its_densest_images(app):
+    config, key = app
+    event = {"points": [{"customdata": 0, "bbox": {"x0": 1, "x1": 2, "y0": 3, "y1": 4}}]}
+    show, bbox, card = hover_view(config, key, Z, event)
+    run = state.load_run(config, key, Z)
+    assert show and bbox == {"x0": 1, "x1": 2, "y0": 3, "y1": 4}
+    images = card.children[2].children
+    assert 0 < len(images) <= 4 and all(i.src.startswith("/thumbnails/") for i in images)
+    ids_shown = {i.src.split("/")[-1][:-4] for i in images}
+    assert ids_shown <= {run.clustering.ids[r] for r in np.flatnonzero(run.clustering.labels == 0)}
+    assert hover_view(config, key, Z, {"points": [{"x": 1}]})[0] is False
