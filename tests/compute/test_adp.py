@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from adp_toys import brute_force_graph, line_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compute.density import Density
 from compute.knn import KnnGraph
 from compute.peaks import NO_SADDLE, adp, find_peaks, remerge
+from tests.compute.adp_toys import brute_force_graph, line_case
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "dadapy_adp").glob("*.npz"))
 

@@ -1,7 +1,7 @@
 import numpy as np
-from hierarchy_data import SADDLES, toy_clustering
 
 from compute.card import borders, composition, densest, node_rows, sample
+from tests.hierarchy_data import SADDLES, toy_clustering
 
 
 def test_node_rows_densest_and_sample():

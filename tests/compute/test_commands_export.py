@@ -3,12 +3,12 @@
 import json
 
 import pytest
-from conftest import write_blob_images
 
 from compute.cli import build_parser, main
 from compute.commands.export import labelled_run_from_args
 from compute.export import read_images_csv, read_tree_csv
 from compute.naming import NameStore
+from tests.imagefiles import write_blob_images
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from dadapy_oracle import CASES, load_case, reference_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
@@ -8,6 +7,7 @@ from scipy.special import gammaln
 
 from compute.density import knn_density, kstar_selection, log_unit_ball_volume, pak_density
 from compute.knn import knn_graph
+from tests.compute.dadapy_oracle import CASES, load_case, reference_graph
 
 
 def _uniform_square(n=3000, seed=0):

@@ -2,7 +2,6 @@ import json
 
 import pandas as pd
 import pytest
-from hierarchy_data import RUN, toy_clustering
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from compute.export import (
     write_export,
 )
 from compute.naming import Anchor, NameStore
+from tests.hierarchy_data import RUN, toy_clustering
 
 
 @pytest.fixture

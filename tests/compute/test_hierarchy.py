@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from adp_toys import brute_force_graph, three_bumps
 from scipy.sparse.csgraph import minimum_spanning_tree
 
 from compute.density import Density
@@ -17,6 +16,7 @@ from compute.hierarchy import (
     saddle_adjacency,
 )
 from compute.peaks import adp
+from tests.compute.adp_toys import brute_force_graph, three_bumps
 
 
 def test_three_bumps_have_the_expected_saddles():

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from dadapy_oracle import CASES, load_case, reference_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +10,7 @@ from compute.intrinsic_dim import (
     two_nn_fit,
 )
 from compute.knn import KnnGraph, knn_graph
+from tests.compute.dadapy_oracle import CASES, load_case, reference_graph
 
 
 def _embedded_cube(n, d, dim, seed=0):

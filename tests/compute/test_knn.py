@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
-from dadapy_oracle import CASES, load_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.neighbors import NearestNeighbors
 
 from compute.knn import KnnGraph, deduplicate, estimation_graph, knn_graph, knn_recall
+from tests.compute.dadapy_oracle import CASES, load_case
 
 
 def _blobs(n=600, dim=6, seed=0):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from hierarchy_data import PEAKS, RUN, SADDLES, make_clustering, toy_clustering
 
 from compute.naming import NameStore
+from tests.hierarchy_data import PEAKS, RUN, SADDLES, make_clustering, toy_clustering
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hierarchy_data import RUN
 
 from compute.naming import Anchor, NameConflictError, NameStore
 from compute.naming.text import MAX_NAME
+from tests.hierarchy_data import RUN
 
 A = Anchor(members=frozenset({"a", "b", "c"}), peak_id="a")
 B = Anchor(members=frozenset({"d", "e"}), peak_id="e")

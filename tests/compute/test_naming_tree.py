@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from hierarchy_data import PEAKS, toy_clustering
 
 from compute.naming import tree_from_linkage
+from tests.hierarchy_data import PEAKS, toy_clustering
 
 
 def test_tree_heights_populations_and_peaks_follow_the_saddles():

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from hierarchy_data import PEAKS, SADDLES, toy_clustering
 
 from explorer.hierarchy.figures import (
     HIGHLIGHT_COLOUR,
@@ -14,6 +13,7 @@ from explorer.hierarchy.figures import (
     pca_figure,
     two_nn_figure,
 )
+from tests.hierarchy_data import PEAKS, SADDLES, toy_clustering
 
 ADJ = np.where(np.isfinite(SADDLES), SADDLES, np.nan)
 np.fill_diagonal(ADJ, PEAKS)

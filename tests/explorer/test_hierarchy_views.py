@@ -5,7 +5,6 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_blob_images
 
 from compute.export import read_images_csv
 from explorer.config import AppConfig
@@ -21,6 +20,7 @@ from explorer.hierarchy.views import (
     scores_view,
 )
 from explorer.state import analysis_key, pipeline_config
+from tests.imagefiles import write_blob_images
 
 Z = 1.65
 
