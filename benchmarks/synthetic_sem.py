@@ -104,9 +104,11 @@ def sem_texture(rng: np.random.Generator, height: int, width: int) -> np.ndarray
     """A grey (H, W) uint8 field of blurred noise with bright particles and wires."""
     from scipy.ndimage import gaussian_filter
 
-    base = gaussian_filter(rng.normal(0.0, 1.0, (height, width)), sigma=rng.uniform(2, 8))
-    base = 90 + 25 * base / (base.std() + 1e-9)
-    img = Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
+    small = rng.standard_normal((height // 4 + 1, width // 4 + 1), dtype=np.float32)
+    small = gaussian_filter(small, sigma=rng.uniform(0.5, 2.0))
+    small = 90 + 25 * small / (small.std() + 1e-9)
+    base = Image.fromarray(small, mode="F").resize((width, height), Image.Resampling.BILINEAR)
+    img = Image.fromarray(np.clip(np.asarray(base), 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(img)
     for _ in range(int(rng.integers(20, 120))):
         x, y = rng.uniform(0, width), rng.uniform(0, height)
@@ -119,8 +121,8 @@ def sem_texture(rng: np.random.Generator, height: int, width: int) -> np.ndarray
             length = rng.uniform(10, 80)
             draw.line((x, y, x + length * math.cos(angle), y + length * math.sin(angle)),
                       fill=shade, width=max(1, int(r / 3)))
-    noisy = np.asarray(img, dtype=np.float32) + rng.normal(0, 8, (height, width))
-    return np.clip(noisy, 0, 255).astype(np.uint8)
+    noise = rng.integers(-12, 13, size=(height, width), dtype=np.int16)
+    return np.clip(np.asarray(img, dtype=np.int16) + noise, 0, 255).astype(np.uint8)
 
 
 def _tones(tone: str, rng: np.random.Generator) -> tuple[int, int]:

@@ -202,9 +202,12 @@ def _prefer_metadata(from_bar: ScaleReading, metadata: MetadataScale | None) -> 
 
 def load_gray(path: str | os.PathLike[str]) -> np.ndarray:
     """An image file as a 2-D array: uint8, or uint16 for 16-bit files (first frame)."""
+    import warnings
+
     from PIL import Image
 
-    with Image.open(path) as im:
+    with warnings.catch_warnings(), Image.open(path) as im:
+        warnings.simplefilter("ignore")  # damaged EXIF etc.: the pixels are what we need
         if im.mode in ("I;16", "I;16B", "I;16L", "I"):
             arr = np.asarray(im)
             if arr.dtype != np.uint16:
