@@ -12,7 +12,13 @@ Modules: :mod:`~compute.scale.band` (scale-bar geometry in a data-bar band),
 :mod:`~compute.scale.reader` (one image), :mod:`~compute.scale.folder` (a folder).
 """
 
-from compute.scale.band import Box, ScaleBarSegment, analyse_band, find_scale_bar
+from compute.scale.band import (
+    Box,
+    ScaleBarSegment,
+    analyse_band,
+    find_scale_bar,
+    scale_bar_candidates,
+)
 from compute.scale.folder import ImageScale, read_folder_scales
 from compute.scale.groups import all_groups, in_group, scale_group
 from compute.scale.metadata import MetadataScale, read_tiff_scale
@@ -29,5 +35,5 @@ __all__ = [
     "STATUSES", "Box", "ImageScale", "InstrumentFields", "Length", "MetadataScale",
     "ScaleBarSegment", "ScaleReading", "all_groups", "analyse_band", "find_scale_bar",
     "in_group", "parse_fields", "parse_length", "read_band", "read_folder_scales",
-    "read_scale", "read_scale_file", "read_tiff_scale", "scale_group",
+    "read_scale", "read_scale_file", "read_tiff_scale", "scale_bar_candidates", "scale_group",
 ]

@@ -180,25 +180,26 @@ def _subpixel_length(ink: BandInk, row: int, start: int, stop: int) -> float:
     return float(stop - start) + float(left) * (left < 0.5) + float(right) * (right < 0.5)
 
 
-def find_scale_bar(band: np.ndarray | BandInk, *,
-                   min_length_px: float = 16.0) -> ScaleBarSegment | None:
-    """The scale-bar segment of a data-bar band, or None when there is none.
+def scale_bar_candidates(band: np.ndarray | BandInk, *,
+                         min_length_px: float = 16.0) -> list[ScaleBarSegment]:
+    """Every bar-shaped ink component of a band, longest first.
 
     ``band`` is the band as a 2-D array (see :func:`as_unit_gray`) or its
     :func:`analyse_band` result. A segment must be at least ``min_length_px`` long and
-    longer than 1.2 text heights (so '=' signs and dashes do not count); among the
-    candidates the longest wins.
+    longer than 1.2 text heights (so '=' signs and dashes do not count).
     """
     ink = band if isinstance(band, BandInk) else analyse_band(band)
     min_length = max(min_length_px, 1.2 * ink.text_height)
-    best: ScaleBarSegment | None = None
-    for index, box in enumerate(ink.components):
-        if box.width < min_length or (best is not None and box.width <= best.length_px):
-            continue
-        segment = _segment_of(ink, index, min_length=min_length)
-        if segment is not None and (best is None or segment.length_px > best.length_px):
-            best = segment
-    return best
+    found = (_segment_of(ink, index, min_length=min_length)
+             for index, box in enumerate(ink.components) if box.width >= min_length)
+    return sorted((s for s in found if s is not None), key=lambda s: -s.length_px)
+
+
+def find_scale_bar(band: np.ndarray | BandInk, *,
+                   min_length_px: float = 16.0) -> ScaleBarSegment | None:
+    """The scale-bar segment of a band (the longest candidate), or None when there is none."""
+    candidates = scale_bar_candidates(band, min_length_px=min_length_px)
+    return candidates[0] if candidates else None
 
 
 def _lines_of_text(ink: BandInk, skip: int) -> list[Box]:

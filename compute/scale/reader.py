@@ -24,8 +24,8 @@ from compute.scale.band import (
     Box,
     ScaleBarSegment,
     analyse_band,
-    find_scale_bar,
     label_boxes,
+    scale_bar_candidates,
 )
 from compute.scale.groups import scale_group
 from compute.scale.metadata import MetadataScale, read_tiff_scale
@@ -47,7 +47,8 @@ TEXT_UNREADABLE = "text_unreadable"
 OCR_FAILED = "ocr_failed"
 UNREADABLE_IMAGE = "unreadable_image"
 STATUSES = (OK, NO_DATA_BAR, NO_BAR_FOUND, TEXT_UNREADABLE, OCR_FAILED, UNREADABLE_IMAGE)
-MAX_LABEL_BOXES = 3          # label candidates read per band, nearest first
+MAX_LABEL_BOXES = 3          # label candidates read per segment, nearest first
+MAX_SEGMENTS = 2             # bar-shaped segments tried per band, longest first
 METADATA_MISMATCH = 0.05     # relative nm/px disagreement reported between metadata and bar
 
 
@@ -101,10 +102,18 @@ def read_band(band: np.ndarray, *, read_fields: bool = True) -> ScaleReading:
     also OCR'd for magnification, EHT and WD (one more Tesseract call).
     """
     ink = analyse_band(band)
-    segment = find_scale_bar(ink)
+    segments = scale_bar_candidates(ink)[:MAX_SEGMENTS]
+    segment = segments[0] if segments else None
     try:
         band_text = read_band_text(ink).text if read_fields else ""
-        label, conf = _read_label(ink, segment, band_text)
+        label, conf = None, 0.0
+        for candidate in segments:  # a separator line may outrun the scale bar
+            label, conf = _label_near(ink, candidate)
+            if label is not None:
+                segment = candidate
+                break
+        if label is None:
+            label, conf = _lone_label(band_text)
     except OcrError as exc:
         return ScaleReading(status=OCR_FAILED, bar_px=_px(segment), message=str(exc))
     fields = parse_fields(band_text)
@@ -127,27 +136,28 @@ def _px(segment: ScaleBarSegment | None) -> float | None:
     return round(float(segment.length_px), 2) if segment is not None else None
 
 
-def _read_label(ink: BandInk, segment: ScaleBarSegment | None,
-                band_text: str) -> tuple[Length | None, float]:
-    """The label next to the segment, else a lone length in the band's text (half trust).
+def _label_near(ink: BandInk, segment: ScaleBarSegment) -> tuple[Length | None, float]:
+    """The label next to the segment and Tesseract's confidence in it.
 
     Candidates are read nearest first, then the nearest again limited to digits and units;
     the first label with an instrument-like value (1, 2, 5 ... x 10^k) wins, else the
     first label read at all.
     """
     first: tuple[Length | None, float] = (None, 0.0)
-    if segment is not None:
-        boxes = label_boxes(ink, segment)[:MAX_LABEL_BOXES]
-        attempts = [(box, False) for box in boxes] + [(box, True) for box in boxes[:1]]
-        for box, whitelist in attempts:
-            ocr = read_label_text(ink, box, whitelist=whitelist)
-            label = parse_length(ocr.text)
-            if label is not None and is_nice_label(label):
-                return label, ocr.confidence
-            if label is not None and first[0] is None:
-                first = (label, ocr.confidence)
-    if first[0] is not None:
-        return first
+    boxes = label_boxes(ink, segment)[:MAX_LABEL_BOXES]
+    attempts = [(box, False) for box in boxes] + [(box, True) for box in boxes[:1]]
+    for box, whitelist in attempts:
+        ocr = read_label_text(ink, box, whitelist=whitelist)
+        label = parse_length(ocr.text)
+        if label is not None and is_nice_label(label):
+            return label, ocr.confidence
+        if label is not None and first[0] is None:
+            first = (label, ocr.confidence)
+    return first
+
+
+def _lone_label(band_text: str) -> tuple[Length | None, float]:
+    """The one length in the band's text that is not a field's value (half trust)."""
     lone = find_lengths(band_text, standalone=True)
     return (lone[0], 0.5) if len(lone) == 1 else (None, 0.0)
 

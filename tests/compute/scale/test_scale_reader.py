@@ -110,6 +110,18 @@ def test_segment_without_text_is_text_unreadable():
     assert reading.nm_per_pixel is None
 
 
+@pytest.mark.usefixtures("tesseract")
+def test_unlabelled_separator_line_loses_to_the_labelled_bar():
+    img, draw, font = _band(width=800, height=70)
+    draw.rectangle((300, 4, 779, 5), fill=255)  # a long thin separator, no label near it
+    draw.rectangle((40, 50, 189, 53), fill=255)  # the 150-px scale bar
+    draw.text((85, 18), "500 nm", fill=255, font=font)
+    reading = read_band(np.asarray(img), read_fields=False)
+    assert (reading.status, reading.label) == (OK, "500 nm")
+    assert reading.bar_px == pytest.approx(150.0)
+    assert reading.nm_per_pixel == pytest.approx(500 / 150)
+
+
 def test_tesseract_failure_is_an_explicit_status(monkeypatch):
     pytesseract = pytest.importorskip("pytesseract")
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
