@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", default="data/cache",
                         help="step cache shared with the dashboard (default: data/cache); "
                              "'none' disables it")
+    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
+                        help="images read at once (default: CPU cores, at most 4)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     cache = StepCache(None if args.cache_dir.lower() == "none" else args.cache_dir)
     with terminal_bar("scale", enabled=not args.no_progress) as bar:
         scales = read_folder_scales(args.images, read_fields=not args.no_fields, cache=cache,
-                                    progress=bar)
+                                    jobs=args.jobs, progress=bar)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:

@@ -216,14 +216,15 @@ def load_gray(path: str | os.PathLike[str]) -> np.ndarray:
 
     from PIL import Image
 
-    with warnings.catch_warnings(), Image.open(path) as im:
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # damaged EXIF etc.: the pixels are what we need
-        if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-            arr = np.asarray(im)
-            if arr.dtype != np.uint16:
-                arr = np.clip(arr, 0, 65535).astype(np.uint16)
-            return arr
-        return np.asarray(im.convert("L"))
+        with Image.open(path) as im:
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                arr = np.asarray(im)
+                if arr.dtype != np.uint16:
+                    arr = np.clip(arr, 0, 65535).astype(np.uint16)
+                return arr
+            return np.asarray(im.convert("L"))
 
 
 def read_scale_file(path: str | os.PathLike[str], *, read_fields: bool = True) -> ScaleReading:

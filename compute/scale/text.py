@@ -13,8 +13,8 @@ from dataclasses import dataclass
 UNIT_NM = {"pm": 1e-3, "nm": 1.0, "um": 1e3, "mm": 1e6, "cm": 1e7, "m": 1e9}
 LABEL_UNITS = ("nm", "um", "mm")  # units a scale-bar label is written in
 
-# any one letter but n, m, r between a number and 'm' is a misread micro sign
-_MICRO = re.compile(r"(?<=[\d\s.,])[^\W\d_nNmMrR]\s?[mM](?![a-zA-Z])")
+# one or two letters (not n, m, r) between a number and 'm' are a misread micro sign
+_MICRO = re.compile(r"(?<=[\d\s.,])[^\W\d_nNmMrR]{1,2}\s?[mM](?![a-zA-Z])")
 _LEADING_DIGIT = re.compile(r"(?<![\w.])([lI|SO])(?=\d*\s?[^\W\d_]?m(?![a-zA-Z]))")
 _DIGIT_OF = {"l": "1", "I": "1", "|": "1", "S": "5", "O": "0"}
 _RN = re.compile(r"(?<=[\d\s.,])([µμuUpyYnm]?)rn(?![a-zA-Z])")

@@ -39,7 +39,8 @@ def test_scale_command_writes_one_row_per_image(tmp_path, capsys):
     (images / "broken.tif").write_bytes(b"II*\x00 not a tiff")
     out, cache = tmp_path / "scales.csv", tmp_path / "cache"
 
-    argv = ["scale", str(images), "--out", str(out), "--no-progress", "--cache-dir", str(cache)]
+    argv = ["scale", str(images), "--out", str(out), "--no-progress", "--cache-dir", str(cache),
+            "--jobs", "2"]
     assert main(argv) == 0
     assert "3 images" in capsys.readouterr().out
     with out.open(encoding="utf-8") as fh:

@@ -12,7 +12,7 @@ from compute.scale.text import (
 
 @pytest.mark.parametrize(("text", "value", "unit"), [
     ("2 \u00b5m", 2, "um"), ("2 \u03bcm", 2, "um"), ("2 um", 2, "um"), ("2um", 2, "um"),
-    ("2 pm", 2, "um"), ("2 urn", 2, "um"), ("lpm", 1, "um"), ("Sum", 5, "um"),
+    ("2 pm", 2, "um"), ("3 yum", 3, "um"), ("2 urn", 2, "um"), ("lpm", 1, "um"), ("Sum", 5, "um"),
     ("200 nm", 200, "nm"), ("200nrn", 200, "nm"), ("2O0 nm", 200, "nm"),
     ("1 mm", 1, "mm"), ("1.5 \u00b5m", 1.5, "um"), ("0,5 um", 0.5, "um"),
     ("  100 nm  ", 100, "nm"),
