@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "EfficientNet-Lite0), imagenet, random, or a .pth file (state "
                              "dict or Topograph checkpoint)")
     parser.add_argument("--features", default="penultimate", choices=FEATURES)
+    parser.add_argument("--input-size", type=int, default=224,
+                        help="side of the network input in pixels (default 224)")
     parser.add_argument("--labels", help="CSV with 'path' or 'id' and 'label' columns")
     parser.add_argument("--labels-from-folders", action="store_true",
                         help="label each image by its top-level sub-folder")
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     _check_options(args)
     shard = parse_shard(args.shard) if args.shard else None
     model = prepare_model(args.model, weights=args.weights, features=args.features,
-                          keep_data_bar=args.keep_data_bar, random_state=args.seed)
+                          keep_data_bar=args.keep_data_bar, input_size=args.input_size,
+                          random_state=args.seed)
     out = Path(args.out)
     with terminal_bar("scan", enabled=not args.no_progress) as bar:
         dataset = scan_folder(args.images, labels_csv=args.labels,

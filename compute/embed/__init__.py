@@ -83,8 +83,12 @@ class EmbeddingModel:
 
 
 def prepare_model(backbone: str, *, weights: str = "auto", features: str = "penultimate",
-                  keep_data_bar: bool = False, random_state: int = 0) -> EmbeddingModel:
-    """Resolve weights, build the network and log (WARNING) which weights are in use."""
+                  keep_data_bar: bool = False, input_size: int = 224,
+                  random_state: int = 0) -> EmbeddingModel:
+    """Resolve weights, build the network and log (WARNING) which weights are in use.
+
+    ``input_size``: side of the network input in pixels (224 as in ImageNet training).
+    """
     resolved = resolve_weights(backbone, weights, random_state=random_state)
     module = build_model(resolved, features=features, random_state=random_state)
     spec = BACKBONES[resolved.backbone]
@@ -92,7 +96,8 @@ def prepare_model(backbone: str, *, weights: str = "auto", features: str = "penu
     log.log(level, "embedding model: %s; features: %s", resolved.describe(), features)
     return EmbeddingModel(weights=resolved, features=features,
                           preprocessing=preprocessing_for(spec.family,
-                                                          keep_data_bar=keep_data_bar),
+                                                          keep_data_bar=keep_data_bar,
+                                                          input_size=input_size),
                           module=module, dim=_output_dim(module, spec, features))
 
 
@@ -108,7 +113,7 @@ def open_feature_store(model: EmbeddingModel, cache_dir: str | os.PathLike[str] 
 
 def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = "auto",
                   features: str = "penultimate", keep_data_bar: bool = False,
-                  cache: StepCache | None = None,
+                  input_size: int = 224, cache: StepCache | None = None,
                   store_dir: str | os.PathLike[str] | None = None, batch_size: int = 32,
                   workers: int | None = None, device: str = "cpu", random_state: int = 0,
                   progress: ProgressFn | None = None) -> Embeddings:
@@ -116,13 +121,15 @@ def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = 
 
     The feature store lives in ``store_dir``, else in ``cache``'s folder, else in memory.
     ``workers`` decoding processes (None: :func:`default_workers`); ``device`` "cpu" or
-    "cuda". Raises ValueError if nothing is usable or the model cannot be had.
+    "cuda"; ``input_size`` the side of the network input (224). Raises ValueError if
+    nothing is usable or the model cannot be had.
     """
     usable = dataset.usable
     if not usable:
         raise ValueError(f"no readable images in {dataset.root}: {dataset.summary()}")
     model = prepare_model(backbone, weights=weights, features=features,
-                          keep_data_bar=keep_data_bar, random_state=random_state)
+                          keep_data_bar=keep_data_bar, input_size=input_size,
+                          random_state=random_state)
     root = store_dir if store_dir is not None else (cache.root if cache else None)
     store = open_feature_store(model, root)
     try:

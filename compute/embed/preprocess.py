@@ -60,8 +60,14 @@ class Preprocessing:
         return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 
-def preprocessing_for(family: str, *, keep_data_bar: bool = False) -> Preprocessing:
-    """The recipe a backbone family expects (the pixel baseline: 28x28 grayscale)."""
+def preprocessing_for(family: str, *, keep_data_bar: bool = False,
+                      input_size: int = 224) -> Preprocessing:
+    """The recipe a backbone family expects: ``input_size`` crops of images resized to
+    ``input_size * 256 / 224`` (ImageNet's 256 -> 224); the pixel baseline: 28x28 gray."""
     if family == "pixels":
         return Preprocessing(resize=28, crop=28, channels=1, keep_data_bar=keep_data_bar)
-    return Preprocessing(keep_data_bar=keep_data_bar)
+    if input_size < 32:
+        raise ValueError(f"input_size {input_size} is too small for a CNN: use >= 32 (224 "
+                         "is what ImageNet weights were trained on)")
+    return Preprocessing(resize=round(input_size * 256 / 224), crop=input_size,
+                         keep_data_bar=keep_data_bar)

@@ -137,7 +137,7 @@ def test_labels_from_csv_by_path_or_id_and_from_folders(messy, tmp_path: Path) -
     root, paths = messy
     gray_id = hashlib.md5(paths["gray"].read_bytes()).hexdigest()
     csv_file = tmp_path / "labels.csv"
-    csv_file.write_text("path,id,label\n./deep/sixteen.tif,,deep\n,%s,plain\n" % gray_id)
+    csv_file.write_text(f"path,id,label\n./deep/sixteen.tif,,deep\n,{gray_id},plain\n")
     records = _by_name(scan_folder(root, labels_csv=csv_file))
     assert records["sixteen.tif"].label == "deep" and records["gray.png"].label == "plain"
     assert records["colour.jpg"].label is None
