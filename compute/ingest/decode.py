@@ -53,11 +53,17 @@ class ImageInfo:
 @dataclass(frozen=True)
 class DecodedImage:
     """One page of a file: ``image`` is an 8-bit Pillow image in mode ``L`` or ``RGB``;
-    ``gray`` is a 2-D array of the original intensities (any dtype) for analysis."""
+    :attr:`gray` the original intensities as a 2-D array (any dtype) for analysis."""
 
     image: PILImage.Image
-    gray: np.ndarray
     info: ImageInfo
+    raw_gray: np.ndarray | None = None  # kept when the file is not 8-bit
+
+    @property
+    def gray(self) -> np.ndarray:
+        if self.raw_gray is not None:
+            return self.raw_gray
+        return np.asarray(self.image if self.image.mode == "L" else self.image.convert("L"))
 
 
 def stretch_to_uint8(array: np.ndarray, *,
@@ -113,16 +119,13 @@ def _decode_with_pillow(path: Path, page: int, max_pixels: int | None) -> Decode
         info = ImageInfo(width=im.width, height=im.height, mode=im.mode,
                          bit_depth=_bit_depth(im.mode), pages=pages)
         if im.mode in EIGHT_BIT_MODES or im.mode == "1":
-            gray_mode = im.mode in GRAY_MODES or _is_gray_palette(im)
-            image = im.convert("L" if gray_mode else "RGB")
-            gray = np.asarray(image if gray_mode else image.convert("L"))
-        else:  # I;16*, I, F: keep the values for analysis, stretch for display
-            gray = np.asarray(im)
-            if gray.ndim != 2:
-                raise ImageDecodeError(f"unsupported Pillow mode {im.mode} with shape "
-                                       f"{gray.shape}")
-            image = Image.fromarray(stretch_to_uint8(gray), mode="L")
-    return DecodedImage(image=image, gray=gray, info=info)
+            mode = "L" if im.mode in GRAY_MODES or _is_gray_palette(im) else "RGB"
+            return DecodedImage(image=im if im.mode == mode else im.convert(mode), info=info)
+        gray = np.asarray(im)  # I;16*, I, F: keep the values for analysis, stretch for display
+        if gray.ndim != 2:
+            raise ImageDecodeError(f"unsupported Pillow mode {im.mode} with shape {gray.shape}")
+    return DecodedImage(image=Image.fromarray(stretch_to_uint8(gray), mode="L"), info=info,
+                        raw_gray=gray)
 
 
 def _decode_with_tifffile(path: Path, page: int, max_pixels: int | None,
@@ -157,8 +160,7 @@ def _decode_with_tifffile(path: Path, page: int, max_pixels: int | None,
                      bit_depth=array.dtype.itemsize * 8, pages=pages)
     eight = stretch_to_uint8(array) if array.dtype != np.uint8 else array
     image = Image.fromarray(eight, mode="L" if channels == 1 else "RGB")
-    gray = array if channels == 1 else np.asarray(image.convert("L"))
-    return DecodedImage(image=image, gray=gray, info=info)
+    return DecodedImage(image=image, info=info, raw_gray=array if channels == 1 else None)
 
 
 @contextmanager
