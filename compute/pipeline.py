@@ -57,6 +57,7 @@ def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
     """Run every step for ``config``; ``cache_dir`` holds step results and thumbnails."""
     cache = StepCache(Path(cache_dir) / "steps")
     dataset = scan_folder(config.images, labels_csv=config.labels,
+                          cache_dir=Path(cache_dir) / "scan",
                           progress=scaled(progress, 0.0, 0.15))
     thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",
                                progress=scaled(progress, 0.15, 0.35))

@@ -53,8 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=default_workers(),
                         help=f"decoding processes (default {default_workers()})")
     parser.add_argument("--shard", help="i/n: embed only files i, i+n, ... (0 <= i < n)")
-    parser.add_argument("--cache-dir", help="feature store folder (default OUT/cache; give "
-                                            "each cluster node its own)")
+    parser.add_argument("--cache-dir", help="feature store and scan cache folder (default "
+                                            "OUT/cache; give each cluster node its own)")
     parser.add_argument("--seed", type=int, default=0, help="seed of --weights random")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -72,12 +72,13 @@ def run(args: argparse.Namespace) -> int:
                           keep_data_bar=args.keep_data_bar, input_size=args.input_size,
                           random_state=args.seed)
     out = Path(args.out)
+    cache_dir = Path(args.cache_dir) if args.cache_dir else out / "cache"
     with terminal_bar("scan", enabled=not args.no_progress) as bar:
         dataset = scan_folder(args.images, labels_csv=args.labels,
                               labels_from_folders=args.labels_from_folders, page=args.page,
                               max_pixels=args.max_pixels, shard=shard, workers=args.workers,
-                              progress=bar)
-    store = open_feature_store(model, args.cache_dir or out / "cache")
+                              cache_dir=cache_dir, progress=bar)
+    store = open_feature_store(model, cache_dir)
     try:
         with terminal_bar("embed", enabled=not args.no_progress) as bar:
             errors = extract_missing(dataset, dataset.usable, model=model.module,

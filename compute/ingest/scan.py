@@ -20,6 +20,7 @@ from compute.databar import crop_box_without_bar, detect_data_bar
 from compute.ingest.decode import DEFAULT_MAX_PIXELS, ImageDecodeError, decode_image
 from compute.ingest.labels import folder_label, read_labels_csv
 from compute.ingest.records import Dataset, ImageRecord
+from compute.ingest.scan_cache import ScanCache
 from compute.progress import ProgressFn, report
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def scan_folder(root: str | os.PathLike[str], *,
                 labels_from_folders: bool = False, page: int = 0,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, detect_bars: bool = True,
                 shard: tuple[int, int] | None = None, workers: int = 0,
+                cache_dir: str | os.PathLike[str] | None = None,
                 progress: ProgressFn | None = None) -> Dataset:
     """Scan ``root`` for images: ids, metadata, data bars, duplicates, labels, failures.
 
@@ -81,6 +83,8 @@ def scan_folder(root: str | os.PathLike[str], *,
     - ``shard=(i, n)``: scan only files ``i, i+n, i+2n, ...`` of the sorted listing (one
       node of a cluster array job); duplicates are then found within the shard only.
     - ``workers``: processes that hash and decode in parallel (0: this process).
+    - ``cache_dir``: remember probes there (``scan.sqlite``), so a rescan only reads new
+      or changed files (same path, size and mtime = same file).
 
     Raises FileNotFoundError if ``root`` is not a folder, ValueError for bad options.
     """
@@ -92,10 +96,11 @@ def scan_folder(root: str | os.PathLike[str], *,
         files = files[_check_shard(shard)[0]::shard[1]]
     labels = read_labels_csv(labels_csv) if labels_csv else {}
     probe = _Probe(page=page, max_pixels=max_pixels, detect_bar=detect_bars)
-    records = []
-    for i, record in enumerate(_probe_all(root, files, probe, workers)):
-        records.append(record)
-        report(progress, i + 1, len(files))
+    cache = ScanCache(cache_dir, options=f"v{SCAN_VERSION}:{probe}")
+    try:
+        records = _probe_with_cache(root, files, probe, workers, cache, progress)
+    finally:
+        cache.close()
     records = _label(mark_duplicates(records), labels, labels_from_folders)
     fingerprint = fingerprint_strings(
         [f"scan{SCAN_VERSION}:page{page}:bars{detect_bars}"]
@@ -120,6 +125,30 @@ def _check_shard(shard: tuple[int, int]) -> tuple[int, int]:
     if not (n >= 1 and 0 <= i < n):
         raise ValueError(f"shard {i}/{n} is invalid: need 0 <= i < n (shards count from 0)")
     return i, n
+
+
+def _probe_with_cache(root: Path, files: list[Path], probe: _Probe, workers: int,
+                      cache: ScanCache, progress: ProgressFn | None) -> list[ImageRecord]:
+    """Records of ``files`` in order: remembered ones from ``cache``, the rest probed."""
+    rels = [file.relative_to(root).as_posix() for file in files]
+    keys = [cache.key(file) for file in files]
+    records: list[ImageRecord | None] = [cache.get(k, rel) for k, rel in zip(keys, rels,
+                                                                              strict=True)]
+    todo = [i for i, r in enumerate(records) if r is None]
+    done = len(files) - len(todo)
+    report(progress, done, len(files))
+    fresh = []
+    for i, record in zip(todo, _probe_all(root, [files[i] for i in todo], probe, workers),
+                         strict=True):
+        records[i] = record
+        fresh.append((keys[i], record))
+        done += 1
+        report(progress, done, len(files))
+        if len(fresh) >= 512:
+            cache.put(fresh)
+            fresh = []
+    cache.put(fresh)
+    return records  # type: ignore[return-value]
 
 
 def _probe_all(root: Path, files: list[Path], probe: _Probe,

@@ -193,6 +193,24 @@ def test_parallel_scan_gives_the_same_records(messy) -> None:
     assert scan_folder(root, workers=2).records == scan_folder(root).records
 
 
+def test_rescan_with_a_cache_reads_only_new_or_changed_files(messy, tmp_path: Path) -> None:
+    root, paths = messy
+    cache = tmp_path / "scan-cache"
+    first = scan_folder(root, cache_dir=cache, labels_from_folders=True)
+    assert first.records == scan_folder(root, labels_from_folders=True).records
+    (root / "gray.png").unlink()  # the duplicate becomes the first of its bytes
+    Image.fromarray(np.zeros((9, 9), np.uint8)).save(paths["bmp"])  # rewritten in place
+    calls: list[tuple[int, int]] = []
+    second = scan_folder(root, cache_dir=cache, labels_from_folders=True,
+                         progress=lambda d, t: calls.append((d, t)))
+    assert calls[0] == (len(first.records) - 2, len(first.records) - 1)  # 1 changed, 1 gone
+    assert second.records == scan_folder(root, labels_from_folders=True).records
+    assert _by_name(second)["old.bmp"].width == 9
+    assert _by_name(second)["same.png"].duplicate_of is None
+    options = scan_folder(root, cache_dir=cache, detect_bars=False)
+    assert _by_name(options)["frame.tif"].crop_box is None  # other options, other entries
+
+
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         scan_folder(tmp_path / "nope")
