@@ -10,9 +10,9 @@ the same batch size, on two kinds of files: Fashion-MNIST PNGs (28x28, decoding 
 free) and the real SEM nanowire PNGs (1024x688 and 341x344, decoding costs).
 
 memory: peak resident memory of ``python -m compute embed`` on N Fashion-MNIST images
-(train split, written as PNGs once) for N = 2 000 and 20 000, with ResNet-18 at a 112 px
-input (a quarter of the 224 px work, so that 20 000 images finish on 2 shared cores);
-memory must not grow with N.
+(train split, written as PNGs once) for N = 2 000 and 20 000, with ResNet-18 at a smaller
+input (``--memory-input-size``, default 112 px, a quarter of the 224 px work) so that
+20 000 images finish on 2 shared cores; memory must not grow with N.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "data")]
@@ -62,50 +65,82 @@ def _records(folder: Path, n: int):
     return dataset, tuple(usable[i % len(usable)] for i in range(n))
 
 
-def bare_forward(model, *, batch_size: int, input_size: int, batches: int) -> float:
-    """Images per second of ``model`` on a ready random batch (after one warm-up batch)."""
+def _cpu_seconds() -> float:
+    """CPU time of this process and its reaped children (DataLoader workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``fn()``."""
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    fn()
+    return time.perf_counter() - wall, _cpu_seconds() - cpu
+
+
+def bare_forward(model, *, n: int, batch_size: int, input_size: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of the forward pass alone on ``n`` images in ready batches."""
     import torch
 
     x = torch.randn(batch_size, 3, input_size, input_size)
-    with torch.inference_mode():
-        model(x)
-        start = time.perf_counter()
-        for _ in range(batches):
-            model(x)
-    return batch_size * batches / (time.perf_counter() - start)
+
+    def run() -> None:
+        with torch.inference_mode():
+            for _ in range(n // batch_size):
+                model(x)
+
+    return _timed(run)
 
 
-def end_to_end(model, dataset, records, *, batch_size: int, workers: int) -> float:
-    """Images per second of decode + preprocess + forward + store for ``records``."""
+def end_to_end(model, dataset, records, *, batch_size: int, workers: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of decode + preprocess + forward + store for ``records``."""
     from compute.embed import FeatureStore
     from compute.embed.extract import extract_missing
 
-    store = FeatureStore(None, dim=model.dim)
-    start = time.perf_counter()
-    extract_missing(dataset, records, model=model.module, preprocessing=model.preprocessing,
-                    store=store, batch_size=batch_size, workers=workers)
-    return len(records) / (time.perf_counter() - start)
+    def run() -> None:
+        extract_missing(dataset, records, model=model.module,
+                        preprocessing=model.preprocessing,
+                        store=FeatureStore(None, dim=model.dim), batch_size=batch_size,
+                        workers=workers)
+
+    return _timed(run)
 
 
 def throughput(args: argparse.Namespace) -> list[dict]:
+    """Forward and end-to-end runs alternate ``--rounds`` times; medians are reported, so
+    a burst of load from other processes hits both sides alike."""
+    import torch
+
     from compute.embed import prepare_model
 
     sources = {"fashion-mnist 28x28 PNG": fashion_folder(2000, Path(args.data_dir))}
     if NANOWIRES.is_dir():
         sources["SEM nanowires 1024x688/341x344 PNG"] = NANOWIRES
+    n = args.n - args.n % args.batch_size
     rows = []
     for backbone in args.backbones:
         model = prepare_model(backbone, weights="random")
-        forward = bare_forward(model.module, batch_size=args.batch_size, input_size=224,
-                               batches=max(2, args.n // args.batch_size))
+        with torch.inference_mode():
+            model.module(torch.randn(args.batch_size, 3, 224, 224))  # warm-up
         for name, folder in sources.items():
-            dataset, records = _records(folder, args.n)
-            e2e = end_to_end(model, dataset, records, batch_size=args.batch_size,
-                             workers=args.workers)
-            rows.append({"backbone": backbone, "data": name, "n": args.n,
+            dataset, records = _records(folder, n)
+            runs = [(bare_forward(model.module, n=n, batch_size=args.batch_size,
+                                  input_size=224),
+                     end_to_end(model, dataset, records, batch_size=args.batch_size,
+                                workers=args.workers)) for _ in range(args.rounds)]
+            fwd_wall = float(np.median([f[0] for f, _ in runs]))
+            e2e_wall = float(np.median([e[0] for _, e in runs]))
+            fwd_cpu = float(np.median([f[1] for f, _ in runs]))
+            e2e_cpu = float(np.median([e[1] for _, e in runs]))
+            rows.append({"backbone": backbone, "data": name, "n": n,
                          "batch_size": args.batch_size, "workers": args.workers,
-                         "forward_img_s": round(forward, 1), "end_to_end_img_s": round(e2e, 1),
-                         "ratio": round(e2e / forward, 3)})
+                         "rounds": args.rounds,
+                         "forward_img_s": round(n / fwd_wall, 1),
+                         "end_to_end_img_s": round(n / e2e_wall, 1),
+                         "ratio": round(fwd_wall / e2e_wall, 3),
+                         "forward_cpu_ms_per_img": round(1000 * fwd_cpu / n, 1),
+                         "end_to_end_cpu_ms_per_img": round(1000 * e2e_cpu / n, 1)})
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -116,13 +151,15 @@ def peak_memory(args: argparse.Namespace) -> list[dict]:
         folder = fashion_folder(n, Path(args.data_dir))
         out = Path(args.data_dir) / f"embed-{n}"
         command = [sys.executable, "-m", "compute", "embed", str(folder), "--out", str(out),
-                   "--model", "resnet18", "--weights", "random", "--input-size", "112",
+                   "--model", "resnet18", "--weights", "random",
+                   "--input-size", str(args.memory_input_size),
                    "--workers", str(args.workers), "--cache-dir", str(out / f"cache-{time.time()}"),
                    "--no-progress"]
         start = time.perf_counter()
         main_peak, tree_peak = _run_and_watch(command)
         seconds = time.perf_counter() - start
-        rows.append({"n": n, "seconds": round(seconds, 1), "img_s": round(n / seconds, 1),
+        rows.append({"n": n, "input_size": args.memory_input_size,
+                     "seconds": round(seconds, 1), "img_s": round(n / seconds, 1),
                      "peak_rss_main_mib": round(main_peak / 2**20),
                      "peak_rss_all_processes_mib": round(tree_peak / 2**20)})
         print(json.dumps(rows[-1]), flush=True)
@@ -158,7 +195,10 @@ def _run_and_watch(command: list[str]) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("throughput", "memory", "all"))
-    parser.add_argument("--n", type=int, default=256, help="images per throughput run")
+    parser.add_argument("--n", type=int, default=128, help="images per throughput run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating repeats")
+    parser.add_argument("--memory-input-size", type=int, default=112,
+                        help="network input side for the memory runs (ResNet-18)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--backbones", nargs="+", default=list(BACKBONES))
