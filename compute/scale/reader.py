@@ -164,7 +164,8 @@ def _lone_label(band_text: str) -> tuple[Length | None, float]:
 
 def read_scale(gray: np.ndarray, *, band: Box | None = None,
                metadata: MetadataScale | None = None, read_fields: bool = True) -> ScaleReading:
-    """The scale of one image: ``gray`` is its (H, W) grayscale array (any numeric dtype).
+    """The scale of one image: ``gray`` is its (H, W) grayscale array (any numeric dtype;
+    other than uint8 it is stretched to 8 bits by percentiles first).
 
     ``band`` is the data bar's box in image pixels; None means detect it with
     :func:`compute.databar.detect_data_bar`. ``metadata`` (from
@@ -176,6 +177,10 @@ def read_scale(gray: np.ndarray, *, band: Box | None = None,
     if gray.ndim != 2:
         raise ValueError(f"read_scale needs a 2-D grayscale image, got shape {gray.shape}; "
                          "convert colour images to gray first")
+    if gray.dtype != np.uint8:  # e.g. 12-bit data in uint16: put the bar's ink at the extremes
+        from compute.ingest.decode import stretch_to_uint8
+
+        gray = stretch_to_uint8(gray)
     if band is None:
         bar = detect_data_bar(gray)
         band = Box(bar.top, bar.bottom, bar.left, bar.right) if bar is not None else None
@@ -210,29 +215,17 @@ def _prefer_metadata(from_bar: ScaleReading, metadata: MetadataScale | None) -> 
                    message=message)
 
 
-def load_gray(path: str | os.PathLike[str]) -> np.ndarray:
-    """An image file as a 2-D array: uint8, or uint16 for 16-bit files (first frame)."""
-    import warnings
-
-    from PIL import Image
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # damaged EXIF etc.: the pixels are what we need
-        with Image.open(path) as im:
-            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-                arr = np.asarray(im)
-                if arr.dtype != np.uint16:
-                    arr = np.clip(arr, 0, 65535).astype(np.uint16)
-                return arr
-            return np.asarray(im.convert("L"))
-
-
 def read_scale_file(path: str | os.PathLike[str], *, read_fields: bool = True) -> ScaleReading:
-    """:func:`read_scale` of an image file, with its TIFF metadata; never raises on bad files."""
+    """:func:`read_scale` of an image file, with its TIFF metadata; never raises on bad files.
+
+    Pixels are decoded by :func:`compute.ingest.decode_image` (first page; 16-bit and
+    float data stretched to 8 bits), as for every other reader of pixels.
+    """
+    from compute.ingest import decode_image
+
     path = Path(path)
     try:
-        gray = load_gray(path)
-    except Exception as exc:  # PIL raises many types for broken files
-        return ScaleReading(status=UNREADABLE_IMAGE,
-                            message=f"not a readable image ({type(exc).__name__}: {exc})")
+        gray = np.asarray(decode_image(path).image.convert("L"))
+    except Exception as exc:  # ImageDecodeError and anything odd: one row, never a crash
+        return ScaleReading(status=UNREADABLE_IMAGE, message=f"not a readable image ({exc})")
     return read_scale(gray, metadata=read_tiff_scale(path), read_fields=read_fields)

@@ -13,7 +13,6 @@ from compute.scale.reader import (
     OK,
     TEXT_UNREADABLE,
     UNREADABLE_IMAGE,
-    load_gray,
     read_band,
     read_scale,
     read_scale_file,
@@ -168,13 +167,15 @@ def test_broken_file_is_unreadable_image(tmp_path):
 
 
 @pytest.mark.usefixtures("tesseract")
-def test_sixteen_bit_tiff_is_read(tmp_path):
+@pytest.mark.parametrize("factor", [257, 16])  # full 16-bit range, and 12-bit data
+def test_sixteen_bit_tiff_is_read(tmp_path, factor):
     tifffile = pytest.importorskip("tifffile")
     frame = render_frame(np.random.default_rng(2), width=1024, font="dejavu/DejaVuSans.ttf")
     path = tmp_path / "frame16.tif"
-    tifffile.imwrite(path, frame.image.astype(np.uint16) * 257)
-    assert load_gray(path).dtype == np.uint16
+    tifffile.imwrite(path, frame.image.astype(np.uint16) * factor)
     _assert_matches_truth(read_scale_file(path, read_fields=False), frame.truth)
+    _assert_matches_truth(read_scale(frame.image.astype(np.uint16) * factor, read_fields=False),
+                          frame.truth)
 
 
 def test_colour_image_is_rejected_with_a_clear_message():
