@@ -103,18 +103,11 @@ def read_band(band: np.ndarray, *, read_fields: bool = True) -> ScaleReading:
     """
     ink = analyse_band(band)
     segments = scale_bar_candidates(ink)[:MAX_SEGMENTS]
-    segment = segments[0] if segments else None
     try:
         band_text = read_band_text(ink).text if read_fields else ""
-        label, conf = None, 0.0
-        for candidate in segments:  # a separator line may outrun the scale bar
-            label, conf = _label_near(ink, candidate)
-            if label is not None:
-                segment = candidate
-                break
-        if label is None:
-            label, conf = _lone_label(band_text)
+        segment, label, conf = _find_label(ink, segments, band_text)
     except OcrError as exc:
+        segment = segments[0] if segments else None
         return ScaleReading(status=OCR_FAILED, bar_px=_px(segment), message=str(exc))
     fields = parse_fields(band_text)
     common = {"label": label.label if label else None, "label_nm": label.nm if label else None,
@@ -134,6 +127,18 @@ def read_band(band: np.ndarray, *, read_fields: bool = True) -> ScaleReading:
 
 def _px(segment: ScaleBarSegment | None) -> float | None:
     return round(float(segment.length_px), 2) if segment is not None else None
+
+
+def _find_label(ink: BandInk, segments: list[ScaleBarSegment], band_text: str
+                ) -> tuple[ScaleBarSegment | None, Length | None, float]:
+    """(segment, its label, OCR confidence): the first segment with a label next to it
+    (a separator line may outrun the scale bar), else the longest and a lone label."""
+    for segment in segments:
+        label, conf = _label_near(ink, segment)
+        if label is not None:
+            return segment, label, conf
+    label, conf = _lone_label(band_text)
+    return (segments[0] if segments else None), label, conf
 
 
 def _label_near(ink: BandInk, segment: ScaleBarSegment) -> tuple[Length | None, float]:
