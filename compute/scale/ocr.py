@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +25,9 @@ TARGET_TEXT_PX = 36.0          # glyph height for a label: Tesseract reads these
 FIELDS_TEXT_PX = 24.0          # ...for a whole band: smaller page, faster, as accurate
 LABEL_WHITELIST = "0123456789.,nmuµμ "
 OCR_TIMEOUT_S = 20.0
+_env_lock = threading.Lock()
+_active_calls = 0  # Tesseract calls running now, across threads
+_we_set_it = False  # whether OMP_THREAD_LIMIT is ours to remove
 
 
 class OcrError(RuntimeError):
@@ -79,16 +85,39 @@ def run_tesseract(page: np.ndarray, *, psm: int, whitelist: str | None = None,
     if whitelist:
         config += f" -c tessedit_char_whitelist={whitelist.replace(' ', '')}"
         config += " -c preserve_interword_spaces=1"
-    # one thread per call: many small crops go faster without OpenMP start-up
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
-        data = pytesseract.image_to_data(Image.fromarray(page), lang="eng", config=config,
-                                         timeout=timeout_s,
-                                         output_type=pytesseract.Output.DICT)
+        with _single_threaded_children():
+            data = pytesseract.image_to_data(Image.fromarray(page), lang="eng", config=config,
+                                             timeout=timeout_s,
+                                             output_type=pytesseract.Output.DICT)
     except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError,
             RuntimeError, OSError) as exc:
         raise OcrError(f"tesseract failed: {str(exc).strip() or type(exc).__name__}") from exc
     return _join_words(data)
+
+
+@contextmanager
+def _single_threaded_children() -> Iterator[None]:
+    """Start Tesseract with OMP_THREAD_LIMIT=1 (small crops run faster on one thread).
+
+    pytesseract passes this process's environment on, so the variable is set only while
+    calls are running (counted across threads) and restored after, keeping it away from
+    anything else here that reads OpenMP settings; a value the user set is kept.
+    """
+    global _active_calls, _we_set_it
+    with _env_lock:
+        if _active_calls == 0 and "OMP_THREAD_LIMIT" not in os.environ:
+            os.environ["OMP_THREAD_LIMIT"] = "1"
+            _we_set_it = True
+        _active_calls += 1
+    try:
+        yield
+    finally:
+        with _env_lock:
+            _active_calls -= 1
+            if _active_calls == 0 and _we_set_it:
+                os.environ.pop("OMP_THREAD_LIMIT", None)
+                _we_set_it = False
 
 
 def _join_words(data: dict[str, list]) -> OcrText:

@@ -49,3 +49,27 @@ def test_missing_tesseract_is_an_ocr_error(monkeypatch):
     page = np.full((40, 100), 255, np.uint8)
     with pytest.raises(OcrError, match="tesseract"):
         run_tesseract(page, psm=7)
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_thread_limit_is_set_only_during_calls(monkeypatch):
+    import os
+
+    import pytesseract
+
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    seen = []
+    real = pytesseract.image_to_data
+
+    def spy(*args, **kwargs):
+        seen.append(os.environ.get("OMP_THREAD_LIMIT"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pytesseract, "image_to_data", spy)
+    run_tesseract(np.full((40, 100), 255, np.uint8), psm=7)
+    assert seen == ["1"]
+    assert "OMP_THREAD_LIMIT" not in os.environ
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "3")  # the user's own setting is kept
+    run_tesseract(np.full((40, 100), 255, np.uint8), psm=7)
+    assert seen[-1] == "3"
+    assert os.environ["OMP_THREAD_LIMIT"] == "3"
