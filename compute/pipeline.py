@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compute.cache import StepCache, fingerprint_params
+from compute.cache import StepCache, fingerprint_params, fingerprint_strings
 from compute.embed import Embeddings, embed_dataset
 from compute.ingest import Dataset, scan_folder
 from compute.knn import KnnGraph
@@ -46,6 +46,8 @@ class PipelineConfig:
     images: str
     labels: str | None = None
     backbone: str = "pixels"
+    weights: str = "auto"
+    keep_data_bar: bool = False
     projection: str = "pca"
     n_components: int = 2
     random_state: int = 0
@@ -117,11 +119,14 @@ def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
     """Scan, thumbnail, embed, build the kNN graph and cluster (each step cached)."""
     cache = StepCache(Path(cache_dir) / "steps")
     dataset = scan_folder(config.images, labels_csv=config.labels,
+                          cache_dir=Path(cache_dir) / "scan",
                           progress=scaled(progress, 0.0, 0.15))
-    thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",
+    thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",  # always bar-free
                                progress=scaled(progress, 0.15, 0.35))
-    embeddings = embed_dataset(dataset, backbone=config.backbone, cache=cache,
+    embeddings = embed_dataset(dataset, backbone=config.backbone, weights=config.weights,
+                               keep_data_bar=config.keep_data_bar, cache=cache,
                                progress=scaled(progress, 0.35, 0.75))
+    dataset = dataset.with_failures(dict(embeddings.failures))
     knn, clusters = neighbours_and_clusters(embeddings.vectors, config=config, cache=cache,
                                             progress=scaled(progress, 0.75, 1.0))
     report(progress, 1000, 1000)
@@ -134,8 +139,8 @@ def project_analysis(analysis: Analysis, params: ProjectionParams, *, cache_dir:
     """One projection of ``analysis`` (cached by dataset, backbone and parameters)."""
     cache = StepCache(Path(cache_dir) / "steps")
     result = cache.cached(
-        "projection", inputs=analysis.dataset.fingerprint,
-        params={"backbone": analysis.config.backbone, **params.relevant()},
+        "projection", inputs=fingerprint_strings(analysis.embeddings.ids),
+        params={"embedding": analysis.embeddings.key, **params.relevant()},
         version=PROJECTION_VERSION,
         compute=lambda: project(analysis.embeddings.vectors, params=params, knn=analysis.knn,
                                 progress=progress))

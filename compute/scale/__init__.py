@@ -1,0 +1,39 @@
+"""Scale awareness: nanometres per pixel from TIFF metadata or the SEM data bar, and groups.
+
+Typical use::
+
+    from compute.scale import read_scale_file, in_group
+    reading = read_scale_file("image.tif")       # ScaleReading
+    reading.nm_per_pixel, reading.label, reading.group
+
+Modules: :mod:`~compute.scale.band` (scale-bar geometry in a data-bar band),
+:mod:`~compute.scale.ocr` (Tesseract), :mod:`~compute.scale.text` (labels and fields),
+:mod:`~compute.scale.metadata` (TIFF tags), :mod:`~compute.scale.groups` (scale groups),
+:mod:`~compute.scale.reader` (one image), :mod:`~compute.scale.folder` (a folder).
+"""
+
+from compute.scale.band import (
+    Box,
+    ScaleBarSegment,
+    analyse_band,
+    find_scale_bar,
+    scale_bar_candidates,
+)
+from compute.scale.folder import ImageScale, read_folder_scales
+from compute.scale.groups import all_groups, in_group, scale_group
+from compute.scale.metadata import MetadataScale, read_tiff_scale
+from compute.scale.reader import (
+    STATUSES,
+    ScaleReading,
+    read_band,
+    read_scale,
+    read_scale_file,
+)
+from compute.scale.text import InstrumentFields, Length, parse_fields, parse_length
+
+__all__ = [
+    "STATUSES", "Box", "ImageScale", "InstrumentFields", "Length", "MetadataScale",
+    "ScaleBarSegment", "ScaleReading", "all_groups", "analyse_band", "find_scale_bar",
+    "in_group", "parse_fields", "parse_length", "read_band", "read_folder_scales",
+    "read_scale", "read_scale_file", "read_tiff_scale", "scale_bar_candidates", "scale_group",
+]

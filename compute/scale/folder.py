@@ -1,0 +1,74 @@
+"""Scales of every image in a folder, one cached reading per file content."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from compute.cache import StepCache
+from compute.progress import ProgressFn, report
+from compute.scale.reader import UNREADABLE_IMAGE, ScaleReading, read_scale_file
+
+log = logging.getLogger(__name__)
+
+SCALE_STEP, SCALE_VERSION = "scale", "1"
+
+
+@dataclass(frozen=True)
+class ImageScale:
+    """One file's scale reading; ``path`` is relative to the folder (POSIX form)."""
+
+    path: str
+    reading: ScaleReading
+
+
+def read_folder_scales(root: str | os.PathLike[str], *, read_fields: bool = True,
+                       cache: StepCache | None = None, jobs: int = 1,
+                       progress: ProgressFn | None = None) -> list[ImageScale]:
+    """Read the scale of every image below ``root`` (recursive, sorted by path).
+
+    Each reading is cached under the file's MD5, so renamed or moved files are not read
+    again. Unreadable files give ``unreadable_image`` rows; nothing raises per file.
+    ``jobs`` files are read at once in threads: the work is mostly Tesseract processes,
+    which run outside Python, so threads scale with the CPU cores.
+    Raises FileNotFoundError when ``root`` is not a folder, ValueError when ``jobs < 1``.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from compute.ingest import list_image_files
+
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"image folder {root} does not exist: pass an existing folder")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    cache = cache or StepCache(None)
+    files = list_image_files(root)
+
+    def read_one(file: Path) -> ImageScale:
+        reading = _cached_reading(file, cache=cache, read_fields=read_fields)
+        return ImageScale(path=file.relative_to(root).as_posix(), reading=reading)
+
+    results = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for item in pool.map(read_one, files):
+            results.append(item)
+            report(progress, len(results), len(files))
+    ok = sum(r.reading.ok for r in results)
+    log.info("read scales of %d images in %s: %d with a pixel size", len(results), root, ok)
+    return results
+
+
+def _cached_reading(file: Path, *, cache: StepCache, read_fields: bool) -> ScaleReading:
+    from compute.ingest import md5_of_file
+
+    try:
+        digest = md5_of_file(file)
+    except OSError as exc:
+        return ScaleReading(status=UNREADABLE_IMAGE,
+                            message=f"cannot read file: {exc.strerror or exc}")
+    return cache.cached(SCALE_STEP, inputs=digest, params={"read_fields": read_fields},
+                        version=SCALE_VERSION,
+                        compute=lambda: read_scale_file(file, read_fields=read_fields))

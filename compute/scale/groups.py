@@ -1,0 +1,74 @@
+"""Scale groups: images binned by the length their scale bar stands for.
+
+Images at very different magnifications show different objects, so analyses are run
+within a group. The groups are the seeds' bins, named by a scale-bar label: 100 nm,
+200 nm, 1 um, 2 um, 10 um, 20 um, 100 um, 200 um. A label between two bins goes to the
+nearer one on a log scale (300 nm -> 200 nm, 500 nm -> 1 um); labels far outside the
+range go to "<100 nm" or ">200 um"; no label and no field of view gives "unknown".
+Combined groups span several bins: "1-2 um" is the seeds' main set (1 um and 2 um).
+
+An image with a known pixel size but no label (metadata only) is placed by the bar its
+instrument would draw: the largest 1-2-5 length not above :data:`BAR_FRACTION` of the
+field of view.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+GROUP_LABELS_NM = {"100 nm": 100.0, "200 nm": 200.0, "1 um": 1e3, "2 um": 2e3,
+                   "10 um": 1e4, "20 um": 2e4, "100 um": 1e5, "200 um": 2e5}
+COMBINED_GROUPS = {"1-2 um": ("1 um", "2 um")}
+BELOW, ABOVE, UNKNOWN = "<100 nm", ">200 um", "unknown"
+BAR_FRACTION = 0.2
+_RANGE_FACTOR = math.sqrt(5.0)  # how far past the first/last bin a label still belongs
+
+
+def all_groups() -> tuple[str, ...]:
+    """Every group name, fine bins first (small to large), then combined groups."""
+    return (BELOW, *GROUP_LABELS_NM, ABOVE, *COMBINED_GROUPS, UNKNOWN)
+
+
+def bar_length_for_field(field_of_view_nm: float, *, fraction: float = BAR_FRACTION) -> float:
+    """The 1-2-5 length (nm) an instrument would put on a bar for this field of view."""
+    target = field_of_view_nm * fraction
+    decade = 10.0 ** math.floor(math.log10(target))
+    return max(m * decade for m in (1.0, 2.0, 5.0) if m * decade <= target * (1 + 1e-9))
+
+
+def scale_group(*, label_nm: float | None = None,
+                field_of_view_nm: float | None = None) -> str:
+    """The group of an image from its scale-bar label (nm) or else its field of view (nm).
+
+    Returns one of :func:`all_groups` except the combined ones (use
+    :func:`in_group` to test membership of "1-2 um").
+    """
+    length = label_nm
+    if length is None or not length > 0:
+        if field_of_view_nm is None or not field_of_view_nm > 0:
+            return UNKNOWN
+        length = bar_length_for_field(field_of_view_nm)
+    names = list(GROUP_LABELS_NM)
+    logs = np.log(np.array(list(GROUP_LABELS_NM.values())))
+    if length < GROUP_LABELS_NM[names[0]] / _RANGE_FACTOR:
+        return BELOW
+    if length > GROUP_LABELS_NM[names[-1]] * _RANGE_FACTOR:
+        return ABOVE
+    return names[int(np.argmin(np.abs(logs - math.log(length))))]
+
+
+def in_group(groups: Sequence[str], group: str) -> np.ndarray:
+    """Boolean mask (N,) of the images in ``group``; combined groups include their bins.
+
+    Use it to colour or filter a projection, or to restrict an embedding/clustering run
+    to one group: ``rows = np.flatnonzero(in_group(groups, "1-2 um"))``.
+    Raises ValueError for a name that is not a group.
+    """
+    if group not in all_groups():
+        raise ValueError(f"unknown scale group {group!r}: choose one of "
+                         f"{', '.join(all_groups())}")
+    members = set(COMBINED_GROUPS.get(group, (group,)))
+    return np.fromiter((g in members for g in groups), dtype=bool, count=len(groups))

@@ -1,0 +1,143 @@
+"""Reading lengths and instrument fields out of text (OCR output or TIFF metadata).
+
+Lengths are returned in nanometres. OCR confusions are normalised first: the micro sign
+(U+00B5), the Greek mu (U+03BC) and the usual misreadings of either ('u', 'p', 'y' before
+'m') all mean micrometre; 'O'/'o' inside numbers is a zero, 'l'/'I' a one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNIT_NM = {"pm": 1e-3, "nm": 1.0, "um": 1e3, "mm": 1e6, "cm": 1e7, "m": 1e9}
+LABEL_UNITS = ("nm", "um", "mm")  # units a scale-bar label is written in
+
+# one or two letters (not n, m, r) between a number and 'm' are a misread micro sign
+_MICRO = re.compile(r"(?<=[\d\s.,])[^\W\d_nNmMrR]{1,2}\s?[mM](?![a-zA-Z])")
+_LEADING_DIGIT = re.compile(r"(?<![\w.])([lI|SO])(?=\d*\s?[^\W\d_]?m(?![a-zA-Z]))")
+_DIGIT_OF = {"l": "1", "I": "1", "|": "1", "S": "5", "O": "0"}
+_RN = re.compile(r"(?<=[\d\s.,])([µμuUpyYnm]?)rn(?![a-zA-Z])")
+_NANO = re.compile(r"(?<=[\d\s.,])(?:nm|NM|Nm|nM|rm|hm)(?![a-zA-Z])")
+_MILLI = re.compile(r"(?<=[\d\s.,])(?:mm|MM|rnrn|mrn|rnm)(?![a-zA-Z])")
+_LABEL = re.compile(r"(?<![\d.])(\d{1,4}(?:[.,]\d{1,3})?)\s*(nm|um|mm)(?![a-zA-Z])")
+
+
+@dataclass(frozen=True)
+class Length:
+    """A length read from text: ``value`` in ``unit`` equals ``nm`` nanometres."""
+
+    value: float
+    unit: str
+    nm: float
+
+    @property
+    def label(self) -> str:
+        """Canonical ASCII form, e.g. ``"2 um"``, ``"200 nm"``, ``"1.5 mm"``."""
+        return f"{self.value:g} {self.unit}"
+
+
+@dataclass(frozen=True)
+class InstrumentFields:
+    """Optional acquisition fields printed in a data bar or stored in metadata."""
+
+    magnification: float | None = None  # e.g. 20000.0 for "Mag = 20.00 K X"
+    eht_kv: float | None = None          # accelerating voltage in kV
+    wd_mm: float | None = None           # working distance in mm
+
+
+def normalise_units(text: str) -> str:
+    """Rewrite OCR spellings of nm / µm / mm as ASCII ``nm`` / ``um`` / ``mm``."""
+    text = text.replace("\u00b5", "u").replace("\u03bc", "u")
+    text = _LEADING_DIGIT.sub(lambda m: _DIGIT_OF[m.group(1)], text)  # "lpm": "1 um"
+    text = _RN.sub(r"\1m", text)  # 'rn' is OCR's usual misreading of 'm'
+    text = _MICRO.sub("um", text)
+    text = _NANO.sub("nm", text)
+    return _MILLI.sub("mm", text)
+
+
+def _fix_digits(text: str) -> str:
+    """'O'/'o' between or after digits -> 0, 'l'/'I'/'|' next to digits -> 1."""
+    text = re.sub(r"(?<=\d)[Oo]|[Oo](?=\d)", "0", text)
+    text = re.sub(r"(?<=\d)[lI|]|[lI|](?=\d)", "1", text)
+    return re.sub(r"(?<=\d)S|S(?=\d)", "5", text)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def find_lengths(text: str, *, standalone: bool = False) -> list[Length]:
+    """Every ``<number> <nm|um|mm>`` in ``text``, in reading order (after normalising).
+
+    With ``standalone`` only lengths that are not a field's value (not after ``=`` or
+    ``:``, as in ``WD = 7.0 mm`` or ``Pixel Size = 2 nm``): how a lone label looks.
+    """
+    text = normalise_units(_fix_digits(text))
+    found = []
+    for match in _LABEL.finditer(text):
+        if standalone and text[:match.start()].rstrip().endswith(("=", ":")):
+            continue
+        value = _number(match.group(1))
+        if value > 0:
+            unit = match.group(2)
+            found.append(Length(value=value, unit=unit, nm=value * UNIT_NM[unit]))
+    return found
+
+
+def parse_length(text: str) -> Length | None:
+    """The first length in ``text`` (a scale-bar label such as ``"2 µm"``), or None."""
+    lengths = find_lengths(text)
+    return lengths[0] if lengths else None
+
+
+def is_nice_label(length: Length) -> bool:
+    """True for the values instruments put on scale bars: 1, 1.5, 2, 2.5, 3, 4, 5 x 10^k."""
+    mantissa = length.value / 10 ** _decade(length.value)
+    return any(abs(mantissa - m) < 1e-6 for m in (1, 1.5, 2, 2.5, 3, 4, 5))
+
+
+def _decade(value: float) -> int:
+    import math
+
+    return math.floor(math.log10(value) + 1e-9)
+
+
+_MAG = re.compile(r"\bmag\w*\s*[=:]?\s*(\d[\d\s.,]*?)\s*([kKM])?\s*[xX×](?![a-wyzA-WYZ])",
+                  re.IGNORECASE)
+_EHT = re.compile(r"\b(?:EHT|HV|Voltage|Acc\.?\s*V)\s*[=:]?\s*(\d+(?:[.,]\d+)?)\s*(kV|V)\b",
+                  re.IGNORECASE)
+_WD = re.compile(r"\bW\.?\s?D\.?\s*[=:]?\s*(\d+(?:[.,]\d+)?)\s*(mm|um)(?![a-zA-Z])",
+                 re.IGNORECASE)
+
+
+def parse_magnification(text: str) -> float | None:
+    """``"Mag = 20.00 K X"`` -> 20000.0; ``"mag 5 000 x"`` -> 5000.0; None if absent."""
+    match = _MAG.search(_fix_digits(text))
+    if match is None:
+        return None
+    digits = re.sub(r"\s", "", match.group(1)).rstrip(".,")
+    if not digits:
+        return None
+    factor = {"k": 1e3, "m": 1e6}.get((match.group(2) or "").lower(), 1.0)
+    try:
+        # a bare comma is a thousands separator ("20,000 X"); with a K it is a decimal comma
+        value = float(digits.replace(",", "." if match.group(2) else ""))
+    except ValueError:
+        return None
+    return value * factor if value > 0 else None
+
+
+def parse_fields(text: str) -> InstrumentFields:
+    """Magnification, EHT and working distance found anywhere in ``text``."""
+    text = normalise_units(_fix_digits(text))
+    eht = _EHT.search(text)
+    wd = _WD.search(text)
+    eht_kv = None
+    if eht:
+        eht_kv = _number(eht.group(1)) / (1.0 if eht.group(2).lower() == "kv" else 1000.0)
+    wd_mm = None
+    if wd:
+        wd_mm = _number(wd.group(1)) * (1.0 if wd.group(2).lower() == "mm" else 1e-3)
+    return InstrumentFields(magnification=parse_magnification(text), eht_kv=eht_kv,
+                            wd_mm=wd_mm)

@@ -1,0 +1,34 @@
+"""Shared fixtures for the scale tests: the synthetic SEM frames of benchmarks/."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+if str(REPO) not in sys.path:  # benchmarks/synthetic_sem.py is shared with the benchmark
+    sys.path.insert(0, str(REPO))
+
+SEM_NANOWIRES = REPO.parent / "shared" / "data" / "sem-nanowires"
+
+
+
+@pytest.fixture
+def tesseract() -> None:
+    """Skip a test that runs OCR when Tesseract is not installed."""
+    if shutil.which("tesseract") is None:
+        pytest.skip("Tesseract OCR is not installed: apt-get install tesseract-ocr")
+    pytest.importorskip("pytesseract", reason="pytesseract is not installed: "
+                        "pip install -r requirements.txt")
+
+
+@pytest.fixture
+def sem_nanowires() -> Path:
+    """The real SEM micrographs in ../shared/data/sem-nanowires (skip when absent)."""
+    if not SEM_NANOWIRES.is_dir():
+        pytest.skip(f"real SEM images not found at {SEM_NANOWIRES} (CI clones the repo "
+                    "with shared/ beside it)")
+    return SEM_NANOWIRES
