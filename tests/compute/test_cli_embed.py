@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _image_fixtures import texture, write_bad_files, write_good_images
+from tests.compute._image_fixtures import texture, write_bad_files, write_good_images
 from PIL import Image
 
 from compute.cli import main

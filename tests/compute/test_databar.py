@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from _image_fixtures import NANOWIRES, NANOWIRES_REASON
+from tests.compute._image_fixtures import NANOWIRES, NANOWIRES_REASON
 from PIL import Image, ImageDraw, ImageFont
 
 from compute.databar import DataBar, crop_box_without_bar, detect_data_bar

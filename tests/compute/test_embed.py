@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _image_fixtures import sem_frame, texture, write_bad_files, write_good_images
+from tests.compute._image_fixtures import sem_frame, texture, write_bad_files, write_good_images
 from PIL import Image
 
 from compute.embed import (

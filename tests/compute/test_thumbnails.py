@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _image_fixtures import write_bad_files, write_good_images
+from tests.compute._image_fixtures import write_bad_files, write_good_images
 from PIL import Image
 
 from compute.ingest import scan_folder
