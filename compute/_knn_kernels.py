@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=True)
 def _row_distances(points, rows, neighbours, out, r):  # pragma: no cover - compiled
     dim = points.shape[1]
     a = rows[r]
