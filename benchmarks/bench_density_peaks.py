@@ -132,8 +132,16 @@ def _pipeline(x, maxk, method):
     pak_density(knn, intrinsic_dim=dim, kstar=kstar_selection(knn, intrinsic_dim=dim))
 
 
+SINGLE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                         "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
+ENV: dict[str, str] = {}  # extra environment for both sides' processes (--single-thread)
+
+
 def run_process(command: list[str]) -> dict:
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    import os
+
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT,
+                          env={**os.environ, **ENV})
     if done.returncode != 0:
         raise RuntimeError(f"{command[:3]} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -228,10 +236,15 @@ def main() -> int:
     parser.add_argument("--no-dadapy", action="store_true", help="skip the DADApy side")
     parser.add_argument("--dadapy-scale", action="store_true",
                         help="also time DADApy's ID scale analysis (slow: ~1 min at 50k)")
+    parser.add_argument("--single-thread", action="store_true",
+                        help="run both sides on one thread (OMP/BLAS/numba): CPU times then "
+                        "compare cleanly on a busy machine")
     parser.add_argument("--out", default=str(OUT / "density_peaks.md"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--graph-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.single_thread:
+        ENV.update(SINGLE_THREAD)
     if args.worker:
         print(json.dumps(our_worker(args.worker, args.maxk, args.method[0], args.graph_out)))
         return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import time
 import warnings
@@ -42,7 +43,8 @@ def pipeline(data: Data, times: dict[str, float], z: float) -> np.ndarray:
 
 def run_steps(x: np.ndarray, maxk: int, z: float, scale: bool) -> dict:
     times: dict[str, float] = {}
-    data = Data(coordinates=x, maxk=maxk, verbose=False)
+    n_jobs = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+    data = Data(coordinates=x, maxk=maxk, verbose=False, n_jobs=n_jobs)
     _, times["knn"] = timed(data.compute_distances, "knn")
     labels = pipeline(data, times, z)
     result = {"times": times, "cpu": CPU, "n_clusters": int(data.N_clusters),
