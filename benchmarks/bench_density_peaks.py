@@ -30,13 +30,14 @@ import platform
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.timing import CPU, timed  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "out"
 DADAPY_PYTHON = ROOT / "venvs" / "dadapy" / "bin" / "python"
 STEPS = ("knn", "two_nn", "kstar", "pak", "adp")  # the pipeline, in order
@@ -77,17 +78,6 @@ def run_our_adp(knn, density, z: float):
     except ImportError:
         return None
     return None  # e.g. return adp.adp_clustering(knn, density, z=z).labels
-
-
-CPU: dict[str, float] = {}  # process CPU seconds per step (all threads), beside wall time
-
-
-def timed(fn, step: str | None = None):
-    start, cpu = time.perf_counter(), time.process_time()
-    value = fn()
-    if step:
-        CPU[step] = time.process_time() - cpu
-    return value, time.perf_counter() - start
 
 
 def our_worker(path: str, maxk: int, method: str, graph_out: str | None) -> dict:

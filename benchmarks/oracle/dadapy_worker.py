@@ -16,21 +16,15 @@ import argparse
 import json
 import os
 import resource
-import time
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 from dadapy import Data
 
-CPU: dict[str, float] = {}  # process CPU seconds per step (all threads), beside wall time
-
-
-def timed(fn, step: str | None = None):
-    start, cpu = time.perf_counter(), time.process_time()
-    value = fn()
-    if step:
-        CPU[step] = time.process_time() - cpu
-    return value, time.perf_counter() - start
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks.timing import CPU, timed  # noqa: E402
 
 
 def pipeline(data: Data, times: dict[str, float], z: float) -> np.ndarray:
