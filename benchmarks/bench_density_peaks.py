@@ -154,8 +154,13 @@ def dadapy(path: Path, maxk: int, scale: bool) -> dict:
 
 
 def adp_agreement(exact: Path, approx: Path, maxk: int) -> dict:
-    return run_process([str(DADAPY_PYTHON), "benchmarks/oracle/dadapy_worker.py", "-",
-                        "--maxk", str(maxk), "--adp-graphs", str(exact), str(approx)])
+    """ARI of DADApy's ADP labels on the two graphs; {"error": ...} if DADApy fails (its
+    compiled ADP can crash on large inputs, DADApy issue 165)."""
+    try:
+        return run_process([str(DADAPY_PYTHON), "benchmarks/oracle/dadapy_worker.py", "-",
+                            "--maxk", str(maxk), "--adp-graphs", str(exact), str(approx)])
+    except RuntimeError as exc:
+        return {"error": str(exc).strip().splitlines()[-1]}
 
 
 # --------------------------------------------------------------------------- report
@@ -202,7 +207,9 @@ def notes(runs: dict[str, dict], reference: dict | None, agreement: dict) -> lis
                 f"{run['warmup']:.2f} s (not in the table)")
         if "recall" in run:
             line += f", recall@100 = {run['recall']:.4f}"
-        if method in agreement:
+        if method in agreement and "error" in agreement[method]:
+            line += f", ADP agreement not measured: DADApy failed ({agreement[method]['error']})"
+        elif method in agreement:
             a = agreement[method]
             line += (f", ADP labels (DADApy ADP, Z = {Z}) vs exact graph: ARI = {a['ari']:.4f}"
                      f" ({a['n_clusters'][1]} vs {a['n_clusters'][0]} clusters)")
