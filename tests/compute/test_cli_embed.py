@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.compute._image_fixtures import texture, write_bad_files, write_good_images
 from PIL import Image
 
 from compute.cli import main
+from tests.compute._image_fixtures import texture, write_bad_files, write_good_images
 
 FAST = ["--model", "resnet18", "--weights", "random", "--workers", "0", "--input-size", "64",
         "--no-progress"]

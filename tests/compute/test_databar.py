@@ -6,10 +6,10 @@ import io
 
 import numpy as np
 import pytest
-from tests.compute._image_fixtures import NANOWIRES, NANOWIRES_REASON
 from PIL import Image, ImageDraw, ImageFont
 
 from compute.databar import DataBar, crop_box_without_bar, detect_data_bar
+from tests.compute._image_fixtures import NANOWIRES, NANOWIRES_REASON
 
 needs_nanowires = pytest.mark.skipif(not NANOWIRES.is_dir(), reason=NANOWIRES_REASON)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.compute._image_fixtures import sem_frame, texture, write_bad_files, write_good_images
 from PIL import Image
 
 from compute.embed import (
@@ -23,6 +22,7 @@ from compute.embed import (
 from compute.embed import backbones as backbones_module
 from compute.embed.preprocess import preprocessing_for
 from compute.ingest import scan_folder
+from tests.compute._image_fixtures import sem_frame, texture, write_bad_files, write_good_images
 
 torch = pytest.importorskip("torch")
 

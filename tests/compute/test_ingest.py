@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
-from tests.compute._image_fixtures import NANOWIRES, NANOWIRES_REASON, write_bad_files, write_good_images
 from PIL import Image
 
 from compute.ingest import (
@@ -22,6 +21,12 @@ from compute.ingest import (
     scan_folder,
     stretch_to_uint8,
     write_manifest,
+)
+from tests.compute._image_fixtures import (
+    NANOWIRES,
+    NANOWIRES_REASON,
+    write_bad_files,
+    write_good_images,
 )
 
 

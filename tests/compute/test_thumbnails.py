@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from tests.compute._image_fixtures import write_bad_files, write_good_images
 from PIL import Image
 
 from compute.ingest import scan_folder
 from compute.thumbnails import render_thumbnails, thumbnail_path
+from tests.compute._image_fixtures import write_bad_files, write_good_images
 
 
 def test_thumbnails_for_every_usable_image(tmp_path: Path) -> None:
