@@ -134,14 +134,27 @@ def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
                     clusters=clusters, thumbnails=thumbs)
 
 
+def _projection_step(analysis: Analysis, params: ProjectionParams) -> dict:
+    """The cache identity of one projection: the embedded rows, the embedding, the params."""
+    return {"inputs": fingerprint_strings(analysis.embeddings.ids),
+            "params": {"embedding": analysis.embeddings.key, **params.relevant()},
+            "version": PROJECTION_VERSION}
+
+
+def projection_is_cached(analysis: Analysis, params: ProjectionParams, *,
+                         cache_dir: str | Path) -> bool:
+    """True if :func:`project_analysis` would load this projection instead of computing it."""
+    cache = StepCache(Path(cache_dir) / "steps")
+    key = cache.key("projection", **_projection_step(analysis, params))
+    return cache.path("projection", key).exists()
+
+
 def project_analysis(analysis: Analysis, params: ProjectionParams, *, cache_dir: str | Path,
                      progress: ProgressFn | None = None) -> Projection:
-    """One projection of ``analysis`` (cached by dataset, backbone and parameters)."""
+    """One projection of ``analysis`` (cached by embedded rows, embedding and parameters)."""
     cache = StepCache(Path(cache_dir) / "steps")
     result = cache.cached(
-        "projection", inputs=fingerprint_strings(analysis.embeddings.ids),
-        params={"embedding": analysis.embeddings.key, **params.relevant()},
-        version=PROJECTION_VERSION,
+        "projection", **_projection_step(analysis, params),
         compute=lambda: project(analysis.embeddings.vectors, params=params, knn=analysis.knn,
                                 progress=progress))
     report(progress, 1, 1)  # the projection may have come from the cache

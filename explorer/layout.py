@@ -40,8 +40,10 @@ def _job_controls(button: html.Button | None, cancel_id: str, progress_id: str,
 
 
 def _dataset_section(config: AppConfig) -> html.Section:
-    backbones = [{"label": f"{name} (weights: {weights})", "value": name}
-                 for name, (_, weights) in sorted(BACKBONES.items())]
+    # Weights are "auto": ImageNet where available offline, else EfficientNet-Lite0's
+    # (the embedder logs which at WARNING level); the CLI's --weights picks others.
+    backbones = [{"label": f"{name} ({spec.feature_dim}-d)", "value": name}
+                 for name, spec in sorted(BACKBONES.items())]
     return html.Section(className="group", children=[
         html.H3("Dataset"),
         html.Div(str(config.images), className="folder", title="image folder (--images)"),

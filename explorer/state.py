@@ -17,15 +17,15 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
-from compute.cache import StepCache
 from compute.pipeline import (
     PROJECTION_FIELDS,
     Analysis,
     PipelineConfig,
     analyse_folder,
     project_analysis,
+    projection_is_cached,
 )
-from compute.projection import PROJECTION_VERSION, ProjectionParams
+from compute.projection import ProjectionParams
 from explorer.colouring import Colouring, colouring
 from explorer.config import AppConfig
 
@@ -144,11 +144,7 @@ def projection_ready(app_config: AppConfig, pkey: str) -> bool:
     analysis, _ = _analysis(app_config, akey)
     if analysis is None:
         return False
-    cache = StepCache(app_config.cache_dir / "steps")
-    step_key = cache.key("projection", inputs=analysis.dataset.fingerprint,
-                         params={"backbone": analysis.config.backbone, **params.relevant()},
-                         version=PROJECTION_VERSION)
-    return cache.path("projection", step_key).exists()
+    return projection_is_cached(analysis, params, cache_dir=app_config.cache_dir)
 
 
 def explorer_data(analysis: Analysis, app_config: AppConfig) -> ExplorerData:

@@ -11,7 +11,8 @@ from explorer.views import analysis_job
 @pytest.fixture
 def app_and_key(blob_folder, tmp_path):
     images, labels = blob_folder
-    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache")
+    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                       names_db=tmp_path / "names.sqlite")
     analysis_job(lambda _p: None, config, backbone="pixels")
     return create_app(config), config
 

@@ -32,7 +32,8 @@ PCA2 = {"method": "pca", "dims": 2, "seed": 0, "perplexity": 30, "n_neighbors": 
 @pytest.fixture
 def app_config(blob_folder, tmp_path):
     images, labels = blob_folder
-    return AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache")
+    return AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                     names_db=tmp_path / "names.sqlite")
 
 
 @pytest.fixture
