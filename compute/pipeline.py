@@ -13,7 +13,7 @@ from pathlib import Path
 from compute.cache import StepCache, fingerprint_params
 from compute.embed import Embeddings, embed_dataset
 from compute.ingest import Dataset, scan_folder
-from compute.progress import ProgressFn, scaled
+from compute.progress import ProgressFn, report, scaled
 from compute.projection import Projection, project
 from compute.thumbnails import render_thumbnails
 
@@ -70,5 +70,6 @@ def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
                                 n_components=config.n_components,
                                 random_state=config.random_state,
                                 progress=scaled(progress, 0.85, 1.0)))
+    report(progress, 1000, 1000)  # the projection may have come from the cache
     return PipelineResult(config=config, dataset=dataset, embeddings=embeddings,
                           projection=projection, thumbnails=thumbs)

@@ -18,7 +18,9 @@ def scatter_figure(coords: np.ndarray, groups: Sequence[str | None], *,
 
     ``coords`` is (N, 2) or (N, 3); ``groups[i]`` is the colour group of row i (None ->
     unlabelled). Each point carries its row index in ``customdata``, which is what
-    callbacks read back from hover, click and selection events.
+    callbacks read back from hover, click and selection events. ``customdata`` is sent
+    as a plain list: Dash's event filter cannot index Plotly's base64 typed arrays, so a
+    NumPy ``customdata`` would vanish from hoverData.
     """
     coords = np.asarray(coords)
     if coords.ndim != 2 or coords.shape[1] not in (2, 3) or len(coords) != len(groups):
@@ -29,14 +31,15 @@ def scatter_figure(coords: np.ndarray, groups: Sequence[str | None], *,
     fig = go.Figure()
     for i, name in enumerate(order):
         rows = np.flatnonzero(names == name)
+        customdata = rows.tolist()
         color = "#c7c7c7" if name == UNLABELLED else PALETTE[i % len(PALETTE)]
         marker = {"size": marker_size, "color": color, "opacity": opacity}
         if coords.shape[1] == 2:
             trace = go.Scattergl(x=coords[rows, 0], y=coords[rows, 1], mode="markers",
-                                 name=name, customdata=rows, marker=marker, hoverinfo="none")
+                                 name=name, customdata=customdata, marker=marker, hoverinfo="none")
         else:
             trace = go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2],
-                                 mode="markers", name=name, customdata=rows,
+                                 mode="markers", name=name, customdata=customdata,
                                  marker={**marker, "size": marker_size * 0.6},
                                  hoverinfo="none")
         fig.add_trace(trace)

@@ -1,0 +1,33 @@
+import csv
+
+import numpy as np
+import pytest
+
+from compute.cli import build_parser, main
+
+
+def test_help_lists_only_existing_subcommands(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    out = capsys.readouterr().out
+    assert "run" in out
+
+
+def test_run_writes_aligned_outputs(blob_folder, tmp_path):
+    images, labels = blob_folder
+    out = tmp_path / "out"
+    rc = main(["run", str(images), "--labels", str(labels), "--out", str(out),
+               "--cache-dir", str(tmp_path / "cache"), "--no-progress"])
+    assert rc == 0
+    emb = np.load(out / "embeddings.npy")
+    with (out / "manifest.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert emb.shape[0] == len(rows) == 12
+    assert sorted(int(r["row"]) for r in rows) == list(range(12))
+    assert np.load(out / "projection.npy").shape == (12, 2)
+
+
+def test_missing_folder_is_a_clear_error(tmp_path, capsys):
+    rc = main(["run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--no-progress"])
+    assert rc == 2
+    assert "does not exist" in capsys.readouterr().err
