@@ -1,0 +1,39 @@
+"""Small hand-made inputs shared by the ADP, hierarchy and model-selection tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compute.density import Density
+from compute.knn import KnnGraph
+from compute.peaks import Clustering, adp
+
+
+def brute_force_graph(x: np.ndarray, maxk: int) -> KnnGraph:
+    """Exact kNN of (N, D) ``x`` with the point itself in column 0 (ties broken by index)."""
+    d = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(d, -1.0)
+    ind = np.argsort(d, axis=1, kind="stable")[:, : maxk + 1]
+    dist = np.take_along_axis(d, ind, axis=1)
+    dist[:, 0] = 0.0
+    return KnnGraph(distances=dist, indices=ind.astype(np.int64))
+
+
+def line_case(rho: np.ndarray, *, maxk: int, kstar: int,
+              sigma: float = 0.1) -> tuple[KnnGraph, Density]:
+    """Points 0, 1, 2, ... on a line with the given log-densities and a fixed k*."""
+    x = np.arange(rho.size, dtype=float)[:, None]
+    knn = brute_force_graph(x, maxk)
+    density = Density(rho, np.full(rho.size, sigma), np.full(rho.size, kstar), "knn", 1.0)
+    return knn, density
+
+
+THREE_BUMPS = np.array([0.0, 1.0, 3.0, 2.0, 1.0, 0.5, 1.5, 2.5, 4.0, 3.0, 2.0, 1.0, 2.5, 3.5,
+                        5.0, 3.0])
+
+
+def three_bumps(z: float = 1.0) -> tuple[KnnGraph, Density, Clustering]:
+    """Peaks at rows 2, 8 and 14 (rho 3, 4, 5); saddles 1.5 (between the first two) and 2.5
+    (between the last two); the first and last bumps share no border."""
+    knn, density = line_case(THREE_BUMPS, maxk=4, kstar=2)
+    return knn, density, adp(knn, density, z=z)
