@@ -1,0 +1,104 @@
+"""Compiled (numba) kernels for the neighbour graph; imported lazily by compute.knn."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(parallel=True, cache=True)
+def _pair_distances(points, rows, neighbours):  # pragma: no cover - compiled
+    n_rows, n_cols = neighbours.shape
+    dim = points.shape[1]
+    out = np.empty((n_rows, n_cols), dtype=np.float64)
+    for r in numba.prange(n_rows):
+        a = rows[r]
+        for c in range(n_cols):
+            b = neighbours[r, c]
+            total = 0.0
+            for f in range(dim):
+                diff = np.float64(points[a, f]) - np.float64(points[b, f])
+                total += diff * diff
+            out[r, c] = np.sqrt(total)
+    return out
+
+
+def pair_distances(points: np.ndarray, rows: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """Exact float64 distances ``|points[rows[r]] - points[neighbours[r, c]]|``.
+
+    points: (N, D) float32/float64; rows: (R,) int64; neighbours: (R, K) int64.
+    Returns (R, K) float64.
+    """
+    return _pair_distances(points, np.ascontiguousarray(rows, dtype=np.int64),
+                           np.ascontiguousarray(neighbours, dtype=np.int64))
+
+
+@numba.njit(parallel=True, cache=True)
+def _first_two_members(indices, distances, label, rows):  # pragma: no cover - compiled
+    n_rows = rows.shape[0]
+    maxk = indices.shape[1] - 1
+    r1 = np.full(n_rows, np.nan)
+    r2 = np.full(n_rows, np.nan)
+    for r in numba.prange(n_rows):
+        i = rows[r]
+        found = 0
+        for j in range(1, maxk + 1):
+            if label[indices[i, j]] == label[i]:
+                if found == 0:
+                    r1[r] = distances[i, j]
+                    found = 1
+                else:
+                    r2[r] = distances[i, j]
+                    break
+    return r1, r2
+
+
+def first_two_members(indices: np.ndarray, distances: np.ndarray, label: np.ndarray,
+                      rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each ``i`` in ``rows``: distances to the first two listed neighbours ``j`` with
+    ``label[j] == label[i]`` (NaN where fewer than two are listed). (R,) float64 each."""
+    return _first_two_members(indices, distances, np.ascontiguousarray(label),
+                              np.ascontiguousarray(rows, dtype=np.int64))
+
+
+@numba.njit(parallel=True, cache=True)
+def _three_smallest(gram, norms):  # pragma: no cover - compiled
+    n_batch, size, _ = gram.shape
+    out = np.empty((n_batch, size, 3), dtype=np.int64)
+    for flat in numba.prange(n_batch * size):
+        b = flat // size
+        i = flat % size
+        best = np.full(3, np.inf)
+        arg = np.zeros(3, dtype=np.int64)
+        for j in range(size):
+            if j == i:
+                continue
+            v = norms[b, j] - 2.0 * gram[b, i, j]
+            if v < best[2]:
+                if v < best[1]:
+                    best[2] = best[1]
+                    arg[2] = arg[1]
+                    if v < best[0]:
+                        best[1] = best[0]
+                        arg[1] = arg[0]
+                        best[0] = v
+                        arg[0] = j
+                    else:
+                        best[1] = v
+                        arg[1] = j
+                else:
+                    best[2] = v
+                    arg[2] = j
+        for c in range(3):
+            out[b, i, c] = arg[c]
+    return out
+
+
+def three_smallest(gram: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """Per row of each (s, s) block: the 3 columns j != i with the smallest
+    ``norms[j] - 2 gram[i, j]`` (squared distance minus the row's own norm).
+
+    gram: (B, s, s) float32 inner products; norms: (B, s) squared norms. Returns (B, s, 3)
+    int64 local indices, nearest first (needs s >= 4).
+    """
+    return _three_smallest(gram, norms)
