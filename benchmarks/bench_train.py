@@ -34,10 +34,12 @@ OUT = ROOT / "benchmarks" / "out" / "train"
 log = logging.getLogger("bench_train")
 
 
-def fmnist_stacks(input_size: int, train_limit: int | None) -> tuple[ImageStack, ImageStack]:
+def fmnist_stacks(input_size: int, train_limit: int | None,
+                  resize: int | None = None) -> tuple[ImageStack, ImageStack]:
     from data.make_demo import CLASSES, SOURCE, load_split
 
-    prep = Preprocessing.for_input_size(input_size)
+    prep = Preprocessing.for_input_size(input_size) if resize is None else Preprocessing(
+        resize=resize, crop=input_size)
     train_x, train_y = load_split(SOURCE, "train")
     test_x, test_y = load_split(SOURCE, "t10k")
     if train_limit:
@@ -87,6 +89,8 @@ def main() -> int:
                              "baseline-random (untrained ResNet) to score starting points")
     parser.add_argument("--backbone", default="resnet18")
     parser.add_argument("--input-size", type=int, default=32)
+    parser.add_argument("--resize", type=int, help="resize before the crop (default: "
+                        "input size x 256/224, the seeds' ratio)")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float)
@@ -103,12 +107,67 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     name = f"{args.data}-{args.strategy}-{args.backbone}-{args.input_size}{args.tag}"
     if args.data == "fmnist":
-        train_stack, test_stack = fmnist_stacks(args.input_size, args.train_limit)
+        train_stack, test_stack = fmnist_stacks(args.input_size, args.train_limit, args.resize)
     else:
         train_stack = test_stack = demo_stack(args.input_size)
-    if not args.strategy.startswith("baseline"):
-        train(args, train_stack, name)
+    if args.strategy == "baseline-pixels":
+        vectors = pixel_pca(test_stack)
+    elif args.strategy == "baseline-random":
+        vectors = random_features(args, test_stack)
+    else:
+        vectors = checkpoint_features(train(args, train_stack, name), test_stack)
+    np.save(OUT / f"{name}-test.npy", vectors)
+    score(vectors, test_stack, name, args)
     return 0
+
+
+def pixel_pca(stack: ImageStack) -> np.ndarray:
+    """Raw pixels, reduced to 50 PCA components (the reference). Use --input-size 28 with
+    --resize 28 to keep Fashion-MNIST's own 28 x 28 pixels."""
+    from sklearn.decomposition import PCA
+
+    flat = stack.pixels.reshape(len(stack.pixels), -1).astype(np.float64) / 255.0
+    return PCA(n_components=50, random_state=0).fit_transform(flat).astype(np.float32)
+
+
+def random_features(args: argparse.Namespace, stack: ImageStack) -> np.ndarray:
+    from compute.train.backbone import build_backbone, extract_features
+    from compute.train.loop import seed_epoch
+
+    seed_epoch(args.seed, -1)  # the same initial weights as a training run with this seed
+    backbone = build_backbone(args.backbone, input_filter="sobel" if args.sobel else "none")
+    return extract_features(backbone, stack)
+
+
+def checkpoint_features(ckpt: Path, stack: ImageStack) -> np.ndarray:
+    from compute.train.backbone import extract_features
+    from compute.train.checkpoint import load_backbone
+
+    backbone, _ = load_backbone(ckpt)
+    return extract_features(backbone, stack)
+
+
+def score(vectors: np.ndarray, stack: ImageStack, name: str, args: argparse.Namespace) -> None:
+    from PIL import Image
+
+    from compute.quality import heatmap_rgb, quality_report
+
+    labels = [stack.classes[c] if c >= 0 else None for c in stack.labels]
+    t0 = time.time()
+    reports = {}
+    for density in ("pak", "knn"):
+        rep = quality_report(vectors, labels, density=density, k=30, per_class=100)
+        reports[density] = rep.summary()
+    summary = {"name": name, "args": vars(args), "shape": list(vectors.shape),
+               "pak": reports["pak"], "knn_k30": reports["knn"],
+               "seconds_scoring": round(time.time() - t0, 1)}
+    (OUT / f"{name}-quality.json").write_text(json.dumps(summary, indent=1))
+    Image.fromarray(heatmap_rgb(rep.heatmap)).save(OUT / f"{name}-heatmap.png")
+    for density, rep_d in reports.items():
+        for c in rep_d["clusters"]:
+            log.info("%s %s: %s K=%d NMI %.3f AMI %.3f ARI %.3f (r %.3f)", name, density,
+                     c["method"], c["n_clusters"], c["nmi"], c["ami"], c["ari"],
+                     rep_d["pearson_r_label_distance"])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,18 @@ seeds at the start of every epoch, so a seeded run is repeatable.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING
+
+def _v2() -> ModuleType:
+    """torchvision.transforms.v2 (imported through the CPU-torch guard)."""
+    import importlib
+
+    from compute.torch_compat import import_torchvision
+
+    import_torchvision()
+    return importlib.import_module("torchvision.transforms.v2")
+
 
 if TYPE_CHECKING:
     import torch
@@ -27,9 +38,7 @@ def seeds_augmentation(crop: int, *, min_scale: float = 0.08) -> BatchTransform:
     """The seeds' augmentation: brightness and contrast 0.1, horizontal flip, rotation up to
     10 degrees, random resized crop to ``crop`` (area ``min_scale``..1, torchvision's
     default 0.08)."""
-    from compute.torch_compat import import_torchvision
-
-    v2 = import_torchvision().transforms.v2
+    v2 = _v2()
     return _per_image(v2.Compose([
         v2.RandomResizedCrop(crop, scale=(min_scale, 1.0), antialias=True),
         v2.RandomHorizontalFlip(),
@@ -41,9 +50,7 @@ def seeds_augmentation(crop: int, *, min_scale: float = 0.08) -> BatchTransform:
 def simclr_augmentation(crop: int, *, min_scale: float = 0.2) -> BatchTransform:
     """SimCLR-style views: random resized crop (scale ``min_scale``..1), flip, strong
     brightness/contrast jitter (probability 0.8), random grayscale (0.2)."""
-    from compute.torch_compat import import_torchvision
-
-    v2 = import_torchvision().transforms.v2
+    v2 = _v2()
     return _per_image(v2.Compose([
         v2.RandomResizedCrop(crop, scale=(min_scale, 1.0), antialias=True),
         v2.RandomHorizontalFlip(),
@@ -54,8 +61,6 @@ def simclr_augmentation(crop: int, *, min_scale: float = 0.2) -> BatchTransform:
 
 def light_augmentation(crop: int, *, min_scale: float = 0.08) -> BatchTransform:
     """DeepCluster's training views: random resized crop and horizontal flip."""
-    from compute.torch_compat import import_torchvision
-
-    v2 = import_torchvision().transforms.v2
+    v2 = _v2()
     return _per_image(v2.Compose([v2.RandomResizedCrop(crop, scale=(min_scale, 1.0), antialias=True),
                                   v2.RandomHorizontalFlip()]))
