@@ -74,6 +74,10 @@ def train(args: argparse.Namespace, stack: ImageStack, name: str) -> Path:
 
 
 def strategy_options(args: argparse.Namespace) -> object | None:
+    if args.strategy == "finetune":
+        from compute.train.finetune import FinetuneOptions
+
+        return FinetuneOptions(validation=args.validation)
     if args.strategy == "deepcluster":
         from compute.train.deepcluster import DeepClusterOptions
 
@@ -99,6 +103,7 @@ def main() -> int:
     parser.add_argument("--train-limit", type=int, help="use the first N training images")
     parser.add_argument("--k", type=int, default=300, help="DeepCluster clusters")
     parser.add_argument("--cluster-limit", type=int, help="DeepCluster: images clustered/epoch")
+    parser.add_argument("--validation", type=float, default=0.2, help="finetune hold-out")
     parser.add_argument("--sobel", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tag", default="", help="suffix for output names")
