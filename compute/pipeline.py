@@ -10,7 +10,7 @@ import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from compute.cache import StepCache, fingerprint_params
+from compute.cache import StepCache, fingerprint_params, fingerprint_strings
 from compute.embed import Embeddings, embed_dataset
 from compute.ingest import Dataset, scan_folder
 from compute.progress import ProgressFn, report, scaled
@@ -27,6 +27,7 @@ class PipelineConfig:
     images: str
     labels: str | None = None
     backbone: str = "pixels"
+    weights: str = "auto"
     projection: str = "pca"
     n_components: int = 2
     random_state: int = 0
@@ -56,14 +57,16 @@ def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
     """Run every step for ``config``; ``cache_dir`` holds step results and thumbnails."""
     cache = StepCache(Path(cache_dir) / "steps")
     dataset = scan_folder(config.images, labels_csv=config.labels,
+                          cache_dir=Path(cache_dir) / "scan",
                           progress=scaled(progress, 0.0, 0.15))
     thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",
                                progress=scaled(progress, 0.15, 0.35))
-    embeddings = embed_dataset(dataset, backbone=config.backbone, cache=cache,
-                               progress=scaled(progress, 0.35, 0.85))
+    embeddings = embed_dataset(dataset, backbone=config.backbone, weights=config.weights,
+                               cache=cache, progress=scaled(progress, 0.35, 0.85))
+    dataset = dataset.with_failures(dict(embeddings.failures))
     projection = cache.cached(
-        "projection", inputs=dataset.fingerprint,
-        params={"backbone": config.backbone, "method": config.projection,
+        "projection", inputs=fingerprint_strings(embeddings.ids),
+        params={"embedding": embeddings.key, "method": config.projection,
                 "n_components": config.n_components, "random_state": config.random_state},
         version="1",
         compute=lambda: project(embeddings.vectors, method=config.projection,

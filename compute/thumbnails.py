@@ -1,33 +1,58 @@
-"""Pre-rendered thumbnails: small PNG files named ``<image id>.png`` in a cache folder."""
+"""Pre-rendered thumbnails: small PNG files named ``<image id>.png`` in a cache folder.
+
+Pixels come from :func:`compute.ingest.decode_image`, so 16-bit and float images get the
+same percentile stretch as the network input, and the SEM data bar is cut off (unless
+``keep_data_bar``). A thumbnail that exists is not rendered again (ids are content
+hashes); files are written atomically, so a served URL never shows half a PNG.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
-from compute.ingest import Dataset
+from compute.ingest import Dataset, ImageRecord, load_image
 from compute.progress import ProgressFn, report
 
+log = logging.getLogger(__name__)
 THUMB_SIZE = 128
 
 
 def render_thumbnails(dataset: Dataset, out_dir: str | os.PathLike[str], *,
-                      size: int = THUMB_SIZE, progress: ProgressFn | None = None) -> Path:
-    """Write a thumbnail (longest side ``size`` px) for every usable image missing one."""
-    from PIL import Image
+                      size: int = THUMB_SIZE, keep_data_bar: bool = False,
+                      progress: ProgressFn | None = None) -> Path:
+    """Write a thumbnail (longest side ``size`` px) for every usable image missing one.
 
+    Returns ``out_dir``. A file that no longer decodes is logged and skipped.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     usable = dataset.usable
     for i, record in enumerate(usable):
-        target = out / f"{record.id}.png"
+        target = thumbnail_path(out, record)
         if not target.exists():
-            with Image.open(dataset.root / record.path) as im:
-                im = im.convert("L") if im.mode in ("I;16", "I", "F") else im.convert("RGB")
-                im.thumbnail((size, size), Image.Resampling.LANCZOS)
-                tmp = target.with_suffix(".tmp")
-                im.save(tmp, format="PNG")
-                os.replace(tmp, target)
+            _render_one(dataset, record, target, size=size, keep_data_bar=keep_data_bar)
         if i % 64 == 0 or i + 1 == len(usable):
             report(progress, i + 1, len(usable))
     return out
+
+
+def thumbnail_path(out_dir: Path, record: ImageRecord) -> Path:
+    """``<out_dir>/<id>.png``: the file (and URL tail) of a record's thumbnail."""
+    return Path(out_dir) / f"{record.id}.png"
+
+
+def _render_one(dataset: Dataset, record: ImageRecord, target: Path, *, size: int,
+                keep_data_bar: bool) -> None:
+    from PIL import Image
+
+    try:
+        image = load_image(dataset, record, keep_data_bar=keep_data_bar)
+    except ValueError as exc:
+        log.warning("no thumbnail for %s: %s", record.path, exc)
+        return
+    image.thumbnail((size, size), Image.Resampling.LANCZOS)
+    tmp = target.with_name(f".{target.name}.tmp")
+    image.save(tmp, format="PNG")
+    os.replace(tmp, target)

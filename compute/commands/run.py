@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", help="image folder (scanned recursively)")
     parser.add_argument("--labels", help="CSV with 'path' or 'id' and 'label' columns")
     parser.add_argument("--backbone", default="pixels", choices=sorted(BACKBONES))
+    parser.add_argument("--weights", default="auto",
+                        help="auto, imagenet, random or a .pth file (see 'embed --help')")
     parser.add_argument("--projection", default="pca", choices=METHODS)
     parser.add_argument("--dims", type=int, default=2, choices=(2, 3))
     parser.add_argument("--cache-dir", default="data/cache",
@@ -28,10 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compute.ingest import write_manifest
     from compute.pipeline import PipelineConfig, run_pipeline
     from compute.progress import terminal_bar
 
     config = PipelineConfig(images=args.images, labels=args.labels, backbone=args.backbone,
+                            weights=args.weights,
                             projection=args.projection, n_components=args.dims)
     with terminal_bar("pipeline", enabled=not args.no_progress) as bar:
         result = run_pipeline(config, cache_dir=args.cache_dir, progress=bar)
@@ -39,13 +42,8 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     np.save(out / "embeddings.npy", result.embeddings.vectors)
     np.save(out / "projection.npy", result.projection.coords)
-    with (out / "manifest.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["row", "id", "path", "label", "error", "duplicate_of"])
-        row_of = {r.path: i for i, r in enumerate(result.dataset.usable)}
-        for r in result.dataset.records:
-            writer.writerow([row_of.get(r.path, ""), r.id or "", r.path, r.label or "",
-                             r.error or "", r.duplicate_of or ""])
+    write_manifest(result.dataset.records, out / "manifest.csv",
+                   rows={path: i for i, path in enumerate(result.embeddings.paths)})
     print(f"{result.dataset.summary()}; embeddings {result.embeddings.vectors.shape} "
           f"({result.embeddings.backbone}); written to {out}")
     return 0

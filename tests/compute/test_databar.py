@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _image_fixtures import NANOWIRES, NANOWIRES_REASON
 from PIL import Image, ImageDraw, ImageFont
 
 from compute.databar import DataBar, crop_box_without_bar, detect_data_bar
 
-REPO = Path(__file__).resolve().parents[2]
-NANOWIRES = REPO.parent / "shared" / "data" / "sem-nanowires"
-needs_nanowires = pytest.mark.skipif(
-    not NANOWIRES.is_dir(),
-    reason=f"real SEM images not found at {NANOWIRES} (CI clones shared/ beside the repo)")
+needs_nanowires = pytest.mark.skipif(not NANOWIRES.is_dir(), reason=NANOWIRES_REASON)
 
 
 def _micrograph(h: int, w: int, seed: int = 0) -> np.ndarray:

@@ -1,0 +1,155 @@
+"""Embeddings: one vector per usable image, stored per image id and model.
+
+Backbones (:data:`BACKBONES`): ``pixels`` (28x28 grayscale pixels, the raw baseline),
+torchvision ResNet-18/34/50/101/152 and EfficientNet-Lite0. Features are the pooled
+penultimate layer (2048-d for ResNet-50) or the logits. Weights: see
+:mod:`compute.embed.backbones`. Vectors are cached per image id under a key made of
+(backbone, weights fingerprint, features, preprocessing, code version), so only images
+not seen before are embedded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from compute.cache import StepCache, fingerprint_params
+from compute.embed.backbones import (
+    BACKBONES,
+    FEATURES,
+    BackboneSpec,
+    Weights,
+    build_model,
+    resolve_weights,
+)
+from compute.embed.checkpoint import Checkpoint, read_weights_file, save_checkpoint
+from compute.embed.extract import default_workers, extract_missing, store_path
+from compute.embed.preprocess import Preprocessing, preprocessing_for
+from compute.embed.store import FeatureStore
+from compute.ingest import Dataset
+from compute.progress import ProgressFn
+
+log = logging.getLogger(__name__)
+EMBED_VERSION = "2"
+
+__all__ = [
+    "BACKBONES", "EMBED_VERSION", "FEATURES", "BackboneSpec", "Checkpoint", "EmbeddingModel",
+    "Embeddings", "FeatureStore", "Preprocessing", "Weights", "embed_dataset",
+    "open_feature_store", "prepare_model", "read_weights_file", "resolve_weights",
+    "save_checkpoint",
+]
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """``vectors`` (N, D) float32, row i belonging to the image ``ids[i]`` / ``paths[i]``.
+
+    ``weights`` describes the weights in words; ``key`` identifies model, weights,
+    features and preprocessing; ``failures`` lists (path, error) of files that broke
+    after the scan (they have no row).
+    """
+
+    vectors: np.ndarray
+    ids: tuple[str, ...]
+    paths: tuple[str, ...]
+    backbone: str
+    weights: str
+    features: str = "penultimate"
+    key: str = ""
+    failures: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class EmbeddingModel:
+    """A ready network: resolved ``weights``, the ``features`` it outputs, its input recipe
+    and the ``module`` (torch, eval mode). ``key`` names its feature store."""
+
+    weights: Weights
+    features: str
+    preprocessing: Preprocessing
+    module: object
+    dim: int
+
+    @property
+    def key(self) -> str:
+        return fingerprint_params({"version": EMBED_VERSION, "backbone": self.weights.backbone,
+                                   "weights": self.weights.fingerprint,
+                                   "features": self.features,
+                                   "preprocessing": self.preprocessing.fingerprint})
+
+
+def prepare_model(backbone: str, *, weights: str = "auto", features: str = "penultimate",
+                  keep_data_bar: bool = False, input_size: int = 224,
+                  random_state: int = 0) -> EmbeddingModel:
+    """Resolve weights, build the network and log (WARNING) which weights are in use.
+
+    ``input_size``: side of the network input in pixels (224 as in ImageNet training).
+    """
+    resolved = resolve_weights(backbone, weights, random_state=random_state)
+    module = build_model(resolved, features=features, random_state=random_state)
+    spec = BACKBONES[resolved.backbone]
+    level = logging.INFO if spec.family == "pixels" else logging.WARNING
+    log.log(level, "embedding model: %s; features: %s", resolved.describe(), features)
+    return EmbeddingModel(weights=resolved, features=features,
+                          preprocessing=preprocessing_for(spec.family,
+                                                          keep_data_bar=keep_data_bar,
+                                                          input_size=input_size),
+                          module=module, dim=_output_dim(module, spec, features))
+
+
+def open_feature_store(model: EmbeddingModel, cache_dir: str | os.PathLike[str] | None
+                       ) -> FeatureStore:
+    """The model's feature store under ``cache_dir`` (in memory when None)."""
+    path = store_path(Path(cache_dir), model.weights.backbone, model.key) if cache_dir else None
+    return FeatureStore(path, dim=model.dim,
+                        meta={"backbone": model.weights.backbone,
+                              "weights": model.weights.fingerprint,
+                              "features": model.features, "key": model.key})
+
+
+def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = "auto",
+                  features: str = "penultimate", keep_data_bar: bool = False,
+                  input_size: int = 224, cache: StepCache | None = None,
+                  store_dir: str | os.PathLike[str] | None = None, batch_size: int = 32,
+                  workers: int | None = None, device: str = "cpu", random_state: int = 0,
+                  progress: ProgressFn | None = None) -> Embeddings:
+    """Embed every usable image of ``dataset``; only images without a stored vector run.
+
+    The feature store lives in ``store_dir``, else in ``cache``'s folder, else in memory.
+    ``workers`` decoding processes (None: :func:`default_workers`); ``device`` "cpu" or
+    "cuda"; ``input_size`` the side of the network input (224). Raises ValueError if
+    nothing is usable or the model cannot be had.
+    """
+    usable = dataset.usable
+    if not usable:
+        raise ValueError(f"no readable images in {dataset.root}: {dataset.summary()}")
+    model = prepare_model(backbone, weights=weights, features=features,
+                          keep_data_bar=keep_data_bar, input_size=input_size,
+                          random_state=random_state)
+    root = store_dir if store_dir is not None else (cache.root if cache else None)
+    store = open_feature_store(model, root)
+    try:
+        errors = extract_missing(
+            dataset, usable, model=model.module, preprocessing=model.preprocessing,
+            store=store, batch_size=batch_size,
+            workers=default_workers() if workers is None else workers, device=device,
+            progress=progress)
+        kept = tuple(r for r in usable if r.path not in errors)
+        vectors = store.get([r.id for r in kept])
+    finally:
+        store.close()
+    return Embeddings(vectors=vectors, ids=tuple(r.id for r in kept),
+                      paths=tuple(r.path for r in kept), backbone=model.weights.backbone,
+                      weights=model.weights.describe(), features=features, key=model.key,
+                      failures=tuple(errors.items()))
+
+
+def _output_dim(module, spec: BackboneSpec, features: str) -> int:
+    if features == "penultimate":
+        return spec.feature_dim
+    head = module.fc if spec.family == "resnet" else getattr(module, "_fc", None)
+    return int(head.out_features) if head is not None else spec.feature_dim
