@@ -28,7 +28,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from compute.train.data import ImageStack, Preprocessing, stack_from_arrays  # noqa: E402
+from compute.train.data import (  # noqa: E402
+    ImageStack,
+    preprocessing_for_input,
+    stack_from_arrays,
+)
 
 OUT = ROOT / "benchmarks" / "out" / "train"
 log = logging.getLogger("bench_train")
@@ -38,8 +42,7 @@ def fmnist_stacks(input_size: int, train_limit: int | None,
                   resize: int | None = None) -> tuple[ImageStack, ImageStack]:
     from data.make_demo import CLASSES, SOURCE, load_split
 
-    prep = Preprocessing.for_input_size(input_size) if resize is None else Preprocessing(
-        resize=resize, crop=input_size)
+    prep = preprocessing_for_input(input_size, resize)
     train_x, train_y = load_split(SOURCE, "train")
     test_x, test_y = load_split(SOURCE, "t10k")
     if train_limit:
@@ -54,7 +57,7 @@ def demo_stack(input_size: int) -> ImageStack:
     from compute.train.data import stack_from_dataset
 
     dataset = scan_folder(ROOT / "data/demo/images", labels_csv=ROOT / "data/demo/labels.csv")
-    stack, _ = stack_from_dataset(dataset, preprocessing=Preprocessing.for_input_size(input_size))
+    stack, _ = stack_from_dataset(dataset, preprocessing=preprocessing_for_input(input_size))
     return stack
 
 

@@ -89,13 +89,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_images(args: argparse.Namespace, bar: object) -> object:
     from compute.ingest import scan_folder
-    from compute.train.data import Preprocessing, stack_from_dataset
+    from compute.train.data import preprocessing_for_input, stack_from_dataset
     from compute.train.loop import TrainConfig, train_images
 
-    prep = (Preprocessing.for_input_size(args.input_size) if args.resize is None
-            else Preprocessing(resize=args.resize, crop=args.input_size))
-    if prep.resize < prep.crop:
-        raise ValueError(f"--resize {prep.resize} is smaller than --input-size {prep.crop}")
+    prep = preprocessing_for_input(args.input_size, args.resize)
     dataset = scan_folder(args.data, labels_csv=args.labels)
     stack, _ = stack_from_dataset(dataset, preprocessing=prep)
     config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,

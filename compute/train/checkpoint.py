@@ -1,12 +1,15 @@
 """The checkpoint file every strategy writes and the embedder loads.
 
-A checkpoint is a ``torch.save`` dict::
+The format is the embedder's (:mod:`compute.embed.checkpoint`; ``python -m compute embed
+--model resnet18 --weights CKPT`` reads it) with a ``resume`` entry added::
 
-    {"format": "topograph-checkpoint/1",
+    {"format": "topograph-checkpoint", "version": 1,
      "state_dict": {...},   # torchvision ResNet keys without fc.* (autoencoder: its own keys)
      "metadata": {...},     # CheckpointMetadata as plain JSON-able values
      "resume": {...}}       # optional: optimiser/head state and RNG-free epoch counter
 
+The embedder applies no Sobel filter: a checkpoint trained with ``input_filter="sobel"``
+must be loaded with :func:`load_backbone`, which puts the filter back in front.
 ``metadata`` is plain data (str, int, float, lists, dicts), so the file loads with
 ``torch.load(path, weights_only=True)``. Files are written atomically.
 """
@@ -24,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from torch import nn
 
-FORMAT = "topograph-checkpoint/1"
+from compute.embed.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+
+FORMAT = f"{CHECKPOINT_FORMAT}/{CHECKPOINT_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,8 @@ def save_checkpoint(path: str | os.PathLike[str], *, state_dict: dict[str, Any],
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"format": FORMAT, "state_dict": state_dict, "metadata": metadata.to_dict()}
+    payload = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+               "state_dict": state_dict, "metadata": metadata.to_dict()}
     if resume is not None:
         payload["resume"] = resume
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")

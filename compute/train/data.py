@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from compute.cache import fingerprint_array
+from compute.embed.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocessing, preprocessing_for
 from compute.progress import ProgressFn, report
 
 if TYPE_CHECKING:
@@ -25,23 +26,18 @@ if TYPE_CHECKING:
     from compute.ingest import Dataset
 
 log = logging.getLogger(__name__)
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-@dataclass(frozen=True)
-class Preprocessing:
-    """Resize the shorter side to ``resize`` pixels, then crop ``crop`` x ``crop``."""
-
-    resize: int = 256
-    crop: int = 224
-
-    @classmethod
-    def for_input_size(cls, crop: int) -> Preprocessing:
-        """The seeds' 256/224 ratio at another input size (e.g. 32 -> resize 37)."""
-        if crop < 16:
-            raise ValueError(f"input size {crop} is too small for a ResNet: use 16 or more")
-        return cls(resize=round(crop * 256 / 224), crop=crop)
+def preprocessing_for_input(input_size: int, resize: int | None = None) -> Preprocessing:
+    """The embedder's recipe for ``input_size`` crops (resize = input_size x 256/224, the
+    seeds' 256 -> 224, unless ``resize`` is given)."""
+    prep = preprocessing_for("resnet", input_size=input_size)
+    if resize is None:
+        return prep
+    if resize < input_size:
+        raise ValueError(f"resize {resize} is smaller than the input size {input_size}: "
+                         "pass --resize >= --input-size")
+    return replace(prep, resize=resize)
 
 
 @dataclass(frozen=True)
@@ -101,19 +97,20 @@ def stack_from_dataset(dataset: Dataset, *, preprocessing: Preprocessing,
                        progress: ProgressFn | None = None) -> tuple[ImageStack, tuple[str, ...]]:
     """Load every usable image of a scanned folder; returns the stack and the image ids.
 
+    Pixels come from :func:`compute.ingest.load_image` (the embedder's decoder: 16-bit
+    TIFFs stretched to 8 bits, SEM data bars cut off).
     Non-square images keep their central square after the shorter side is resized.
     Grayscale folders stay one channel; any colour image makes the stack three channels.
     """
-    from PIL import Image
+    from compute.ingest import load_image
 
     usable = dataset.usable
     if not usable:
         raise ValueError(f"no readable images in {dataset.root}: {dataset.summary()}")
     arrays = []
     for i, record in enumerate(usable):
-        with Image.open(dataset.root / record.path) as im:
-            mode = "L" if im.mode in ("1", "L", "I", "I;16", "F") else "RGB"
-            arrays.append(_square(np.asarray(im.convert(mode)), preprocessing.resize))
+        image = load_image(dataset, record)  # 8-bit L or RGB, SEM data bar cut off
+        arrays.append(_square(np.asarray(image), preprocessing.resize))
         report(progress, i + 1, len(usable))
     if any(a.shape[0] == 3 for a in arrays):
         arrays = [np.repeat(a, 3, axis=0) if a.shape[0] == 1 else a for a in arrays]

@@ -9,6 +9,7 @@ from compute.train.autoencoder import (
     train_autoencoder,
 )
 from compute.train.checkpoint import load_backbone
+from tests.compute.train_toys import one_torch_thread  # noqa: F401
 
 
 def _curved(n=300, seed=0):

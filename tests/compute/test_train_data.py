@@ -4,6 +4,7 @@ import pytest
 from compute.train.data import (
     IMAGENET_MEAN,
     Preprocessing,
+    preprocessing_for_input,
     batch_tensor,
     batches,
     encode_labels,
@@ -26,22 +27,25 @@ def test_encode_labels_wrong_length_says_what_to_do():
 
 
 def test_preprocessing_keeps_the_seeds_ratio():
-    assert Preprocessing.for_input_size(224) == Preprocessing(256, 224)
-    assert Preprocessing.for_input_size(32) == Preprocessing(37, 32)
+    assert (preprocessing_for_input(224).resize, preprocessing_for_input(224).crop) == (256, 224)
+    assert (preprocessing_for_input(32).resize, preprocessing_for_input(32).crop) == (37, 32)
+    assert preprocessing_for_input(32, 40).resize == 40
+    with pytest.raises(ValueError, match="--resize"):
+        preprocessing_for_input(32, 30)
 
 
 def test_stack_from_arrays_resizes_grayscale_and_colour():
     gray = np.zeros((4, 28, 30), np.uint8)
-    stack = stack_from_arrays(gray, preprocessing=Preprocessing(37, 32))
+    stack = stack_from_arrays(gray, preprocessing=Preprocessing(resize=37, crop=32))
     assert stack.pixels.shape == (4, 1, 37, 37) and stack.n_labelled == 0
     colour = np.zeros((2, 10, 10, 3), np.uint8)
-    assert stack_from_arrays(colour, preprocessing=Preprocessing(10, 8)).pixels.shape == (
+    assert stack_from_arrays(colour, preprocessing=Preprocessing(resize=10, crop=8)).pixels.shape == (
         2, 3, 10, 10)
 
 
 def test_stack_rejects_float_images():
     with pytest.raises(ValueError, match="uint8"):
-        stack_from_arrays(np.zeros((2, 8, 8)), preprocessing=Preprocessing(8, 8))
+        stack_from_arrays(np.zeros((2, 8, 8)), preprocessing=Preprocessing(resize=8, crop=8))
 
 
 def test_stratified_split_holds_out_a_fifth_of_each_class():

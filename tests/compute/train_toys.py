@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from compute.train.data import ImageStack, Preprocessing, stack_from_arrays
+from compute.embed.preprocess import Preprocessing
+from compute.train.data import ImageStack, stack_from_arrays
 
 CLASSES = ("stripes-h", "stripes-v", "blob")
 
@@ -27,4 +29,15 @@ def toy_images(n_per_class: int = 8, size: int = 20, seed: int = 0) -> tuple[np.
 def toy_stack(n_per_class: int = 8, *, labelled: bool = True, crop: int = 16) -> ImageStack:
     images, labels = toy_images(n_per_class)
     return stack_from_arrays(images, labels if labelled else None,
-                             preprocessing=Preprocessing(resize=18, crop=crop))
+                             preprocessing=Preprocessing(resize=crop + 2, crop=crop))
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny networks run fastest on one thread (and do not fight over shared cores)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
