@@ -9,6 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+
 def _v2() -> ModuleType:
     """torchvision.transforms.v2 (imported through the CPU-torch guard)."""
     import importlib
@@ -62,5 +63,7 @@ def simclr_augmentation(crop: int, *, min_scale: float = 0.2) -> BatchTransform:
 def light_augmentation(crop: int, *, min_scale: float = 0.08) -> BatchTransform:
     """DeepCluster's training views: random resized crop and horizontal flip."""
     v2 = _v2()
-    return _per_image(v2.Compose([v2.RandomResizedCrop(crop, scale=(min_scale, 1.0), antialias=True),
-                                  v2.RandomHorizontalFlip()]))
+    return _per_image(v2.Compose([
+        v2.RandomResizedCrop(crop, scale=(min_scale, 1.0), antialias=True),
+        v2.RandomHorizontalFlip(),
+    ]))

@@ -64,7 +64,8 @@ class ImageStack:
         return fingerprint_array(self.pixels) + fingerprint_array(self.labels)[:8]
 
 
-def encode_labels(labels: Sequence[str | None] | None, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
+def encode_labels(labels: Sequence[str | None] | None,
+                  n: int) -> tuple[np.ndarray, tuple[str, ...]]:
     """Class codes (N,) int64 (-1 for None/empty) and the sorted class names."""
     if labels is None:
         return np.full(n, -1, dtype=np.int64), ()
@@ -74,7 +75,8 @@ def encode_labels(labels: Sequence[str | None] | None, n: int) -> tuple[np.ndarr
     names = [None if lab is None or str(lab) == "" else str(lab) for lab in labels]
     classes = tuple(sorted({lab for lab in names if lab is not None}))
     code = {c: i for i, c in enumerate(classes)}
-    return np.array([code[lab] if lab is not None else -1 for lab in names], dtype=np.int64), classes
+    codes = np.array([code[lab] if lab is not None else -1 for lab in names], dtype=np.int64)
+    return codes, classes
 
 
 def stack_from_arrays(images: np.ndarray, labels: Sequence[str | None] | None = None, *,
@@ -172,10 +174,7 @@ def batch_tensor(stack: ImageStack, rows: np.ndarray, *,
     x = x.float().div_(255.0)
     if x.shape[1] == 1:
         x = x.expand(-1, 3, -1, -1)
-    if augment is None:
-        x = centre_crop(x, stack.preprocessing.crop)
-    else:
-        x = augment(x)
+    x = centre_crop(x, stack.preprocessing.crop) if augment is None else augment(x)
     mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
     return ((x - mean) / std).contiguous()

@@ -4,10 +4,10 @@ import pytest
 from compute.train.data import (
     IMAGENET_MEAN,
     Preprocessing,
-    preprocessing_for_input,
     batch_tensor,
     batches,
     encode_labels,
+    preprocessing_for_input,
     require_labels,
     stack_from_arrays,
     stratified_split,
@@ -39,8 +39,8 @@ def test_stack_from_arrays_resizes_grayscale_and_colour():
     stack = stack_from_arrays(gray, preprocessing=Preprocessing(resize=37, crop=32))
     assert stack.pixels.shape == (4, 1, 37, 37) and stack.n_labelled == 0
     colour = np.zeros((2, 10, 10, 3), np.uint8)
-    assert stack_from_arrays(colour, preprocessing=Preprocessing(resize=10, crop=8)).pixels.shape == (
-        2, 3, 10, 10)
+    prep = Preprocessing(resize=10, crop=8)
+    assert stack_from_arrays(colour, preprocessing=prep).pixels.shape == (2, 3, 10, 10)
 
 
 def test_stack_rejects_float_images():
