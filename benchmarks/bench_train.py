@@ -109,6 +109,7 @@ def main() -> int:
     parser.add_argument("--validation", type=float, default=0.2, help="finetune hold-out")
     parser.add_argument("--sobel", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--checkpoint", help="score this checkpoint instead of training")
     parser.add_argument("--tag", default="", help="suffix for output names")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -122,6 +123,8 @@ def main() -> int:
         vectors = pixel_pca(test_stack)
     elif args.strategy == "baseline-random":
         vectors = random_features(args, test_stack)
+    elif args.checkpoint:
+        vectors = checkpoint_features(Path(args.checkpoint), test_stack)
     else:
         vectors = checkpoint_features(train(args, train_stack, name), test_stack)
     np.save(OUT / f"{name}-test.npy", vectors)

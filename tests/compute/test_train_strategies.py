@@ -51,7 +51,11 @@ def test_the_embedder_loads_a_trained_checkpoint_by_path(tmp_path):
 def test_metadata_round_trips(tmp_path):
     stack = toy_stack(4)
     config = TrainConfig(epochs=1, batch_size=6, seed=5, threads=1)
-    result = train_images(stack, strategy="finetune", out=tmp_path / "m.pt", config=config)
+    calls = []
+    result = train_images(stack, strategy="finetune", out=tmp_path / "m.pt", config=config,
+                          progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (1000, 1000) and len(calls) > 2
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     meta = load_checkpoint(result.checkpoint).metadata
     assert meta == result.metadata
     assert (meta.backbone, meta.epochs, meta.seed, meta.input_size, meta.resize) == (
