@@ -130,6 +130,10 @@ def _run_autoencoder(args: argparse.Namespace, bar: object) -> object:
 
     from compute.train.autoencoder import AutoencoderOptions, train_autoencoder
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     path = Path(args.data)
     if path.suffix != ".npy" or not path.is_file():
         raise FileNotFoundError(f"the autoencoder trains on an embeddings .npy file; {path} is "
