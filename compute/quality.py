@@ -136,7 +136,8 @@ def adp_clusters(vectors: np.ndarray, *, z: float = 1.65, density: str = "pak", 
     if density not in ("pak", "knn"):
         raise ValueError(f"density must be 'pak' or 'knn'; got {density!r}")
     x = np.ascontiguousarray(vectors, dtype=np.float32)
-    knn = knn_graph(x, maxk=min(maxk, len(x) - 1), progress=scaled(progress, 0, 0.7))
+    n_distinct = _distinct_rows(x)
+    knn = knn_graph(x, maxk=min(maxk, n_distinct - 1), progress=scaled(progress, 0, 0.7))
     d = two_nn_dimension(knn).dimension
     dens = (pak_density(knn, intrinsic_dim=d) if density == "pak"
             else knn_density(knn, intrinsic_dim=d, k=k))
@@ -163,6 +164,7 @@ def quality_report(vectors: np.ndarray, labels: Sequence[object] | np.ndarray, *
     ``with_adp=False`` skips ADP (k-means reference only), e.g. for a quick look.
     """
     x = _checked(vectors, labels)
+    _distinct_rows(x)
     check = representation_check(x, labels, per_class=per_class, random_state=random_state)
     heatmap = label_sorted_distances(x, labels, per_class=per_class, random_state=random_state)
     n_classes = len(heatmap.classes)
@@ -202,6 +204,15 @@ def heatmap_rgb(heatmap: LabelSortedDistances, *, cell: int = 1,
         image[edge, :] = grid
         image[:, edge] = grid
     return image
+
+
+def _distinct_rows(x: np.ndarray) -> int:
+    """How many distinct rows; a ValueError if the embedding has collapsed to < 3."""
+    n_distinct = len(np.unique(x, axis=0))
+    if n_distinct < 3:
+        raise ValueError(f"the embedding has only {n_distinct} distinct vectors among {len(x)}: "
+                         "the representation has collapsed (retrain, e.g. with a lower --lr)")
+    return n_distinct
 
 
 def _checked(vectors: np.ndarray, labels: Sequence[object] | np.ndarray) -> np.ndarray:

@@ -3,10 +3,13 @@
 Batches hold P classes x K images; for each anchor the farthest positive and the nearest
 negative in the batch form the triplet; loss = mean(max(0, d(a,p) - d(a,n) + margin))
 on the backbone's features (Euclidean, not normalised). The seeds' augmentation is on.
+Too high a learning rate can collapse every feature to one point (loss = margin): the
+per-epoch ``feature_std`` metric shows it and a warning is logged.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
+log = logging.getLogger(__name__)
 DEFAULT_LR = 1e-3
 
 
@@ -92,18 +96,25 @@ class TripletTrainer:
 
         steps = capped(pk_batches(self.stack.labels, per_class=self.options.per_class,
                                   batch_size=self.config.batch_size, rng=rng), self.config)
-        total, active = 0.0, 0.0
+        total, active, spread = 0.0, 0.0, 0.0
         for i, rows in enumerate(steps):
             x = batch_tensor(self.stack, rows, augment=self.augment).to(self.config.device)
             y = torch.from_numpy(self.stack.labels[rows]).to(self.config.device)
-            loss, frac = batch_hard_triplet_loss(self.backbone(x), y, margin=self.options.margin)
+            features = self.backbone(x)
+            loss, frac = batch_hard_triplet_loss(features, y, margin=self.options.margin)
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
             total += loss.item()
             active += frac
+            spread += float(features.detach().std(0).mean())
             report(progress, i + 1, len(steps))
-        return {"triplet_loss": total / len(steps), "active_triplets": active / len(steps)}
+        metrics = {"triplet_loss": total / len(steps), "active_triplets": active / len(steps),
+                   "feature_std": spread / len(steps)}
+        if metrics["feature_std"] < 1e-4:
+            log.warning("triplet features have collapsed to one point (loss stuck at the "
+                        "margin): restart with a lower --lr")
+        return metrics
 
     def state(self) -> dict[str, Any]:
         return {"optimizer": self.optimizer.state_dict()}

@@ -71,3 +71,18 @@ def test_heatmap_image_marks_block_edges():
 def test_mismatched_labels_say_what_to_do():
     with pytest.raises(ValueError, match="one label"):
         quality_report(np.zeros((4, 2)), ["a", "b"])
+
+
+def test_a_collapsed_embedding_is_reported_as_such():
+    labels = np.repeat(["a", "b"], 10).astype(object)
+    with pytest.raises(ValueError, match="collapsed"):
+        quality_report(np.ones((20, 4)), labels, per_class=5)
+
+
+def test_few_distinct_vectors_still_get_clusters():
+    rng = np.random.default_rng(0)
+    distinct = np.concatenate([rng.normal(c, 0.1, (15, 2)) for c in (0.0, 4.0)])
+    x = np.repeat(distinct, 5, axis=0)  # 150 rows, 30 distinct: fewer than maxk = 100
+    labels = np.repeat(["a", "b"], 75).astype(object)
+    report = quality_report(x, labels, per_class=10)
+    assert report.clusters[1].n_clusters >= 2 and report.clusters[1].scores.nmi > 0.5
