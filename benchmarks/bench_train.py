@@ -64,8 +64,8 @@ def demo_stack(input_size: int) -> ImageStack:
 def train(args: argparse.Namespace, stack: ImageStack, name: str) -> Path:
     from compute.train.loop import TrainConfig, train_images
 
-    config = TrainConfig(backbone=args.backbone, epochs=args.epochs, batch_size=args.batch_size,
-                         lr=args.lr, seed=args.seed, steps_per_epoch=args.steps_per_epoch,
+    config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
+                         batch_size=args.batch_size, lr=args.lr, seed=args.seed, steps_per_epoch=args.steps_per_epoch,
                          threads=args.threads)
     ckpt = OUT / f"{name}.pt"
     t0 = time.time()
@@ -109,6 +109,8 @@ def main() -> int:
     parser.add_argument("--validation", type=float, default=0.2, help="finetune hold-out")
     parser.add_argument("--sobel", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--weights", default="random", help="start from: random or a "
+                        "checkpoint (e.g. a first stage, continued at a lower --lr)")
     parser.add_argument("--checkpoint", help="score this checkpoint instead of training")
     parser.add_argument("--tag", default="", help="suffix for output names")
     args = parser.parse_args()
