@@ -65,8 +65,8 @@ def train(args: argparse.Namespace, stack: ImageStack, name: str) -> Path:
     from compute.train.loop import TrainConfig, train_images
 
     config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
-                         batch_size=args.batch_size, lr=args.lr, seed=args.seed, steps_per_epoch=args.steps_per_epoch,
-                         threads=args.threads)
+                         batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                         steps_per_epoch=args.steps_per_epoch, threads=args.threads)
     ckpt = OUT / f"{name}.pt"
     t0 = time.time()
     result = train_images(stack, strategy=args.strategy, out=ckpt, config=config,
