@@ -153,6 +153,7 @@ def peak_memory(args: argparse.Namespace) -> list[dict]:
         command = [sys.executable, "-m", "compute", "embed", str(folder), "--out", str(out),
                    "--model", "resnet18", "--weights", "random",
                    "--input-size", str(args.memory_input_size),
+                   *(["--threads", str(args.threads)] if args.threads else []),
                    "--workers", str(args.workers), "--cache-dir", str(out / f"cache-{time.time()}"),
                    "--no-progress"]
         start = time.perf_counter()
@@ -201,12 +202,17 @@ def main() -> None:
                         help="network input side for the memory runs (ResNet-18)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int,
+                        help="torch threads (default: torch's choice, one per core)")
     parser.add_argument("--backbones", nargs="+", default=list(BACKBONES))
     parser.add_argument("--sizes", nargs="+", type=int, default=[2000, 20000])
     parser.add_argument("--data-dir", default="/tmp/topograph-bench")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
     import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     report = {"date": datetime.now(UTC).isoformat(timespec="minutes"),
               "machine": f"{os.cpu_count()}-core CPU, {platform.machine()}",

@@ -28,6 +28,7 @@ class PipelineConfig:
     labels: str | None = None
     backbone: str = "pixels"
     weights: str = "auto"
+    keep_data_bar: bool = False
     projection: str = "pca"
     n_components: int = 2
     random_state: int = 0
@@ -59,10 +60,11 @@ def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
     dataset = scan_folder(config.images, labels_csv=config.labels,
                           cache_dir=Path(cache_dir) / "scan",
                           progress=scaled(progress, 0.0, 0.15))
-    thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",
+    thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",  # always bar-free
                                progress=scaled(progress, 0.15, 0.35))
     embeddings = embed_dataset(dataset, backbone=config.backbone, weights=config.weights,
-                               cache=cache, progress=scaled(progress, 0.35, 0.85))
+                               keep_data_bar=config.keep_data_bar, cache=cache,
+                               progress=scaled(progress, 0.35, 0.85))
     dataset = dataset.with_failures(dict(embeddings.failures))
     projection = cache.cached(
         "projection", inputs=fingerprint_strings(embeddings.ids),

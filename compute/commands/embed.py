@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--workers", type=int, default=default_workers(),
                         help=f"decoding processes (default {default_workers()})")
+    parser.add_argument("--threads", type=int,
+                        help="torch threads for the forward pass (default: torch's choice, "
+                             "one per core; set it to the cores a cluster job was given)")
     parser.add_argument("--shard", help="i/n: embed only files i, i+n, ... (0 <= i < n)")
     parser.add_argument("--cache-dir", help="feature store and scan cache folder (default "
                                             "OUT/cache; give each cluster node its own)")
@@ -67,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     from compute.progress import terminal_bar
 
     _check_options(args)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     shard = parse_shard(args.shard) if args.shard else None
     model = prepare_model(args.model, weights=args.weights, features=args.features,
                           keep_data_bar=args.keep_data_bar, input_size=args.input_size,
@@ -97,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    if args.batch_size < 1 or args.workers < 0:
-        raise ValueError("--batch-size must be >= 1 and --workers >= 0")
+    if args.batch_size < 1 or args.workers < 0 or (args.threads is not None and args.threads < 1):
+        raise ValueError("--batch-size and --threads must be >= 1 and --workers >= 0")
     if args.device == "cuda":
         import torch
 

@@ -16,6 +16,7 @@ from compute.cli import main
 
 FAST = ["--model", "resnet18", "--weights", "random", "--workers", "0", "--input-size", "64",
         "--no-progress"]
+PIXELS = ["--model", "pixels", "--workers", "0", "--no-progress"]  # when the CNN is not the point
 
 
 @pytest.fixture()
@@ -65,10 +66,10 @@ def test_rerun_reuses_the_store_and_gives_the_same_files(images: Path, tmp_path:
 
 def test_shards_merge_to_the_whole(images: Path, tmp_path: Path) -> None:
     whole = tmp_path / "whole"
-    main(["embed", str(images), "--out", str(whole), *FAST])
+    main(["embed", str(images), "--out", str(whole), *PIXELS])
     shard_dirs = [tmp_path / f"shard-{i}" for i in range(3)]
     for i, out in enumerate(shard_dirs):
-        assert main(["embed", str(images), "--out", str(out), "--shard", f"{i}/3", *FAST]) == 0
+        assert main(["embed", str(images), "--out", str(out), "--shard", f"{i}/3", *PIXELS]) == 0
     merged = tmp_path / "merged"
     assert main(["merge-shards", *map(str, shard_dirs), "--out", str(merged),
                  "--no-progress"]) == 0
@@ -90,12 +91,13 @@ def test_merge_refuses_shards_of_different_models(images: Path, tmp_path: Path) 
 
 @pytest.mark.parametrize("extra, message", [
     (["--shard", "3/3"], "shard"),
-    (["--weights", "missing.pth"], "neither 'auto'"),
+    (["--model", "resnet18", "--weights", "missing.pth"], "neither 'auto'"),
     (["--batch-size", "0"], "--batch-size"),
+    (["--threads", "0"], "--threads"),
 ])
 def test_bad_options_are_one_line_errors(images: Path, tmp_path: Path, capsys, extra,
                                          message) -> None:
-    code = main(["embed", str(images), "--out", str(tmp_path / "o"), *FAST, *extra])
+    code = main(["embed", str(images), "--out", str(tmp_path / "o"), *PIXELS, *extra])
     assert code == 2 and message in capsys.readouterr().err
 
 
@@ -112,7 +114,7 @@ def test_labels_and_folder_labels_reach_the_manifest(images: Path, tmp_path: Pat
     labels = tmp_path / "labels.csv"
     labels.write_text("path,label\ngray.png,smooth\n")
     out = tmp_path / "out"
-    main(["embed", str(images), "--out", str(out), *FAST, "--labels", str(labels),
+    main(["embed", str(images), "--out", str(out), *PIXELS, "--labels", str(labels),
           "--labels-from-folders"])
     by_path = {r["path"]: r["label"] for r in _manifest(out)}
     assert by_path["gray.png"] == "smooth" and by_path["sem/frame.tif"] == "sem"
