@@ -3,11 +3,12 @@
     python benchmarks/bench_adp.py [--n 50000] [--maxk 100] [--z 1.65]
 
 Data: 10 Gaussians in an 8-dimensional latent space, embedded linearly in D = 64 (seeded).
-The exact kNN graph is computed here (faiss, flat L2); DADApy (venvs/dadapy, see
+The exact kNN graph is computed here (compute.knn.knn_graph, faiss flat L2; saved under
+benchmarks/out/ and reused by later runs with the same N and maxk); DADApy (venvs/dadapy, see
 benchmarks/oracle/make_adp_fixtures.py) computes the 2-NN dimension and PAk on it and times
 its ADP; then our ADP runs on DADApy's densities, so both sides see identical inputs. Prints
 times and the agreement (ARI, centres) as a Markdown table row. ``--skip-dadapy`` times ours
-on kNN densities (k = 30) without the reference.
+on our kNN density (k = 30) without the reference.
 """
 
 from __future__ import annotations
@@ -35,24 +36,6 @@ def gaussians_in_64d(n: int, *, seed: int = 0) -> np.ndarray:
     return (latent @ basis).astype(np.float32)
 
 
-def exact_knn(x: np.ndarray, maxk: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact Euclidean kNN with each point itself in column 0 (faiss flat index)."""
-    import faiss
-
-    index = faiss.IndexFlatL2(x.shape[1])
-    index.add(x)
-    sq, ind = index.search(x, maxk + 2)
-    n = x.shape[0]
-    rows = np.arange(n)[:, None]
-    not_self = ind != rows
-    keep = np.argsort(~not_self, axis=1, kind="stable")[:, : maxk]  # first maxk non-self
-    ind_ns = np.take_along_axis(ind, keep, axis=1)
-    sq_ns = np.take_along_axis(sq, keep, axis=1)
-    indices = np.hstack([rows, ind_ns]).astype(np.int64)
-    distances = np.hstack([np.zeros((n, 1)), np.sqrt(np.maximum(sq_ns, 0))]).astype(np.float64)
-    return distances, indices
-
-
 def best_of(fn, repeats: int) -> tuple[float, object]:
     best, result = np.inf, None
     for _ in range(repeats):
@@ -66,7 +49,7 @@ def main() -> None:
     from sklearn.metrics import adjusted_rand_score
 
     from compute.density import Density
-    from compute.knn import KnnGraph
+    from compute.knn import KnnGraph, knn_graph
     from compute.peaks import find_peaks, remerge
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -76,21 +59,26 @@ def main() -> None:
     parser.add_argument("--skip-dadapy", action="store_true")
     args = parser.parse_args()
 
-    x = gaussians_in_64d(args.n)
-    t0 = time.perf_counter()
-    distances, indices = exact_knn(x, args.maxk)
-    print(f"kNN (faiss flat): {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    OUT.mkdir(parents=True, exist_ok=True)
+    inp = OUT / f"adp_knn_{args.n}_{args.maxk}.npz"
+    if inp.exists():
+        saved = np.load(inp)
+        distances, indices = saved["distances"], saved["indices"]
+    else:
+        t0 = time.perf_counter()
+        graph = knn_graph(gaussians_in_64d(args.n), maxk=args.maxk, method="exact")
+        distances, indices = graph.distances, graph.indices
+        print(f"kNN (exact): {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        np.savez(inp, distances=distances, indices=indices)
     knn = KnnGraph(distances=distances, indices=indices)
     if args.skip_dadapy:
-        d = 8.0
-        k = 30
-        rho = -d * np.log(distances[:, k])
-        density = Density(rho, np.full(args.n, 1 / np.sqrt(k)), np.full(args.n, k), "knn", d)
-        ref = None
+        from compute.density import knn_density
+        from compute.intrinsic_dim import two_nn_dimension
+
+        d = two_nn_dimension(knn).dimension
+        density, ref = knn_density(knn, intrinsic_dim=d, k=30), None
     else:
-        OUT.mkdir(parents=True, exist_ok=True)
-        inp, res = OUT / f"adp_knn_{args.n}.npz", OUT / f"adp_dadapy_{args.n}.npz"
-        np.savez(inp, distances=distances, indices=indices)
+        res = OUT / f"adp_dadapy_{args.n}_{args.maxk}.npz"
         subprocess.run([str(DADAPY), str(ROOT / "benchmarks/oracle/dadapy_adp_run.py"),
                         str(inp), str(res), "--z", str(args.z)], check=True)
         ref = np.load(res)

@@ -10,11 +10,11 @@ import numpy as np
 def _log_shell_volumes(dist_row, k, d, log_omega):  # pragma: no cover - compiled
     """ln v_l = ln(omega_d (r_l^d - r_{l-1}^d)), l = 1..k (-inf for an empty shell)."""
     out = np.empty(k)
-    for l in range(1, k + 1):
-        r = dist_row[l]
-        ratio = dist_row[l - 1] / r
+    for shell_no in range(1, k + 1):
+        r = dist_row[shell_no]
+        ratio = dist_row[shell_no - 1] / r
         shell = -np.expm1(d * np.log(ratio)) if ratio > 0.0 else 1.0
-        out[l - 1] = log_omega + d * np.log(r) + np.log(shell) if shell > 0.0 else -np.inf
+        out[shell_no - 1] = log_omega + d * np.log(r) + np.log(shell) if shell > 0.0 else -np.inf
     return out
 
 
@@ -22,16 +22,16 @@ def _log_shell_volumes(dist_row, k, d, log_omega):  # pragma: no cover - compile
 def _moments(log_v, a):  # pragma: no cover - compiled
     """log-sum-exp of ln v_l + a l, and mean/variance of l under weights v_l e^{a l}."""
     top = -np.inf
-    for l in range(log_v.shape[0]):
-        top = max(top, log_v[l] + a * (l + 1))
+    for j in range(log_v.shape[0]):
+        top = max(top, log_v[j] + a * (j + 1))
     s0 = 0.0
     s1 = 0.0
     s2 = 0.0
-    for l in range(log_v.shape[0]):
-        e = np.exp(log_v[l] + a * (l + 1) - top)
+    for j in range(log_v.shape[0]):
+        e = np.exp(log_v[j] + a * (j + 1) - top)
         s0 += e
-        s1 += (l + 1) * e
-        s2 += (l + 1) * (l + 1) * e
+        s1 += (j + 1) * e
+        s2 += (j + 1) * (j + 1) * e
     mean = s1 / s0
     return top + np.log(s0), mean, max(s2 / s0 - mean * mean, 0.0)
 
@@ -54,10 +54,7 @@ def _solve_slope(log_v, k):  # pragma: no cover - compiled
             lo = a
         else:
             hi = a
-        if var > 0.0:
-            new = a + score / var
-        else:
-            new = np.nan
+        new = a + score / var if var > 0.0 else np.nan
         if not (lo < new < hi):  # outside the bracket (or no curvature): bisect or expand
             if np.isfinite(lo) and np.isfinite(hi):
                 new = 0.5 * (lo + hi)
@@ -76,9 +73,9 @@ def pak_solve(distances, kstar, d, log_omega):  # pragma: no cover - compiled
     """Maximise sum_l [F + a l - v_l exp(F + a l)] for every row.
 
     distances: (N, maxk + 1) float64 (column 0 = 0); kstar: (N,) int64 (2 <= k* <= maxk).
-    Returns (F (N,), a (N,), status (N,) int8: 0 converged, 1 fallback to the kNN estimate
-    (the non-empty shells lie on one side of
-    (k+1)/2, so the likelihood has no finite maximum in a; only with tied distances), 2 not converged in 200 iterations).
+    Returns (F (N,), a (N,), status (N,) int8): status 0 converged; 1 fallback to the kNN
+    estimate (the non-empty shells lie on one side of (k+1)/2, so the likelihood has no
+    finite maximum in a; only with tied distances); 2 not converged in 200 iterations.
     """
     n = distances.shape[0]
     free = np.empty(n)
@@ -89,10 +86,10 @@ def pak_solve(distances, kstar, d, log_omega):  # pragma: no cover - compiled
         log_v = _log_shell_volumes(distances[i], k, d, log_omega)
         first = k + 1
         last = 0
-        for l in range(k):
-            if np.isfinite(log_v[l]):
-                first = min(first, l + 1)
-                last = l + 1
+        for j in range(k):
+            if np.isfinite(log_v[j]):
+                first = min(first, j + 1)
+                last = j + 1
         if not first < (k + 1) / 2.0 < last:  # no finite maximum in a
             free[i] = np.log(k) - log_omega - d * np.log(distances[i, k])
             status[i] = 1

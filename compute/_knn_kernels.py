@@ -6,21 +6,36 @@ import numba
 import numpy as np
 
 
-@numba.njit(parallel=True, cache=True)
-def _pair_distances(points, rows, neighbours):  # pragma: no cover - compiled
-    n_rows, n_cols = neighbours.shape
+@numba.njit(cache=True)
+def _row_distances(points, rows, neighbours, out, r):  # pragma: no cover - compiled
     dim = points.shape[1]
-    out = np.empty((n_rows, n_cols), dtype=np.float64)
-    for r in numba.prange(n_rows):
-        a = rows[r]
-        for c in range(n_cols):
-            b = neighbours[r, c]
-            total = 0.0
-            for f in range(dim):
-                diff = np.float64(points[a, f]) - np.float64(points[b, f])
-                total += diff * diff
-            out[r, c] = np.sqrt(total)
+    a = rows[r]
+    for c in range(neighbours.shape[1]):
+        b = neighbours[r, c]
+        total = 0.0
+        for f in range(dim):
+            diff = np.float64(points[a, f]) - np.float64(points[b, f])
+            total += diff * diff
+        out[r, c] = np.sqrt(total)
+
+
+@numba.njit(parallel=True, cache=True)
+def _pair_distances_parallel(points, rows, neighbours):  # pragma: no cover - compiled
+    out = np.empty(neighbours.shape, dtype=np.float64)
+    for r in numba.prange(neighbours.shape[0]):
+        _row_distances(points, rows, neighbours, out, r)
     return out
+
+
+@numba.njit(cache=True)
+def _pair_distances_serial(points, rows, neighbours):  # pragma: no cover - compiled
+    out = np.empty(neighbours.shape, dtype=np.float64)
+    for r in range(neighbours.shape[0]):
+        _row_distances(points, rows, neighbours, out, r)
+    return out
+
+
+_PARALLEL_MIN_PAIRS = 1 << 16  # below this, waking threads costs more than it saves
 
 
 def pair_distances(points: np.ndarray, rows: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
@@ -29,8 +44,11 @@ def pair_distances(points: np.ndarray, rows: np.ndarray, neighbours: np.ndarray)
     points: (N, D) float32/float64; rows: (R,) int64; neighbours: (R, K) int64.
     Returns (R, K) float64.
     """
-    return _pair_distances(points, np.ascontiguousarray(rows, dtype=np.int64),
-                           np.ascontiguousarray(neighbours, dtype=np.int64))
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    neighbours = np.ascontiguousarray(neighbours, dtype=np.int64)
+    if neighbours.size >= _PARALLEL_MIN_PAIRS:
+        return _pair_distances_parallel(points, rows, neighbours)
+    return _pair_distances_serial(points, rows, neighbours)
 
 
 @numba.njit(parallel=True, cache=True)

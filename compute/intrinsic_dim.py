@@ -22,7 +22,7 @@ from compute.knn import KnnGraph, as_points, deduplicate, estimation_graph
 from compute.progress import ProgressFn, report
 
 DEFAULT_DISCARD_FRACTION = 0.1
-_BRUTE_FORCE_MAX_SIZE = 1024  # subsets up to this size: batched brute force
+_BRUTE_FORCE_MAX_SIZE = 2048  # subsets up to this size: batched brute force
 _GRAM_BUDGET = 1 << 24  # entries of the batched (B, s, s) squared-distance block
 
 
@@ -138,7 +138,7 @@ def id_scale_analysis(
          in it (a point's two nearest subset members are the first two members in its exact
          list); only points with fewer than two members listed are searched again. Without
          it every level is searched from scratch (a full 2-NN search at level 0: slower).
-    Subsets of up to 1024 points are handled all at once by batched brute force.
+    Subsets of up to 2048 points are handled all at once by batched brute force.
     progress is called once per level.
     """
     points = as_points(x)
@@ -208,7 +208,7 @@ def _graph_two_nn(points: np.ndarray, subsets: np.ndarray, graph: KnnGraph
     missing = np.isnan(r2)
     for b in np.unique(np.flatnonzero(missing) // size):
         local = np.flatnonzero(missing[b * size:(b + 1) * size])
-        r1[b * size + local], r2[b * size + local] = _faiss_two_nn(
+        r1[b * size + local], r2[b * size + local] = _gemm_two_nn(
             points, subsets[b], subsets[b, local])
     return r1.reshape(n_subsets, size), r2.reshape(n_subsets, size)
 
@@ -225,9 +225,31 @@ def _faiss_two_nn(points: np.ndarray, members: np.ndarray, queries: np.ndarray
     return _two_nearest_others(points, queries, members[local])
 
 
+def _gemm_two_nn(points: np.ndarray, members: np.ndarray, queries: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`_faiss_two_nn` for a few queries (``queries`` within ``members``)."""
+    from threadpoolctl import threadpool_limits
+
+    base = points[members].astype(np.float32)
+    base_norms = np.einsum("sd,sd->s", base, base)
+    r1 = np.empty(queries.size)
+    r2 = np.empty(queries.size)
+    chunk = max(1, _GRAM_BUDGET // members.size)
+    for start in range(0, queries.size, chunk):
+        part = queries[start:start + chunk]
+        with threadpool_limits(1, user_api="blas"):
+            score = base_norms[None, :] - 2.0 * (points[part].astype(np.float32) @ base.T)
+        nearest = np.argpartition(score, 3, axis=1)[:, :4]  # self + 3 (a spare for ties)
+        r1[start:start + chunk], r2[start:start + chunk] = _two_nearest_others(
+            points, part, members[nearest])
+    return r1, r2
+
+
 def _brute_force_two_nn(points: np.ndarray, subsets: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
     """Batched brute-force 2-NN inside many small subsets (float32 Gram, float64 result)."""
+    from threadpoolctl import threadpool_limits
+
     from compute._knn_kernels import three_smallest
 
     n_subsets, size = subsets.shape
@@ -239,7 +261,8 @@ def _brute_force_two_nn(points: np.ndarray, subsets: np.ndarray
         vectors = points[block].astype(np.float32)  # (B, s, D)
         vectors -= vectors.mean(axis=1, keepdims=True)
         norms = np.einsum("bsd,bsd->bs", vectors, vectors)
-        gram = np.matmul(vectors, vectors.transpose(0, 2, 1))
+        with threadpool_limits(1, user_api="blas"):  # many tiny GEMMs: threads only hurt
+            gram = np.matmul(vectors, vectors.transpose(0, 2, 1))
         nearest = three_smallest(gram, norms)  # 3: a spare against float32 near-ties
         rows = block.ravel()
         candidates = np.take_along_axis(block[:, None, :], nearest, axis=2).reshape(-1, 3)
@@ -274,10 +297,8 @@ def pca_spectrum(x: np.ndarray, *, max_points: int = 20000, random_state: int = 
         rng = np.random.default_rng(random_state)
         points = points[np.sort(rng.choice(points.shape[0], max_points, replace=False))]
     centred = points - points.mean(axis=0, dtype=np.float64)
-    if centred.shape[0] < centred.shape[1]:
-        gram = centred @ centred.T
-    else:
-        gram = centred.T @ centred
+    wide = centred.shape[0] < centred.shape[1]
+    gram = centred @ centred.T if wide else centred.T @ centred  # same non-zero spectrum
     eigenvalues = np.clip(np.linalg.eigvalsh(gram)[::-1], 0.0, None)
     total = eigenvalues.sum()
     if total <= 0.0:
@@ -291,8 +312,8 @@ def pca_spectrum(x: np.ndarray, *, max_points: int = 20000, random_state: int = 
 
 
 def _check_fraction(discard_fraction: float) -> None:
-    if not 0.0 <= discard_fraction < 1.0:
-        raise ValueError(f"discard_fraction must be in [0, 1), got {discard_fraction}")
+    if not 0.0 < discard_fraction < 1.0:  # 0 would put y = -ln(0) = inf in the fit
+        raise ValueError(f"discard_fraction must be in (0, 1), got {discard_fraction}")
 
 
 def _check_dimension(d: float) -> float:

@@ -234,7 +234,8 @@ def knn_recall(
     """Recall@maxk of an (approximate) graph against exact search, on a random sample.
 
     For ``n_queries`` random rows, the fraction of the ``maxk`` stored neighbours whose
-    distance is within the exact maxk-th neighbour distance (robust to ties), averaged.
+    true distance (recomputed from ``x``) is within the exact maxk-th neighbour distance
+    (robust to ties), averaged.
     1.0 means the graph is exact on the sample.
     """
     points = as_points(x)
@@ -242,8 +243,10 @@ def knn_recall(
         raise ValueError(f"x has {points.shape[0]} rows but the graph has {knn.n_points}")
     rng = np.random.default_rng(random_state)
     rows = rng.choice(knn.n_points, size=min(n_queries, knn.n_points), replace=False)
+    from compute._knn_kernels import pair_distances
+
     exact_kth = _exact_kth_distance(points, rows, knn.maxk)
-    stored = knn.distances[rows, 1:]
+    stored = pair_distances(points, rows, knn.indices[rows, 1:])  # not trusting knn.distances
     tolerance = 1e-9 * np.maximum(exact_kth, 1.0)
     hits = stored <= (exact_kth + tolerance)[:, None]
     return float(hits.mean())

@@ -111,17 +111,22 @@ def _partners(candidates: np.ndarray, elim: np.ndarray) -> np.ndarray:
 def _saddles(points: np.ndarray, own: np.ndarray, other: np.ndarray, g: np.ndarray,
              n_peaks: int) -> tuple[np.ndarray, np.ndarray]:
     """For each pair of clusters, the border point of highest g (ties: lowest own cluster,
-    then lowest point index - the order in which the reference visits them)."""
+    then lowest point index - the order in which the reference visits them).
+
+    ``points`` come ascending; two stable integer sorts order them by (pair, own, point)."""
     if points.size == 0:
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
     lo, hi = np.minimum(own, other), np.maximum(own, other)
     key = lo * n_peaks + hi
-    order = np.lexsort((points, own, -g[points], key))
-    key_sorted = key[order]
-    first = np.r_[True, key_sorted[1:] != key_sorted[:-1]]
+    order = np.argsort(own, kind="stable")
+    order = order[np.argsort(key[order], kind="stable")]
+    key_sorted, g_sorted = key[order], g[points[order]]
+    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, key_sorted.size]))
+    at_max = np.flatnonzero(g_sorted == np.maximum.reduceat(g_sorted, starts)[group])
+    first = at_max[np.r_[True, group[at_max][1:] != group[at_max][:-1]]]
     best = order[first]
-    pairs = np.stack([lo[best], hi[best]], axis=1)
-    return pairs, points[best]
+    return np.stack([lo[best], hi[best]], axis=1), points[best]
 
 
 def find_peaks(knn: KnnGraph, density: Density, *,
@@ -129,7 +134,7 @@ def find_peaks(knn: KnnGraph, density: Density, *,
     """ADP steps 1-4 (d'Errico et al. 2021): everything that does not depend on Z.
 
     Inputs: the kNN graph (indices (N, maxk + 1), column 0 = the point) and a density on it
-    (rho, sigma, k* per point, k* <= maxk). With g = rho - sigma:
+    (rho, sigma > 0, k* per point, k* <= maxk). With g = rho - sigma:
     1. candidates: g_i >= g_j for the first k*_i neighbours j of i;
     2. pruning: a candidate c is dropped if some p with g_p > g_c has c among its first k*_p
        neighbours (one O(N k) reverse-neighbour scan);
@@ -139,8 +144,34 @@ def find_peaks(knn: KnnGraph, density: Density, *,
        compiled code gets wrong, issue 165); every point ends with a valid label;
     4. borders and saddles: see :func:`compute.peaks.kernels.border_points`; the saddle of a
        pair of clusters is its border point of highest g.
+    When the graph collapsed exact duplicates (``knn.deduplication``), steps 1-4 run on the
+    distinct points and every copy joins its representative's cluster; all row indices in
+    the result (centres, saddle points) are input rows.
     Raises ValueError on inconsistent or non-finite inputs.
     """
+    if knn.distinct is None or knn.deduplication is None:
+        return _find_peaks_distinct(knn, density, progress)
+    reps, inverse = knn.deduplication.representatives, knn.deduplication.inverse
+    if np.shape(density.log_density) != (knn.n_points,):
+        raise ValueError(f"the density has {np.shape(density.log_density)[0]} values but the "
+                         f"kNN graph has {knn.n_points} points: compute it on the same graph")
+    reduced = Density(log_density=density.log_density[reps], error=density.error[reps],
+                      kstar=density.kstar[reps], method=density.method,
+                      intrinsic_dim=density.intrinsic_dim)
+    peaks = _find_peaks_distinct(knn.distinct, reduced, progress)
+    return Peaks(log_density=np.asarray(density.log_density, dtype=np.float64),
+                 error=np.asarray(density.error, dtype=np.float64),
+                 candidates=reps[peaks.candidates],
+                 eliminated_by=np.where(peaks.eliminated_by >= 0,
+                                        reps[np.maximum(peaks.eliminated_by, 0)], -1),
+                 centers=reps[peaks.centers], labels=peaks.labels[inverse],
+                 n_fallback=peaks.n_fallback, saddle_pairs=peaks.saddle_pairs,
+                 saddle_log_density=peaks.saddle_log_density, saddle_error=peaks.saddle_error,
+                 saddle_point=reps[peaks.saddle_point])
+
+
+def _find_peaks_distinct(knn: KnnGraph, density: Density,
+                         progress: ProgressFn | None) -> Peaks:
     from compute.peaks import kernels
 
     indices, rho, sigma, kstar = _validate(knn, density)

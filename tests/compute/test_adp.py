@@ -74,10 +74,13 @@ def test_clusters_and_saddles_match_dadapy(case):
         assert (ours.saddles.log_density[~has] == NO_SADDLE).all()
 
 
-def test_fallback_cases_label_every_point(case):
-    _, _, data, peaks = case
-    if int(data["n_fallback"][0]) == 0:
-        pytest.skip("no fallback in this case")
+FALLBACK_FIXTURES = [p for p in FIXTURES if np.load(p)["n_fallback"].max() > 0]
+
+
+@pytest.mark.parametrize("path", FALLBACK_FIXTURES, ids=[p.stem for p in FALLBACK_FIXTURES])
+def test_fallback_cases_label_every_point(path):
+    knn, density, _ = load_case(path)
+    peaks = find_peaks(knn, density)
     assert peaks.n_fallback > 0
     assert (peaks.labels >= 0).all() and (peaks.labels < peaks.n_peaks).all()
     for z in (1.0, 1.65, 3.0):
@@ -202,3 +205,58 @@ def test_properties_on_random_graphs(seed, n, maxk, z, halo):
     assert (s.log_density[i, j] < result.peak_log_density[i]).all()
     if not halo:
         assert not result.is_halo.any()
+
+
+ENGINE_FIXTURES = sorted((Path(__file__).parent / "fixtures" / "dadapy").glob("*.npz"))
+
+
+@pytest.mark.parametrize("path", ENGINE_FIXTURES, ids=[p.stem for p in ENGINE_FIXTURES])
+def test_matches_the_engine_fixtures_dadapy_adp(path):
+    """A second, independently generated oracle (benchmarks/oracle/make_dadapy_fixtures.py)."""
+    data = np.load(path)
+    knn = KnnGraph(distances=data["distances"], indices=data["dist_indices"].astype(np.int64))
+    density = Density(data["pak_log_den"], data["pak_log_den_err"],
+                      data["kstar"].astype(np.int64), "pak", float(data["id_2nn"]))
+    peaks = find_peaks(knn, density)
+    np.testing.assert_array_equal(peaks.centers, data["adp_prelim_centers"])
+    assert peaks.n_fallback == data["adp_fallback_points"].size
+    for z in data["adp_z"]:
+        key = f"adp_z{round(float(z) * 100)}"
+        plain, halo = remerge(peaks, z=float(z)), remerge(peaks, z=float(z), halo=True)
+        np.testing.assert_array_equal(plain.labels, data[f"{key}_labels"])
+        np.testing.assert_array_equal(halo.assignment, data[f"{key}_labels_halo"])
+        np.testing.assert_array_equal(plain.centers, data[f"{key}_centers"])
+        point = data[f"{key}_bord_indices"]
+        np.testing.assert_array_equal(plain.saddles.point, point)
+        np.testing.assert_allclose(plain.saddles.log_density[point >= 0],
+                                   data[f"{key}_log_den_bord"][point >= 0], atol=1e-6)
+
+
+def test_duplicates_join_their_representatives_cluster():
+    from compute.knn import knn_graph
+
+    rng = np.random.default_rng(0)
+    base = np.r_[rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) + 8.0]
+    x = np.r_[base, base[[3, 3, 70]]]  # rows 120, 121 copy row 3; row 122 copies row 70
+    knn = knn_graph(x, maxk=15)
+    assert knn.deduplication is not None
+    rho = -2.0 * np.log(knn.distances[:, 10].clip(1e-12))
+    rho[120:] = rho[[3, 3, 70]]
+    density = Density(rho, np.full(123, 0.3), np.full(123, 10), "knn", 2.0)
+    peaks = find_peaks(knn, density)
+    clustering = remerge(peaks, z=1.65)
+    assert clustering.n_clusters == 2
+    assert clustering.labels[120] == clustering.labels[121] == clustering.labels[3]
+    assert clustering.labels[122] == clustering.labels[70]
+    assert set(peaks.centers.tolist()) <= set(knn.deduplication.representatives.tolist())
+    distinct = find_peaks(KnnGraph(distances=knn.distinct.distances,
+                                   indices=knn.distinct.indices),
+                          Density(rho[:120], np.full(120, 0.3), np.full(120, 10), "knn", 2.0))
+    np.testing.assert_array_equal(peaks.labels[:120], distinct.labels)
+
+
+def test_find_peaks_reports_progress():
+    knn, density = line_case(np.linspace(0, 1, 8), maxk=3, kstar=2)
+    seen = []
+    find_peaks(knn, density, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4)

@@ -1,0 +1,93 @@
+"""``python -m compute cluster``: outputs, labels CSV, errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from compute.cli import main
+
+
+@pytest.fixture(scope="module")
+def embeddings(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    truth = np.repeat([0, 1], 120)
+    x = np.array([[0.0, 0, 0], [9.0, 0, 0]])[truth] + rng.normal(size=(240, 3))
+    folder = tmp_path_factory.mktemp("emb")
+    np.save(folder / "emb.npy", x.astype(np.float32))
+    labels = folder / "labels.csv"
+    with labels.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", "label"])
+        for row in range(0, 240, 3):  # a third of the rows labelled
+            writer.writerow([row, "left" if truth[row] == 0 else "right"])
+    return folder / "emb.npy", labels
+
+
+def read_rows(path):
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_cluster_writes_csv_and_json(embeddings, tmp_path, capsys):
+    emb, labels = embeddings
+    out = tmp_path / "out"
+    assert main(["cluster", str(emb), "--maxk", "30", "--halo", "--labels", str(labels),
+                 "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "intrinsic dimension" in printed and "2 clusters" in printed
+    assert "NMI 1.000" in printed
+    rows = read_rows(out / "clusters.csv")
+    assert [int(r["row"]) for r in rows] == list(range(240))
+    assert {"row", "cluster", "is_peak", "is_halo", "label"} <= set(rows[0])
+    clusters = np.array([int(r["cluster"]) for r in rows])
+    halo = np.array([r["is_halo"] == "1" for r in rows])
+    assert ((clusters == -1) == halo).all() and set(clusters[~halo]) == {0, 1}
+    doc = json.loads((out / "topography.json").read_text())
+    assert len(doc["clusters"]) == 2
+    peaks = [int(r["row"]) for r in rows if r["is_peak"] == "1"]
+    assert sorted(peaks) == sorted(c["centre_row"] for c in doc["clusters"])
+    assert sum(c["population"] for c in doc["clusters"]) == 240
+    assert len(doc["saddles"]["log_density"]) == 2 and doc["saddles"]["log_density"][0][0] is None
+    assert len(doc["dendrogram"]["linkage"]) == 1 and len(doc["mds"]) == 2
+    assert doc["parameters"]["z"] == 1.65 and 2.0 < doc["intrinsic_dimension"] < 4.0
+    assert doc["scores"]["nmi"] == pytest.approx(1.0)
+    assert all(m["z"] < 1.65 for m in doc["merges"])
+
+
+def test_knn_density_without_labels(embeddings, tmp_path, capsys):
+    emb, _ = embeddings
+    assert main(["cluster", str(emb), "--maxk", "30", "--density", "knn", "--k", "10",
+                 "--z", "2.3", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert "NMI" not in capsys.readouterr().out
+    rows = read_rows(tmp_path / "clusters.csv")
+    assert "label" not in rows[0] and all(r["cluster"] != "-1" for r in rows)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("id,label\n1,a\n", "'row' and 'label'"),
+    ("row,label\nx,a\n", "not an integer"),
+    ("row,label\n999,a\n", "outside 0..239"),
+    ("row,label\n1,a\n1,b\n", "listed twice"),
+])
+def test_bad_labels_csv(embeddings, tmp_path, capsys, content, message):
+    emb, _ = embeddings
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content)
+    assert main(["cluster", str(emb), "--labels", str(bad), "--out", str(tmp_path),
+                 "--no-progress"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_embeddings_and_z(tmp_path, capsys, embeddings):
+    emb, _ = embeddings
+    np.save(tmp_path / "flat.npy", np.zeros(10))
+    assert main(["cluster", str(tmp_path / "flat.npy"), "--out", str(tmp_path)]) == 2
+    assert "expected (N, D)" in capsys.readouterr().err
+    assert main(["cluster", str(tmp_path / "missing.npy"), "--out", str(tmp_path)]) == 2
+    assert main(["cluster", str(emb), "--z", "0.5", "--out", str(tmp_path),
+                 "--no-progress"]) == 2
+    assert "Z must be" in capsys.readouterr().err

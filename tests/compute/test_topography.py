@@ -1,0 +1,94 @@
+"""The analyse() facade: the real engine steps end to end, caching, re-merging."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compute.cache import StepCache
+from compute.peaks import adp
+from compute.topography import analyse
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0, 0], [8, 0, 0], [0, 8, 0]], dtype=float)
+    truth = np.repeat([0, 1, 2], 150)
+    return centres[truth] + rng.normal(size=(450, 3)), truth
+
+
+def test_three_blobs_give_three_clusters(blobs):
+    from sklearn.metrics import adjusted_rand_score
+
+    x, truth = blobs
+    topo = analyse(x, maxk=40)
+    assert topo.clustering.n_clusters == 3
+    assert adjusted_rand_score(truth, topo.clustering.labels) > 0.95
+    assert 2.0 < topo.intrinsic_dim.dimension < 4.0
+    assert topo.knn.maxk == 40 and topo.density.method == "pak"
+    assert topo.rho_max == topo.density.log_density.max()
+    # the facade's ADP is ADP on the facade's own graph and density
+    np.testing.assert_array_equal(adp(topo.knn, topo.density, z=1.65).labels,
+                                  topo.clustering.labels)
+
+
+def test_knn_density_and_remerge(blobs):
+    x, _ = blobs
+    topo = analyse(x, maxk=40, density="knn", k=15, z=1.0)
+    assert topo.density.method == "knn" and (topo.density.kstar == 15).all()
+    merged = topo.remerge(z=4.0, halo=True)
+    assert merged.peaks is topo.peaks and merged.knn is topo.knn
+    assert merged.params.z == 4.0 and merged.params.halo
+    assert merged.clustering.n_clusters <= topo.clustering.n_clusters
+    fresh = analyse(x, maxk=40, density="knn", k=15, z=4.0, halo=True)
+    np.testing.assert_array_equal(fresh.clustering.assignment, merged.clustering.assignment)
+
+
+def test_cache_reuses_every_step(blobs, tmp_path, monkeypatch):
+    import compute.peaks
+
+    x, _ = blobs
+    cache = StepCache(tmp_path)
+    first = analyse(x, maxk=30, cache=cache)
+    assert {p.name for p in tmp_path.iterdir()} == {"knn", "intrinsic_dim", "density",
+                                                    "adp_peaks"}
+
+    def boom(*args, **kwargs):
+        raise AssertionError("steps 1-4 should come from the cache")
+
+    monkeypatch.setattr(compute.peaks, "find_peaks", boom)
+    again = analyse(x, maxk=30, cache=cache, z=2.0)  # a new Z needs no recomputation
+    np.testing.assert_array_equal(again.peaks.labels, first.peaks.labels)
+    with pytest.raises(AssertionError, match="from the cache"):
+        analyse(x, maxk=30, cache=cache, density="knn", k=10)  # a new density does
+
+
+def test_progress_reaches_the_end(blobs):
+    x, _ = blobs
+    seen = []
+    analyse(x[:100], maxk=20, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (1000, 1000)
+    assert all(0 <= d <= t for d, t in seen)
+
+
+def test_bad_parameters(blobs):
+    x, _ = blobs
+    with pytest.raises(ValueError, match="Z must be"):
+        analyse(x, z=0.5)
+    with pytest.raises(ValueError, match="density must be"):
+        analyse(x, density="gauss")
+    with pytest.raises(ValueError, match="k must lie"):
+        analyse(x, maxk=20, density="knn", k=50)
+    with pytest.raises(ValueError, match="at least 3 points"):
+        analyse(x[:2])
+
+
+def test_duplicate_rows_share_their_cluster(blobs):
+    x, _ = blobs
+    with_copies = np.r_[x, x[[0, 0, 200]]]
+    topo = analyse(with_copies, maxk=30)
+    labels = topo.clustering.labels
+    assert topo.knn.deduplication is not None
+    assert labels[450] == labels[451] == labels[0] and labels[452] == labels[200]
+    assert np.isfinite(topo.density.log_density).all()
