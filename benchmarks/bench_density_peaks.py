@@ -30,13 +30,14 @@ import platform
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.timing import CPU, timed  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "out"
 DADAPY_PYTHON = ROOT / "venvs" / "dadapy" / "bin" / "python"
 STEPS = ("knn", "two_nn", "kstar", "pak", "adp")  # the pipeline, in order
@@ -77,17 +78,6 @@ def run_our_adp(knn, density, z: float):
     except ImportError:
         return None
     return None  # e.g. return adp.adp_clustering(knn, density, z=z).labels
-
-
-CPU: dict[str, float] = {}  # process CPU seconds per step (all threads), beside wall time
-
-
-def timed(fn, step: str | None = None):
-    start, cpu = time.perf_counter(), time.process_time()
-    value = fn()
-    if step:
-        CPU[step] = time.process_time() - cpu
-    return value, time.perf_counter() - start
 
 
 def our_worker(path: str, maxk: int, method: str, graph_out: str | None) -> dict:
@@ -132,8 +122,16 @@ def _pipeline(x, maxk, method):
     pak_density(knn, intrinsic_dim=dim, kstar=kstar_selection(knn, intrinsic_dim=dim))
 
 
+SINGLE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                         "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
+ENV: dict[str, str] = {}  # extra environment for both sides' processes (--single-thread)
+
+
 def run_process(command: list[str]) -> dict:
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    import os
+
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT,
+                          env={**os.environ, **ENV})
     if done.returncode != 0:
         raise RuntimeError(f"{command[:3]} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -156,8 +154,13 @@ def dadapy(path: Path, maxk: int, scale: bool) -> dict:
 
 
 def adp_agreement(exact: Path, approx: Path, maxk: int) -> dict:
-    return run_process([str(DADAPY_PYTHON), "benchmarks/oracle/dadapy_worker.py", "-",
-                        "--maxk", str(maxk), "--adp-graphs", str(exact), str(approx)])
+    """ARI of DADApy's ADP labels on the two graphs; {"error": ...} if DADApy fails (its
+    compiled ADP can crash on large inputs, DADApy issue 165)."""
+    try:
+        return run_process([str(DADAPY_PYTHON), "benchmarks/oracle/dadapy_worker.py", "-",
+                            "--maxk", str(maxk), "--adp-graphs", str(exact), str(approx)])
+    except RuntimeError as exc:
+        return {"error": str(exc).strip().splitlines()[-1]}
 
 
 # --------------------------------------------------------------------------- report
@@ -204,7 +207,9 @@ def notes(runs: dict[str, dict], reference: dict | None, agreement: dict) -> lis
                 f"{run['warmup']:.2f} s (not in the table)")
         if "recall" in run:
             line += f", recall@100 = {run['recall']:.4f}"
-        if method in agreement:
+        if method in agreement and "error" in agreement[method]:
+            line += f", ADP agreement not measured: DADApy failed ({agreement[method]['error']})"
+        elif method in agreement:
             a = agreement[method]
             line += (f", ADP labels (DADApy ADP, Z = {Z}) vs exact graph: ARI = {a['ari']:.4f}"
                      f" ({a['n_clusters'][1]} vs {a['n_clusters'][0]} clusters)")
@@ -228,10 +233,15 @@ def main() -> int:
     parser.add_argument("--no-dadapy", action="store_true", help="skip the DADApy side")
     parser.add_argument("--dadapy-scale", action="store_true",
                         help="also time DADApy's ID scale analysis (slow: ~1 min at 50k)")
+    parser.add_argument("--single-thread", action="store_true",
+                        help="run both sides on one thread (OMP/BLAS/numba): CPU times then "
+                        "compare cleanly on a busy machine")
     parser.add_argument("--out", default=str(OUT / "density_peaks.md"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--graph-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.single_thread:
+        ENV.update(SINGLE_THREAD)
     if args.worker:
         print(json.dumps(our_worker(args.worker, args.maxk, args.method[0], args.graph_out)))
         return 0

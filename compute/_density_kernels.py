@@ -101,3 +101,25 @@ def pak_solve(distances, kstar, d, log_omega):  # pragma: no cover - compiled
         if not converged:
             status[i] = 2
     return free, slope, status
+
+
+@numba.njit(parallel=True, cache=True)
+def kstar_scan(log_dist, indices, d, threshold):  # pragma: no cover - compiled
+    """k* per row: first k in 3..maxk-2 with D_k >= threshold, else maxk - 1 (a first
+    crossing at maxk - 2 also gives maxk - 1, as in the reference).
+
+    log_dist: (N, maxk + 1) float64 ln distances; indices: (N, maxk + 1) int64.
+    D_k = 4k ln cosh(d/2 (ln r_ik - ln r_jk)), j = the (k+1)-th neighbour of i.
+    """
+    n, width = log_dist.shape
+    maxk = width - 1
+    out = np.full(n, maxk - 1, dtype=np.int64)
+    log2 = np.log(2.0)
+    for i in numba.prange(n):
+        for k in range(3, maxk - 1):
+            half = 0.5 * d * (log_dist[i, k] - log_dist[indices[i, k + 1], k])
+            statistic = 4.0 * k * (np.logaddexp(half, -half) - log2)
+            if statistic >= threshold:
+                out[i] = k if k < maxk - 2 else maxk - 1
+                break
+    return out

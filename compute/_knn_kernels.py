@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=True)
 def _row_distances(points, rows, neighbours, out, r):  # pragma: no cover - compiled
     dim = points.shape[1]
     a = rows[r]
@@ -120,3 +120,32 @@ def three_smallest(gram: np.ndarray, norms: np.ndarray) -> np.ndarray:
     int64 local indices, nearest first (needs s >= 4).
     """
     return _three_smallest(gram, norms)
+
+
+@numba.njit(parallel=True, cache=True)
+def _smallest_columns(scores, count):  # pragma: no cover - compiled
+    n_rows, n_cols = scores.shape
+    out = np.empty((n_rows, count), dtype=np.int64)
+    for r in numba.prange(n_rows):
+        best = np.full(count, np.inf)
+        arg = np.zeros(count, dtype=np.int64)
+        for c in range(n_cols):
+            v = scores[r, c]
+            if v < best[count - 1]:
+                pos = count - 1
+                while pos > 0 and best[pos - 1] > v:
+                    best[pos] = best[pos - 1]
+                    arg[pos] = arg[pos - 1]
+                    pos -= 1
+                best[pos] = v
+                arg[pos] = c
+        out[r] = arg
+    return out
+
+
+def smallest_columns(scores: np.ndarray, count: int) -> np.ndarray:
+    """Column indices of the ``count`` smallest entries of each row, smallest first.
+
+    scores: (R, S) float array with S >= count. Returns (R, count) int64. One pass, no sort.
+    """
+    return _smallest_columns(scores, count)

@@ -28,7 +28,7 @@ from compute.progress import ProgressFn, report
 log = logging.getLogger(__name__)
 
 KSTAR_THRESHOLD = 23.92812698  # chi-square quantile, 1 dof, p = 1e-6
-_ROW_CHUNK = 16384
+_ROW_CHUNK = 16384  # PAk rows per kernel call (progress granularity)
 
 
 @dataclass(frozen=True)
@@ -142,30 +142,15 @@ def pak_density(
 
 
 def _kstar_distinct(graph: KnnGraph, d: float, threshold: float) -> np.ndarray:
-    maxk = graph.maxk
-    if maxk < 4:
-        raise ValueError(f"k* selection needs a graph with maxk >= 4, got maxk={maxk}; "
+    from compute._density_kernels import kstar_scan
+
+    if graph.maxk < 4:
+        raise ValueError(f"k* selection needs a graph with maxk >= 4, got maxk={graph.maxk}; "
                          "rebuild the graph with more neighbours")
-    n = graph.n_points
-    ks = np.arange(3, maxk - 1)  # 3 .. maxk - 2
-    kstar = np.full(n, maxk - 1, dtype=np.int64)
-    if ks.size == 0:
-        return kstar
     with np.errstate(divide="ignore"):  # column 0 is 0: ln 0 = -inf, never used
         log_dist = np.log(graph.distances)
-    for start in range(0, n, _ROW_CHUNK):
-        stop = min(n, start + _ROW_CHUNK)
-        own = log_dist[start:stop, 3:maxk - 1]  # ln r_ik, k = 3..maxk-2
-        other = log_dist[graph.indices[start:stop, 4:maxk], ks]  # ln r_jk, j = (k+1)-th
-        half = 0.5 * d * (own - other)
-        statistic = 4.0 * ks * (np.logaddexp(half, -half) - np.log(2.0))
-        crossed = statistic >= threshold
-        first = np.argmax(crossed, axis=1)
-        found = crossed[np.arange(stop - start), first]
-        chosen = np.where(found, ks[first], maxk - 1)
-        chosen[chosen == maxk - 2] = maxk - 1  # the reference's convention (see docstring)
-        kstar[start:stop] = chosen
-    return kstar
+    return kstar_scan(log_dist, np.ascontiguousarray(graph.indices, dtype=np.int64), d,
+                      float(threshold))
 
 
 def _check_kstar(kstar: np.ndarray, knn: KnnGraph, graph: KnnGraph) -> np.ndarray:

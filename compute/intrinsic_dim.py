@@ -230,6 +230,8 @@ def _gemm_two_nn(points: np.ndarray, members: np.ndarray, queries: np.ndarray
     """Like :func:`_faiss_two_nn` for a few queries (``queries`` within ``members``)."""
     from threadpoolctl import threadpool_limits
 
+    from compute._knn_kernels import smallest_columns
+
     base = points[members].astype(np.float32)
     base_norms = np.einsum("sd,sd->s", base, base)
     r1 = np.empty(queries.size)
@@ -239,7 +241,7 @@ def _gemm_two_nn(points: np.ndarray, members: np.ndarray, queries: np.ndarray
         part = queries[start:start + chunk]
         with threadpool_limits(1, user_api="blas"):
             score = base_norms[None, :] - 2.0 * (points[part].astype(np.float32) @ base.T)
-        nearest = np.argpartition(score, 3, axis=1)[:, :4]  # self + 3 (a spare for ties)
+        nearest = smallest_columns(score, 4)  # self + 3 (a spare for float32 near-ties)
         r1[start:start + chunk], r2[start:start + chunk] = _two_nearest_others(
             points, part, members[nearest])
     return r1, r2

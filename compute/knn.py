@@ -190,7 +190,10 @@ def knn_graph(
             distinct vectors.
     method: "exact" (faiss IndexFlatL2, brute force), "ivf" (faiss IndexIVFFlat,
             sqrt(N) lists, 16 probed: approximate, fast for large N) or "hnsw" (faiss
-            IndexHNSWFlat, M=32: approximate). Use :func:`knn_recall` to measure recall.
+            IndexHNSWFlat, M=32, efSearch=256: approximate; slower than "ivf" at k = 100
+            on 2 cores). Use :func:`knn_recall` to measure recall. faiss uses all cores
+            unless OMP_NUM_THREADS is set; approximate methods may differ slightly between
+            runs with several threads.
     batch_size: query rows per faiss call (bounds memory; progress is reported per batch).
     random_state: seeds the IVF k-means (the exact search is deterministic).
 
@@ -276,9 +279,10 @@ def estimation_graph(knn: KnnGraph) -> tuple[KnnGraph, np.ndarray | None]:
 
 
 def _set_faiss_threads() -> None:
+    """All cores, unless OMP_NUM_THREADS says otherwise."""
     import faiss
 
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    faiss.omp_set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
 
 
 def _distinct_graph(points: np.ndarray, maxk: int, method: str, batch_size: int,

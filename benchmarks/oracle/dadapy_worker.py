@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
-import time
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 from dadapy import Data
 
-CPU: dict[str, float] = {}  # process CPU seconds per step (all threads), beside wall time
-
-
-def timed(fn, step: str | None = None):
-    start, cpu = time.perf_counter(), time.process_time()
-    value = fn()
-    if step:
-        CPU[step] = time.process_time() - cpu
-    return value, time.perf_counter() - start
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks.timing import CPU, timed  # noqa: E402
 
 
 def pipeline(data: Data, times: dict[str, float], z: float) -> np.ndarray:
@@ -42,7 +37,8 @@ def pipeline(data: Data, times: dict[str, float], z: float) -> np.ndarray:
 
 def run_steps(x: np.ndarray, maxk: int, z: float, scale: bool) -> dict:
     times: dict[str, float] = {}
-    data = Data(coordinates=x, maxk=maxk, verbose=False)
+    n_jobs = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+    data = Data(coordinates=x, maxk=maxk, verbose=False, n_jobs=n_jobs)
     _, times["knn"] = timed(data.compute_distances, "knn")
     labels = pipeline(data, times, z)
     result = {"times": times, "cpu": CPU, "n_clusters": int(data.N_clusters),
