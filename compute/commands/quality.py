@@ -1,0 +1,85 @@
+"""``python -m compute quality EMB.npy --labels LABELS --out DIR``: representation quality.
+
+LABELS is a CSV with a ``label`` column: with a ``row`` column (e.g. the ``manifest.csv``
+that ``python -m compute run`` writes next to ``embeddings.npy``) labels go to those rows;
+without one, the CSV has one line per embedding row, in order. Empty labels mean unknown.
+Writes DIR/quality.json (Pearson r with the label distance, NMI/AMI/ARI of ADP and of a
+k-means reference) and DIR/heatmap.png (distances of a class-balanced sample, sorted by
+label, class blocks outlined).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+NAME = "quality"
+HELP = "representation-quality report of an embedding against known labels"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__
+    parser.add_argument("embeddings", help="(N, D) embeddings .npy")
+    parser.add_argument("--labels", required=True, help="CSV with 'label' (and 'row') columns")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--per-class", type=int, default=100, help="heatmap sample per class")
+    parser.add_argument("--z", type=float, default=1.65, help="ADP significance Z")
+    parser.add_argument("--density", default="pak", choices=("pak", "knn"))
+    parser.add_argument("--k", type=int, default=30, help="neighbours for --density knn")
+    parser.add_argument("--no-adp", action="store_true", help="k-means reference only")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def read_row_labels(path: str | Path, n_rows: int) -> list[str | None]:
+    """One label (or None) per embedding row from a CSV (see the module docstring)."""
+    with Path(path).open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        cols = set(reader.fieldnames or ())
+        if "label" not in cols:
+            raise ValueError(f"labels file {path} needs a 'label' column; found {sorted(cols)}")
+        rows = list(reader)
+    labels: list[str | None] = [None] * n_rows
+    if "row" in cols:
+        for r in rows:
+            if r["row"].strip() and r["label"].strip():
+                i = int(r["row"])
+                if not 0 <= i < n_rows:
+                    raise ValueError(f"row {i} in {path} is outside the {n_rows} embeddings")
+                labels[i] = r["label"].strip()
+        return labels
+    if len(rows) != n_rows:
+        raise ValueError(f"{path} has {len(rows)} labels for {n_rows} embeddings: give one per "
+                         "row in order, or add a 'row' column")
+    return [r["label"].strip() or None for r in rows]
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+    from PIL import Image
+
+    from compute.progress import terminal_bar
+    from compute.quality import heatmap_rgb, quality_report
+
+    path = Path(args.embeddings)
+    if not path.is_file():
+        raise FileNotFoundError(f"embeddings file {path} does not exist")
+    vectors = np.load(path)
+    labels = read_row_labels(args.labels, len(vectors))
+    with terminal_bar("quality", enabled=not args.no_progress) as bar:
+        report = quality_report(vectors, labels, per_class=args.per_class, z=args.z,
+                                density=args.density, k=args.k, with_adp=not args.no_adp,
+                                random_state=args.seed, progress=bar)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "quality.json").write_text(json.dumps(report.summary(), indent=1), encoding="utf-8")
+    cell = max(1, 600 // max(len(report.heatmap.rows), 1))
+    Image.fromarray(heatmap_rgb(report.heatmap, cell=cell)).save(out / "heatmap.png")
+    for c in report.clusters:
+        print(f"{c.method}: {c.n_clusters} clusters, NMI {c.scores.nmi:.3f} "
+              f"AMI {c.scores.ami:.3f} ARI {c.scores.ari:.3f}")
+    print(f"Pearson r (distance vs label distance): {report.pearson_r:.3f}; written to {out}")
+    return 0

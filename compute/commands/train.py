@@ -1,0 +1,154 @@
+"""``python -m compute train DIR --strategy S --out CKPT``: train a representation.
+
+Image strategies (DIR is an image folder)::
+
+    python -m compute train data/demo/images --labels data/demo/labels.csv \\
+        --strategy finetune --input-size 32 --epochs 5 --out runs/finetune.pt
+
+The autoencoder trains on an embedding matrix instead (DIR is an ``.npy`` of shape (N, D),
+e.g. ``embeddings.npy`` from ``python -m compute run``) and also writes the reduced
+embeddings (``--codes``, default: CKPT with ``.codes.npy``)::
+
+    python -m compute train out/embeddings.npy --strategy autoencoder --code-dim 12 \\
+        --hidden 500,200 --epochs 50 --out runs/ae.pt
+
+Every run writes its checkpoint after each epoch; ``--resume`` continues one up to
+``--epochs``. The embedder loads the checkpoint by path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+NAME = "train"
+HELP = "train a representation (finetune, triplet, deepcluster, simclr, autoencoder)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from compute.train import STRATEGIES
+    from compute.train.backbone import FEATURE_DIMS
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__
+    parser.add_argument("data", help="image folder, or an embeddings .npy for the autoencoder")
+    parser.add_argument("--strategy", required=True, choices=STRATEGIES)
+    parser.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
+    parser.add_argument("--labels", help="CSV with 'path' or 'id' and 'label' columns "
+                        "(needed by finetune and triplet; monitored by deepcluster)")
+    parser.add_argument("--backbone", default="resnet18", choices=sorted(FEATURE_DIMS))
+    parser.add_argument("--weights", default="random",
+                        help="start from: random, imagenet (needs internet) or a checkpoint")
+    parser.add_argument("--input-size", type=int, default=224, help="network input crop "
+                        "(pixels); e.g. 32 for 28x28 images")
+    parser.add_argument("--resize", type=int, help="resize before the crop (default: input "
+                        "size x 256/224, as the seeds' 256 -> 224)")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, help="learning rate (default: the strategy's)")
+    parser.add_argument("--momentum", type=float, default=0.9)
+    parser.add_argument("--weight-decay", type=float, default=1e-4)
+    parser.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1, mps")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps-per-epoch", type=int, help="cap steps per epoch")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--resume", action="store_true", help="continue the --out checkpoint")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    group = parser.add_argument_group("strategy options")
+    group.add_argument("--validation", type=float, default=0.2, help="finetune: held-out share")
+    group.add_argument("--augment", action="store_true", help="finetune: seeds' augmentation")
+    group.add_argument("--margin", type=float, default=1.0, help="triplet: margin")
+    group.add_argument("--per-class", type=int, default=4, help="triplet: images per class "
+                       "in a batch")
+    group.add_argument("--k", type=int, default=300, help="deepcluster: clusters")
+    group.add_argument("--pca-dim", type=int, default=256, help="deepcluster: PCA dimensions")
+    group.add_argument("--sobel", action="store_true", help="deepcluster/simclr: Sobel input")
+    group.add_argument("--cluster-limit", type=int, help="deepcluster: images per epoch")
+    group.add_argument("--temperature", type=float, default=0.5, help="simclr: NT-Xent tau")
+    group.add_argument("--code-dim", type=int, default=16, help="autoencoder: code size (near "
+                       "the intrinsic dimension)")
+    group.add_argument("--hidden", default="500,200", help="autoencoder: hidden widths")
+    group.add_argument("--tied", action="store_true", help="autoencoder: tie outer weights")
+    group.add_argument("--codes", help="autoencoder: where to write the reduced embeddings")
+
+
+def run(args: argparse.Namespace) -> int:
+    from compute.progress import terminal_bar
+
+    with terminal_bar(f"train {args.strategy}", enabled=not args.no_progress) as bar:
+        if args.strategy == "autoencoder":
+            meta = _run_autoencoder(args, bar)
+        else:
+            meta = _run_images(args, bar)
+    last = meta.history[-1] if meta.history else {}
+    print(f"{args.strategy}: {meta.epochs} epochs, last {json.dumps(last)}; "
+          f"checkpoint {args.out}")
+    return 0
+
+
+def _run_images(args: argparse.Namespace, bar: object) -> object:
+    from compute.ingest import scan_folder
+    from compute.train.data import preprocessing_for_input, stack_from_dataset
+    from compute.train.loop import TrainConfig, train_images
+
+    prep = preprocessing_for_input(args.input_size, args.resize)
+    dataset = scan_folder(args.data, labels_csv=args.labels)
+    stack, _ = stack_from_dataset(dataset, preprocessing=prep)
+    config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
+                         batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
+                         weight_decay=args.weight_decay, device=args.device, seed=args.seed,
+                         steps_per_epoch=args.steps_per_epoch, threads=args.threads)
+    result = train_images(stack, strategy=args.strategy, out=args.out, config=config,
+                          options=strategy_options(args),
+                          input_filter="sobel" if args.sobel else "none",
+                          resume=args.resume, progress=bar)  # type: ignore[arg-type]
+    return result.metadata
+
+
+def strategy_options(args: argparse.Namespace) -> object:
+    """The strategy's options dataclass from the command-line flags."""
+    if args.strategy == "finetune":
+        from compute.train.finetune import FinetuneOptions
+
+        return FinetuneOptions(validation=args.validation, augment=args.augment)
+    if args.strategy == "triplet":
+        from compute.train.triplet import TripletOptions
+
+        return TripletOptions(margin=args.margin, per_class=args.per_class)
+    if args.strategy == "deepcluster":
+        from compute.train.deepcluster import DeepClusterOptions
+
+        return DeepClusterOptions(k=args.k, pca_dim=args.pca_dim, cluster_limit=args.cluster_limit)
+    from compute.train.simclr import SimCLROptions
+
+    return SimCLROptions(temperature=args.temperature)
+
+
+def _run_autoencoder(args: argparse.Namespace, bar: object) -> object:
+    import numpy as np
+
+    from compute.train.autoencoder import AutoencoderOptions, train_autoencoder
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    path = Path(args.data)
+    if path.suffix != ".npy" or not path.is_file():
+        raise FileNotFoundError(f"the autoencoder trains on an embeddings .npy file; {path} is "
+                                "not one (write one with `python -m compute run`)")
+    try:
+        hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
+    except ValueError as exc:
+        raise ValueError(f"--hidden must be comma-separated widths like 500,200; got "
+                         f"{args.hidden!r}") from exc
+    options = AutoencoderOptions(hidden=hidden, code_dim=args.code_dim, tied=args.tied,
+                                 epochs=args.epochs, batch_size=args.batch_size,
+                                 lr=args.lr or 1e-3, seed=args.seed, device=args.device)
+    result = train_autoencoder(np.load(path), out=args.out, options=options,
+                               resume=args.resume, progress=bar)  # type: ignore[arg-type]
+    codes = Path(args.codes) if args.codes else Path(args.out).with_suffix(".codes.npy")
+    np.save(codes, result.codes)
+    print(f"reduced embeddings {result.codes.shape} written to {codes}")
+    return result.metadata

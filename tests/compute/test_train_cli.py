@@ -1,0 +1,92 @@
+"""The ``train`` and ``quality`` subcommands end to end on tiny inputs."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from compute.cli import main
+from compute.train.checkpoint import load_backbone, load_checkpoint
+from tests.compute.train_toys import one_torch_thread, toy_images  # noqa: F401
+
+
+@pytest.fixture
+def toy_folder(tmp_path):
+    images, labels = toy_images(4)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    with (tmp_path / "labels.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "label"])
+        for i, (image, label) in enumerate(zip(images, labels, strict=True)):
+            Image.fromarray(image).save(folder / f"im{i:02d}.png")
+            writer.writerow([f"im{i:02d}.png", label])
+    return folder, tmp_path / "labels.csv"
+
+
+def test_train_finetune_writes_a_loadable_checkpoint(toy_folder, tmp_path, capsys):
+    folder, labels = toy_folder
+    ckpt = tmp_path / "ft.pt"
+    rc = main(["train", str(folder), "--labels", str(labels), "--strategy", "finetune",
+               "--input-size", "32", "--epochs", "1", "--batch-size", "6", "--threads", "1",
+               "--no-progress", "--out", str(ckpt)])
+    assert rc == 0 and "1 epochs" in capsys.readouterr().out
+    backbone, meta = load_backbone(ckpt)
+    assert (meta.input_size, meta.resize, meta.n_images) == (32, 37, 12)
+
+
+def test_train_supervised_without_labels_is_a_clear_error(toy_folder, tmp_path, capsys):
+    folder, _ = toy_folder
+    rc = main(["train", str(folder), "--strategy", "triplet", "--input-size", "32",
+               "--epochs", "1", "--no-progress", "--out", str(tmp_path / "t.pt")])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "--labels" in err
+
+
+def test_train_autoencoder_on_an_embeddings_file(tmp_path):
+    x = np.random.default_rng(0).normal(size=(40, 12)).astype(np.float32)
+    np.save(tmp_path / "emb.npy", x)
+    rc = main(["train", str(tmp_path / "emb.npy"), "--strategy", "autoencoder", "--code-dim",
+               "3", "--hidden", "8", "--epochs", "2", "--no-progress",
+               "--out", str(tmp_path / "ae.pt")])
+    assert rc == 0
+    assert np.load(tmp_path / "ae.codes.npy").shape == (40, 3)
+    assert load_checkpoint(tmp_path / "ae.pt").metadata.epochs == 2
+
+
+def test_autoencoder_needs_an_npy(toy_folder, tmp_path, capsys):
+    folder, _ = toy_folder
+    rc = main(["train", str(folder), "--strategy", "autoencoder", "--no-progress",
+               "--out", str(tmp_path / "ae.pt")])
+    assert rc == 2 and ".npy" in capsys.readouterr().err
+
+
+def test_quality_writes_json_and_heatmap(tmp_path):
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(c, 0.2, (30, 4)) for c in (0.0, 5.0)])
+    np.save(tmp_path / "emb.npy", x)
+    with (tmp_path / "manifest.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", "path", "label"])
+        for i in range(60):
+            writer.writerow([59 - i, f"f{i}.png", "a" if 59 - i < 30 else "b"])
+    rc = main(["quality", str(tmp_path / "emb.npy"), "--labels", str(tmp_path / "manifest.csv"),
+               "--per-class", "10", "--out", str(tmp_path / "q"), "--no-progress"])
+    assert rc == 0
+    summary = json.loads((tmp_path / "q" / "quality.json").read_text())
+    assert summary["pearson_r_label_distance"] > 0.8
+    assert [c["method"] for c in summary["clusters"]] == ["kmeans-k2", "adp-pak-z1.65"]
+    assert summary["clusters"][0]["nmi"] == pytest.approx(1.0)
+    with Image.open(tmp_path / "q" / "heatmap.png") as im:
+        assert im.size[0] == im.size[1] >= 20
+
+
+def test_quality_label_count_mismatch_is_a_clear_error(tmp_path, capsys):
+    np.save(tmp_path / "emb.npy", np.zeros((5, 2)))
+    (tmp_path / "labels.csv").write_text("label\na\nb\n")
+    rc = main(["quality", str(tmp_path / "emb.npy"), "--labels", str(tmp_path / "labels.csv"),
+               "--out", str(tmp_path / "q"), "--no-progress"])
+    assert rc == 2 and "'row' column" in capsys.readouterr().err
