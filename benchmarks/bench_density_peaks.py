@@ -17,8 +17,8 @@ reported separately. For approximate neighbour methods the script also reports r
 same run, the agreement (ARI) of ADP labels on the two graphs, each clustered by DADApy (its 2-NN,
 k*, PAk and ADP at Z = 1.65, fed the graph's arrays). Writes a markdown table (stdout and --out).
 
-ADP: ``run_our_adp`` is the hook for compute/adp.py (other branch); once it exists the ADP
-row of the table fills in. Timings on a shared machine are noisy: re-run on a quiet one.
+ADP: ours is :func:`compute.peaks.adp` (steps 1-5, Z = 1.65) on our own graph and PAk
+densities. Timings on a shared machine are noisy: re-run on a quiet one.
 """
 
 from __future__ import annotations
@@ -69,15 +69,10 @@ def data_file(n: int) -> Path:
 
 
 def run_our_adp(knn, density, z: float):
-    """Hook for the ADP step (compute/adp.py from the `adp` branch).
+    """Our ADP (peaks, saddles and merge at ``z``); returns the (N,) labels."""
+    from compute.peaks import adp
 
-    Return the labels, or None while the module is not merged. Wire the merged API here.
-    """
-    try:
-        from compute import adp  # noqa: F401
-    except ImportError:
-        return None
-    return None  # e.g. return adp.adp_clustering(knn, density, z=z).labels
+    return adp(knn, density, z=z).labels
 
 
 def our_worker(path: str, maxk: int, method: str, graph_out: str | None) -> dict:
@@ -119,7 +114,8 @@ def _pipeline(x, maxk, method):
     knn = knn_graph(x, maxk=maxk, method=method)
     dim = two_nn_dimension(knn).dimension
     id_scale_analysis(x, knn=knn)
-    pak_density(knn, intrinsic_dim=dim, kstar=kstar_selection(knn, intrinsic_dim=dim))
+    density = pak_density(knn, intrinsic_dim=dim, kstar=kstar_selection(knn, intrinsic_dim=dim))
+    run_our_adp(knn, density, Z)  # loads the numba cache of the ADP kernels
 
 
 SINGLE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
