@@ -25,7 +25,6 @@ from compute.embed.checkpoint import read_weights_file
 log = logging.getLogger(__name__)
 
 FEATURES = ("penultimate", "logits")
-IMAGENET_CLASSES = 1000
 FALLBACK_BACKBONE = "efficientnet_lite0"
 
 

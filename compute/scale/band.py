@@ -58,10 +58,6 @@ class BandInk:
     ink: float
     text_height: float
 
-    @property
-    def ink_is_brighter(self) -> bool:
-        return self.ink > self.background
-
 
 @dataclass(frozen=True)
 class ScaleBarSegment:

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 UNIT_NM = {"pm": 1e-3, "nm": 1.0, "um": 1e3, "mm": 1e6, "cm": 1e7, "m": 1e9}
-LABEL_UNITS = ("nm", "um", "mm")  # units a scale-bar label is written in
 
 # one or two letters (not n, m, r) between a number and 'm' are a misread micro sign
 _MICRO = re.compile(r"(?<=[\d\s.,])[^\W\d_nNmMrR]{1,2}\s?[mM](?![a-zA-Z])")

@@ -17,4 +17,3 @@ from __future__ import annotations
 
 IMAGE_STRATEGIES = ("finetune", "triplet", "deepcluster", "simclr")
 STRATEGIES = IMAGE_STRATEGIES + ("autoencoder",)
-SUPERVISED = frozenset({"finetune", "triplet"})
