@@ -15,7 +15,9 @@ def test_scaled_and_report_accept_none():
     report(None, 1, 2)  # no callback: nothing to call, no error
 
 
-def test_terminal_bar_tracks_totals():
-    with terminal_bar("t", enabled=False) as bar:
+def test_terminal_bar_tracks_totals(capsys):
+    with terminal_bar("embed", enabled=True) as bar:
         bar(3, 10)
         bar(10, 10)
+    err = capsys.readouterr().err
+    assert "embed" in err and "10/10" in err
