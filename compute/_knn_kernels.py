@@ -52,6 +52,48 @@ def pair_distances(points: np.ndarray, rows: np.ndarray, neighbours: np.ndarray)
 
 
 @numba.njit(parallel=True, cache=True)
+def _sorted_rows(points, indices):  # pragma: no cover - compiled
+    n_rows, width = indices.shape
+    rows = np.arange(n_rows)
+    distances = np.empty((n_rows, width), dtype=np.float64)
+    ordered = np.empty_like(indices)
+    for r in numba.prange(n_rows):
+        _row_distances(points, rows, indices, distances, r)
+        row_d = distances[r]
+        row_i = ordered[r]
+        row_i[:] = indices[r]
+        # insertion sort (stable): faiss lists rows nearly sorted already, so this is ~linear
+        for c in range(1, width):
+            d = row_d[c]
+            i = row_i[c]
+            pos = c
+            while pos > 0 and row_d[pos - 1] > d:
+                row_d[pos] = row_d[pos - 1]
+                row_i[pos] = row_i[pos - 1]
+                pos -= 1
+            row_d[pos] = d
+            row_i[pos] = i
+        if row_i[0] != r:  # a distinct point at float64 distance 0 listed before r: rare
+            for c in range(1, width):
+                if row_i[c] == r:
+                    row_i[c], row_i[0] = row_i[0], r
+                    row_d[c], row_d[0] = row_d[0], row_d[c]
+                    break
+    return distances, ordered
+
+
+def sorted_rows(points: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact float64 distances from each row ``r`` to ``indices[r]``, each row sorted by them.
+
+    points: (N, D) float32/float64; indices: (N, K) int64 with ``r`` somewhere in row ``r``.
+    Returns ((N, K) float64 distances, (N, K) int64 indices), ascending per row (ties keep
+    their listed order) with ``r`` itself in column 0. One parallel pass; an insertion sort,
+    so near-linear for rows listed nearly in order (as faiss lists them), quadratic at worst.
+    """
+    return _sorted_rows(points, np.ascontiguousarray(indices, dtype=np.int64))
+
+
+@numba.njit(parallel=True, cache=True)
 def _first_two_members(indices, distances, label, rows):  # pragma: no cover - compiled
     n_rows = rows.shape[0]
     maxk = indices.shape[1] - 1

@@ -349,20 +349,9 @@ def _put_self_in_row(indices: np.ndarray) -> None:
 
 def _exact_rows(points: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """float64 distances for the stored pairs, rows sorted by them (self first)."""
-    from compute._knn_kernels import pair_distances
+    from compute._knn_kernels import sorted_rows
 
-    distances = pair_distances(points, np.arange(indices.shape[0]), indices)
-    order = np.argsort(distances, axis=1, kind="stable")
-    distances = np.take_along_axis(distances, order, axis=1)
-    indices = np.take_along_axis(indices, order, axis=1)
-    rows = np.arange(indices.shape[0])
-    not_first = indices[:, 0] != rows  # a distinct point at float64 distance 0: rare
-    if np.any(not_first):
-        for i in np.flatnonzero(not_first):
-            j = int(np.flatnonzero(indices[i] == i)[0])
-            indices[i, [0, j]] = indices[i, [j, 0]]
-            distances[i, [0, j]] = distances[i, [j, 0]]
-    return distances, indices
+    return sorted_rows(points, indices)
 
 
 def _exact_kth_distance(points: np.ndarray, rows: np.ndarray, maxk: int) -> np.ndarray:
