@@ -188,3 +188,18 @@ def test_graph_properties_on_grids_with_duplicates(x):
     np.testing.assert_allclose(graph.distances, brute, atol=1e-12)
     if graph.has_duplicates:
         assert np.all(graph.distinct.distances[:, 1:] > 0)
+
+
+def test_sorted_rows_sorts_each_row_and_puts_self_first():
+    from compute._knn_kernels import sorted_rows
+
+    # rows 0 and 1 differ by 1e-200: their float64 distance underflows to exactly 0
+    points = np.array([[0.0, 0.0], [1e-200, 0.0], [3.0, 0.0], [1.0, 0.0]])
+    listed = np.array([[1, 0, 2, 3], [0, 1, 3, 2], [3, 2, 0, 1], [2, 0, 3, 1]])
+    distances, indices = sorted_rows(points, listed)
+    assert indices[:, 0].tolist() == [0, 1, 2, 3]
+    assert indices[0].tolist() == [0, 1, 3, 2] and indices[1].tolist() == [1, 0, 3, 2]
+    assert indices[2].tolist() == [2, 3, 0, 1]
+    assert np.all(np.diff(distances[:, 1:], axis=1) >= 0)
+    np.testing.assert_allclose(distances[3], [0.0, 1.0, 1.0, 2.0])
+    assert indices[3].tolist() == [3, 0, 1, 2]  # tie at 1.0: listed order kept (0 before 1)
