@@ -103,3 +103,24 @@ def in_any_group(groups: Sequence[str], selected: Iterable[str]) -> np.ndarray:
     for name in selected:
         members.update(COMBINED_GROUPS.get(name, (name,)))
     return np.fromiter((g in members for g in groups), dtype=bool, count=len(groups))
+
+
+def group_sort_key(name: str) -> tuple[int, str]:
+    """Sort key that lists groups small to large, combined and unknown last, then any
+    other name (e.g. "no scale (no data bar)") alphabetically."""
+    order = all_groups()
+    return (order.index(name), "") if name in order else (len(order), name)
+
+
+def group_choices(groups: Sequence[str]) -> list[tuple[str, int]]:
+    """(name, number of images) of each group present in ``groups`` (one name per image),
+    plus each combined group with a bin present, in :func:`group_sort_key` order: the
+    choices of a filter by scale group."""
+    from collections import Counter
+
+    counts = Counter(groups)
+    for name, bins in COMBINED_GROUPS.items():
+        inside = sum(counts.get(b, 0) for b in bins)
+        if inside:
+            counts[name] = inside
+    return sorted(counts.items(), key=lambda item: group_sort_key(item[0]))
