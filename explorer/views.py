@@ -59,9 +59,17 @@ def _progress(set_progress) -> ProgressFn:
 
 
 def analysis_job(set_progress, config: AppConfig, **choices) -> tuple[str, str]:
-    """Background job: scan, embed, kNN, clusters; return (analysis key, summary)."""
+    """Background job: scan, embed, kNN, clusters; return (analysis key, summary).
+
+    Bad input (a ValueError, e.g. no image in the server's ``--scale-group``) leaves the
+    key unchanged and puts the message, which says what to do, in the summary."""
     cfg = pipeline_config(config, **{k: v for k, v in choices.items() if v is not None})
-    analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=_progress(set_progress))
+    try:
+        analysis = analyse_folder(cfg, cache_dir=config.cache_dir,
+                                  progress=_progress(set_progress))
+    except ValueError as exc:
+        log.warning("analysis failed: %s", exc)
+        return no_update, f"error: {exc}"
     return analysis_key(cfg), analysis.summary()
 
 

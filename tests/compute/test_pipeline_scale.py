@@ -129,3 +129,17 @@ def test_real_nanowire_images_go_through_as_no_data_bar(tmp_path):
     assert {r.status for r in analysis.scales} == {"no_data_bar"}
     assert {r.group_or_reason for r in analysis.scales} == {"no scale (no data bar)"}
     assert all(r.label is None and r.nm_per_pixel is None for r in analysis.scales)
+
+
+@pytest.mark.slow
+def test_embed_command_embeds_only_the_group(sem_folder, sem_cache, tmp_path, capsys):
+    folder, truth = sem_folder
+    out = tmp_path / "emb"
+    assert main(["embed", str(folder), "--out", str(out), "--model", "pixels",
+                 "--cache-dir", str(sem_cache), "--scale-group", "200nm", "--workers", "0",
+                 "--no-progress"]) == 0
+    assert "scale group 200 nm: 3 images kept, 8 excluded" in capsys.readouterr().out
+    with (out / "manifest.csv").open(encoding="utf-8") as fh:
+        embedded = {r["path"] for r in csv.DictReader(fh) if r["row"]}
+    assert embedded == {f for f, g in truth.items() if g == "200 nm"}
+    assert np.load(out / "embeddings.npy").shape[0] == 3

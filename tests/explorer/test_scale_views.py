@@ -120,3 +120,13 @@ def test_the_server_flag_restricts_the_analysis_to_a_group(sem_folder, sem_cache
     assert "scale_group" not in json.loads(key)  # server-side, never from the browser
     assert "scale group 1-2 um: 6 images kept, 5 excluded" in summary
     assert set(_groups(config, key)) == {"1 um", "2 um"}
+
+
+def test_an_empty_server_group_is_a_clear_message_not_a_crash(sem_folder, sem_cache, tmp_path):
+    folder, _ = sem_folder
+    config = AppConfig(images=folder, labels=None, cache_dir=sem_cache,
+                       names_db=tmp_path / "names.sqlite", scale_group="10 um")
+    key, summary = analysis_job(lambda _p: None, config, backbone="pixels")
+    assert key is no_update
+    assert summary.startswith("error: no image") and "'10 um'" in summary
+    assert "choose a group present there" in summary
