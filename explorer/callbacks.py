@@ -143,9 +143,10 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.INSTANCE_PANEL, "children"),
                   Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.FOCUS_ROW, "data"), Input(ids.NEIGHBOUR_COUNT, "value"),
-                  State(ids.PROJECTION_KEY, "data"), prevent_initial_call=True)
-    def _instance(row, k, pkey):
-        return instance_view(config, pkey, row, k)
+                  State(ids.PROJECTION_KEY, "data"), State(ids.SCALE_FILTER, "value"),
+                  prevent_initial_call=True)
+    def _instance(row, k, pkey, groups):
+        return instance_view(config, pkey, row, k, groups)
 
     # The browser turns Plotly's selection event (x, y, indices: ~110 bytes a point) into
     # a list of rows (~6 bytes a point) before anything goes to the server.
@@ -163,7 +164,7 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     def _select(points, _prev, _next, groups, page, pkey, legend):
         step = {ids.PAGE_PREV: (page or 0) - 1, ids.PAGE_NEXT: (page or 0) + 1}
         rows = selection_rows(config, pkey, legend, points, groups)
-        return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0))
+        return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0), groups)
 
     @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
                   State(ids.SELECTED_POINTS, "data"), State(ids.PROJECTION_KEY, "data"),

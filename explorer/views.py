@@ -268,15 +268,18 @@ def hover_view(config: AppConfig, pkey: str | None, legend: dict | None, event,
     return True, event["points"][0].get("bbox"), card
 
 
-def instance_view(config: AppConfig, pkey: str | None, row: int | None, k: int):
-    """(instance panel, highlight Patch) for the focused row."""
+def instance_view(config: AppConfig, pkey: str | None, row: int | None, k: int,
+                  groups: list[str] | None = None):
+    """(instance panel, highlight Patch) for the focused row; its neighbours are taken
+    among the rows inside the scale ``groups`` filter."""
     if not pkey or row is None:
         return no_update, no_update
     data = data_for(config, pkey)
-    near, _ = neighbours_of(data, int(row), int(k or 12))
+    removed = removed_rows(data, groups)
+    near, _ = neighbours_of(data, int(row), int(k or 12), removed)
     patch = highlight_patch(load_coords(config, pkey), int(row), near,
                             same_group(data, int(row), near))
-    return instance_panel(data, int(row), int(k or 12)), patch
+    return instance_panel(data, int(row), int(k or 12), removed), patch
 
 
 def selection_rows(config: AppConfig, pkey: str | None, legend: dict | None,
@@ -294,13 +297,15 @@ def selection_rows(config: AppConfig, pkey: str | None, legend: dict | None,
     return _visible_rows(data, legend, rows, groups).tolist()
 
 
-def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, page: int):
-    """(selection panel, page shown)."""
+def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, page: int,
+                   groups: list[str] | None = None):
+    """(selection panel, page shown); nothing outside the scale ``groups`` filter shows."""
     if not pkey:
         return no_update, no_update
     rows = np.asarray(rows or [], dtype=np.int64)
     page = page_of(rows, page, PAGE_SIZE)[1]
-    return selection_panel(data_for(config, pkey), rows, page), page
+    data = data_for(config, pkey)
+    return selection_panel(data, rows, page, removed_rows(data, groups)), page
 
 
 def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None):
