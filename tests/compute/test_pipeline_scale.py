@@ -143,3 +143,18 @@ def test_embed_command_embeds_only_the_group(sem_folder, sem_cache, tmp_path, ca
         embedded = {r["path"] for r in csv.DictReader(fh) if r["row"]}
     assert embedded == {f for f, g in truth.items() if g == "200 nm"}
     assert np.load(out / "embeddings.npy").shape[0] == 3
+
+
+@pytest.mark.slow
+def test_export_command_exports_only_the_group(sem_folder, sem_cache, tmp_path):
+    from compute.export import read_images_csv
+    from compute.naming import NameStore
+
+    folder, truth = sem_folder
+    names = NameStore(tmp_path / "names.sqlite").path
+    out = tmp_path / "labels.csv"
+    assert main(["export", "--images", str(folder), "--cache-dir", str(sem_cache),
+                 "--scale-group", "1-2 um", "--names", str(names), "--out", str(out),
+                 "--no-progress"]) == 0
+    assert set(read_images_csv(out)["path"]) == {f for f, g in truth.items()
+                                                 if g in ("1 um", "2 um")}
