@@ -2,6 +2,7 @@
 
     python app.py                                   # the built-in demo set
     python app.py --images DIR [--labels CSV]       # your own images
+    python app.py --images DIR --scale-group 1-2um  # only the images in one scale group
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--labels", type=Path, default=None,
                         help="CSV with 'path' (relative to --images) or 'id', and 'label'")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--scale-group", metavar="GROUP",
+                        help="analyse only the images in this scale group, e.g. 1-2um, 200nm "
+                             "(read from TIFF metadata or the SEM data bar)")
+    parser.add_argument("--no-scale", action="store_true",
+                        help="do not read scale bars (saves the OCR time on SEM frames)")
     parser.add_argument("--names", type=Path, default=DEFAULT_NAMES,
                         help="SQLite file of cluster names (default: data/names.sqlite)")
     parser.add_argument("--host", default="127.0.0.1",
@@ -40,7 +46,17 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
     if labels is not None and not labels.is_file():
         raise SystemExit(f"error: labels file {labels} does not exist; fix --labels or omit it")
     return AppConfig(images=images.resolve(), labels=labels.resolve() if labels else None,
-                     cache_dir=args.cache_dir.resolve(), names_db=args.names.resolve())
+                     cache_dir=args.cache_dir.resolve(), names_db=args.names.resolve(),
+                     **_scale_options(args))
+
+
+def _scale_options(args: argparse.Namespace) -> dict:
+    from compute.commands.run import scale_options
+
+    try:
+        return scale_options(args)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

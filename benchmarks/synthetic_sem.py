@@ -134,8 +134,12 @@ def _tones(tone: str, rng: np.random.Generator) -> tuple[int, int]:
     return int(rng.integers(60, 110)), int(rng.integers(225, 256))
 
 
-def _pick_scale(rng: np.random.Generator, width: int, min_px: int) -> tuple[float, int]:
-    """(label length in nm, bar length in px >= ``min_px``) for a random pixel size."""
+def _pick_scale(rng: np.random.Generator, width: int, min_px: int,
+                label_nm: float | None = None) -> tuple[float, int]:
+    """(label length in nm, bar length in px >= ``min_px``) for a random pixel size
+    (for a random label, or the given ``label_nm``)."""
+    if label_nm is not None:
+        return float(label_nm), int(rng.integers(min_px, int(0.3 * width) + 1))
     while True:
         nm_per_px = 10 ** rng.uniform(math.log10(0.2), math.log10(4000))
         fits = [L for L in LABEL_LENGTHS_NM if min_px <= L / nm_per_px <= 0.3 * width]
@@ -182,8 +186,9 @@ def _text_size(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int]:
 def render_frame(rng: np.random.Generator, *, width: int | None = None,
                  font: str | None = None, tone: str | None = None,
                  label_place: str | None = None, micro: str | None = None,
-                 band_at_top: bool = False) -> SyntheticFrame:
-    """One frame with a data bar; unspecified styles are drawn at random from ``rng``."""
+                 band_at_top: bool = False, label_nm: float | None = None) -> SyntheticFrame:
+    """One frame with a data bar; unspecified styles (and the scale-bar label, unless
+    ``label_nm`` is given) are drawn at random from ``rng``."""
     width = width or int(rng.choice([768, 1024, 1024, 1280, 2048]))
     height = int(width * 0.75)
     font = font or str(rng.choice(available_fonts()))
@@ -195,7 +200,7 @@ def render_frame(rng: np.random.Generator, *, width: int | None = None,
     font_px = int(round(width / 1024 * rng.uniform(13, 26)))
     fnt = load_font(font, font_px)
     band_h = int(round(font_px * rng.uniform(3.6, 4.6)))
-    label_nm, bar_px = _pick_scale(rng, width, max(40, 2 * font_px))
+    label_nm, bar_px = _pick_scale(rng, width, max(40, 2 * font_px), label_nm)
     nm_per_px = label_nm / bar_px
     mag = DISPLAY_WIDTH_NM / (nm_per_px * width)
     label, drawn = format_label(label_nm, micro=micro)
@@ -267,3 +272,25 @@ def synthetic_set(n: int, *, random_state: int = 0) -> list[SyntheticFrame]:
     """``n`` frames with data bars, reproducible from ``random_state``."""
     rng = np.random.default_rng(random_state)
     return [render_frame(rng) for _ in range(n)]
+
+
+def write_sem_folder(folder: Path, labels_nm: dict[str, float], *, per_label: int,
+                     plain: int = 0, width: int = 768, random_state: int = 0) -> dict[str, str]:
+    """Write PNG frames with data bars into ``folder``: ``per_label`` frames for each
+    ``name -> label length (nm)``, plus ``plain`` frames without a data bar.
+
+    Returns ``{file name: canonical label}`` ("" for plain frames).
+    """
+    rng = np.random.default_rng(random_state)
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = {}
+    for name, length in labels_nm.items():
+        for i in range(per_label):
+            frame = render_frame(rng, width=width, label_nm=length)
+            file = f"{name}-{i}.png"
+            Image.fromarray(frame.image).save(folder / file)
+            truth[file] = frame.truth.label
+    for i in range(plain):
+        Image.fromarray(render_plain_frame(rng, width=width)).save(folder / f"plain-{i}.png")
+        truth[f"plain-{i}.png"] = ""
+    return truth

@@ -4,8 +4,9 @@ The dashboard (in background jobs) and ``python -m compute run`` both call these
 functions; every step is cached by content, so the second caller is fast. The pipeline
 has two halves so a projection can be switched without touching the analysis:
 
-* :func:`analyse_folder` - scan, thumbnails, embed, then kNN graph, densities and ADP
-  clusters (:func:`compute.topography.analyse`);
+* :func:`analyse_folder` - scan, scale readings (optionally keeping one scale group),
+  thumbnails, embed, then kNN graph, densities and ADP clusters
+  (:func:`compute.topography.analyse`);
 * :func:`project_analysis` - one 2-D or 3-D projection of that analysis.
 
 :func:`run_pipeline` runs both.
@@ -14,6 +15,8 @@ has two halves so a projection can be switched without touching the analysis:
 from __future__ import annotations
 
 import logging
+import os
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -25,18 +28,24 @@ from compute.ingest import Dataset, scan_folder
 from compute.knn import KnnGraph
 from compute.progress import ProgressFn, report, scaled
 from compute.projection import PROJECTION_VERSION, Projection, ProjectionParams, project
+from compute.scale import ScaleReading, ScaleSelection
 from compute.thumbnails import render_thumbnails
 
 log = logging.getLogger(__name__)
 
 PROJECTION_FIELDS = ("projection", "n_components", "random_state", "perplexity",
                      "n_neighbors", "min_dist")
+SCALE_JOBS = min(4, os.cpu_count() or 1)  # images whose data bar is OCR'd at once
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
     """What to compute. Paths are strings so the config is JSON-serialisable.
 
+    scales: read each image's scale (TIFF metadata, else the SEM data bar by OCR; images
+        without a data bar cost nothing, see :mod:`compute.scale.dataset`).
+    scale_group: analyse only the images in this scale group (e.g. "1-2 um"; see
+        :func:`compute.scale.all_groups`); None: every image. Needs ``scales``.
     maxk: neighbours kept per point in the kNN graph (the UI shows up to this many).
     density, k, z, halo: the density estimator ("pak" or "knn"), its k for "knn",
         the ADP significance Z (>= 1) and whether to mark halo points.
@@ -48,6 +57,8 @@ class PipelineConfig:
     backbone: str = "pixels"
     weights: str = "auto"
     keep_data_bar: bool = False
+    scales: bool = True
+    scale_group: str | None = None
     projection: str = "pca"
     n_components: int = 2
     random_state: int = 0
@@ -102,11 +113,24 @@ class Analysis:
     knn: KnnGraph
     clusters: Clusters
     thumbnails: Path
+    scales: tuple[ScaleReading, ...] | None = None  # one per embedded row; None: not read
+    scale_selection: ScaleSelection | None = None  # what a scale group kept and left out
 
     @property
     def labels(self) -> list[str | None]:
         """Known label of each embedded row (None where unlabelled)."""
         return [r.label for r in self.dataset.usable]
+
+    def summary(self) -> str:
+        """One line: the dataset's counts, the scale readings and the scale group's."""
+        parts = [self.dataset.summary()]
+        if self.scale_selection is not None:
+            parts.append(self.scale_selection.summary())
+        if self.scales is not None:
+            counts = Counter(r.group_or_reason for r in self.scales)
+            parts.append("scales: " + ", ".join(f"{n} {name}"
+                                                for name, n in counts.most_common(4)))
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -116,22 +140,58 @@ class PipelineResult(Analysis):
 
 def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
                    progress: ProgressFn | None = None) -> Analysis:
-    """Scan, thumbnail, embed, build the kNN graph and cluster (each step cached)."""
+    """Scan, read scales (keeping ``config.scale_group`` only), thumbnail, embed, build
+    the kNN graph and cluster (each step cached).
+
+    Raises ValueError for an unknown scale group (listing the valid names) and when no
+    image is in the group (listing the groups present).
+    """
+    group = _checked_scale_group(config)
     cache = StepCache(Path(cache_dir) / "steps")
     dataset = scan_folder(config.images, labels_csv=config.labels,
                           cache_dir=Path(cache_dir) / "scan",
                           progress=scaled(progress, 0.0, 0.15))
+    readings, selection = None, None
+    if config.scales:
+        readings = read_scales(dataset, cache=cache, progress=scaled(progress, 0.15, 0.3))
+        if group is not None:
+            from compute.scale import restrict_to_group
+
+            dataset, selection = restrict_to_group(dataset, readings, group)
     thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",  # always bar-free
-                               progress=scaled(progress, 0.15, 0.35))
+                               progress=scaled(progress, 0.3, 0.45))
     embeddings = embed_dataset(dataset, backbone=config.backbone, weights=config.weights,
                                keep_data_bar=config.keep_data_bar, cache=cache,
-                               progress=scaled(progress, 0.35, 0.75))
+                               progress=scaled(progress, 0.45, 0.8))
     dataset = dataset.with_failures(dict(embeddings.failures))
     knn, clusters = neighbours_and_clusters(embeddings.vectors, config=config, cache=cache,
-                                            progress=scaled(progress, 0.75, 1.0))
+                                            progress=scaled(progress, 0.8, 1.0))
     report(progress, 1000, 1000)
+    scales = tuple(readings[i] for i in embeddings.ids) if readings is not None else None
     return Analysis(config=config, dataset=dataset, embeddings=embeddings, knn=knn,
-                    clusters=clusters, thumbnails=thumbs)
+                    clusters=clusters, thumbnails=thumbs, scales=scales,
+                    scale_selection=selection)
+
+
+def _checked_scale_group(config: PipelineConfig) -> str | None:
+    """The canonical name of ``config.scale_group`` (checked before any work is done)."""
+    if config.scale_group is None:
+        return None
+    from compute.scale import canonical_group
+
+    if not config.scales:
+        raise ValueError(f"scale group {config.scale_group!r} needs the scale readings: "
+                         "drop --no-scale (scales=False) or the scale group")
+    return canonical_group(config.scale_group)
+
+
+def read_scales(dataset: Dataset, *, cache: StepCache,
+                progress: ProgressFn | None = None) -> dict[str, ScaleReading]:
+    """The scale reading of each usable image of ``dataset`` by image id (cached by
+    content; only images with a data bar are OCR'd, :data:`SCALE_JOBS` at a time)."""
+    from compute.scale import read_dataset_scales
+
+    return read_dataset_scales(dataset, cache=cache, jobs=SCALE_JOBS, progress=progress)
 
 
 def _projection_step(analysis: Analysis, params: ProjectionParams) -> dict:

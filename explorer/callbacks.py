@@ -12,6 +12,7 @@ from explorer.views import (
     analysis_job,
     colour_options,
     export_view,
+    filter_view,
     focus_from_click,
     hover_view,
     instance_view,
@@ -19,6 +20,7 @@ from explorer.views import (
     marker_view,
     projection_job,
     request_projection,
+    scale_filter_options,
     scatter_view,
     selection_rows,
     selection_view,
@@ -82,21 +84,35 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
     def _colour_options(key, current):
         return colour_options(config, key, current)
 
+    @app.callback(Output(ids.SCALE_FILTER, "options"), Output(ids.SCALE_FILTER, "value"),
+                  Input(ids.RUN_KEY, "data"), State(ids.SCALE_FILTER, "value"))
+    def _scale_filter_options(key, current):
+        options = scale_filter_options(config, key)
+        names = {o["value"] for o in options}
+        return options, [g for g in current or [] if g in names]
+
     @app.callback(Output(ids.SCATTER, "figure"), Output(ids.LEGEND_STATE, "data"),
                   Input(ids.PROJECTION_KEY, "data"),
                   State(ids.COLOUR_BY, "value"), State(ids.MARKER_SIZE, "value"),
-                  State(ids.MARKER_OPACITY, "value"))
-    def _scatter(pkey, column, size, opacity):
-        return scatter_view(config, pkey, column, marker_size=size, opacity=opacity)
+                  State(ids.MARKER_OPACITY, "value"), State(ids.SCALE_FILTER, "value"))
+    def _scatter(pkey, column, size, opacity, groups):
+        return scatter_view(config, pkey, column, marker_size=size, opacity=opacity,
+                            groups=groups)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Output(ids.LEGEND_STATE, "data", allow_duplicate=True),
                   Input(ids.COLOUR_BY, "value"), Input(ids.SCATTER, "restyleData"),
                   State(ids.LEGEND_STATE, "data"), State(ids.PROJECTION_KEY, "data"),
-                  prevent_initial_call=True)
-    def _recolour(column, restyle, legend, pkey):
+                  State(ids.SCALE_FILTER, "value"), prevent_initial_call=True)
+    def _recolour(column, restyle, legend, pkey, groups):
         restyle = restyle if ctx.triggered_id == ids.SCATTER else None
-        return legend_view(config, pkey, column, legend, restyle)
+        return legend_view(config, pkey, column, legend, restyle, groups)
+
+    @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
+                  Input(ids.SCALE_FILTER, "value"), State(ids.LEGEND_STATE, "data"),
+                  State(ids.PROJECTION_KEY, "data"), prevent_initial_call=True)
+    def _filter(groups, legend, pkey):
+        return filter_view(config, pkey, legend, groups)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.MARKER_SIZE, "value"), Input(ids.MARKER_OPACITY, "value"),
@@ -107,9 +123,9 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.HOVER_TOOLTIP, "show"), Output(ids.HOVER_TOOLTIP, "bbox"),
                   Output(ids.HOVER_TOOLTIP, "children"),
                   Input(ids.SCATTER, "hoverData"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.LEGEND_STATE, "data"))
-    def _hover(event, pkey, legend):
-        return hover_view(config, pkey, legend, event)
+                  State(ids.LEGEND_STATE, "data"), State(ids.SCALE_FILTER, "value"))
+    def _hover(event, pkey, legend, groups):
+        return hover_view(config, pkey, legend, event, groups)
 
 
 def _register_panels(app: Dash, config: AppConfig) -> None:
@@ -117,42 +133,45 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
                   Input(ids.SCATTER, "clickData"),
                   Input({"type": ids.TILE, "row": ALL}, "n_clicks"),
                   State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
-                  prevent_initial_call=True)
-    def _focus(event, _tile_clicks, pkey, legend):
+                  State(ids.SCALE_FILTER, "value"), prevent_initial_call=True)
+    def _focus(event, _tile_clicks, pkey, legend, groups):
         trigger = ctx.triggered_id
         if isinstance(trigger, dict):  # a thumbnail tile: focus its row
             return trigger["row"] if ctx.triggered[0]["value"] else no_update
-        return focus_from_click(config, pkey, legend, event)
+        return focus_from_click(config, pkey, legend, event, groups)
 
     @app.callback(Output(ids.INSTANCE_PANEL, "children"),
                   Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.FOCUS_ROW, "data"), Input(ids.NEIGHBOUR_COUNT, "value"),
-                  State(ids.PROJECTION_KEY, "data"), prevent_initial_call=True)
-    def _instance(row, k, pkey):
-        return instance_view(config, pkey, row, k)
+                  State(ids.PROJECTION_KEY, "data"), State(ids.SCALE_FILTER, "value"),
+                  prevent_initial_call=True)
+    def _instance(row, k, pkey, groups):
+        return instance_view(config, pkey, row, k, groups)
 
     # The browser turns Plotly's selection event (x, y, indices: ~110 bytes a point) into
     # a list of rows (~6 bytes a point) before anything goes to the server.
     app.clientside_callback(SELECTED_ROWS_JS, Output(ids.SELECTED_POINTS, "data"),
                             Input(ids.SCATTER, "selectedData"), prevent_initial_call=True)
 
-    # The selection is the selected rows minus the classes hidden through the legend,
-    # recomputed server-side on each use, so the rows are never sent back to the browser.
+    # The selection is the selected rows minus the classes hidden through the legend and
+    # the rows outside the scale-group filter, recomputed server-side on each use, so the
+    # rows are never sent back to the browser.
     @app.callback(Output(ids.SELECTION_PANEL, "children"), Output(ids.SELECTION_PAGE, "data"),
                   Input(ids.SELECTED_POINTS, "data"), Input(ids.PAGE_PREV, "n_clicks"),
-                  Input(ids.PAGE_NEXT, "n_clicks"), State(ids.SELECTION_PAGE, "data"),
-                  State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
-                  prevent_initial_call=True)
-    def _select(points, _prev, _next, page, pkey, legend):
+                  Input(ids.PAGE_NEXT, "n_clicks"), Input(ids.SCALE_FILTER, "value"),
+                  State(ids.SELECTION_PAGE, "data"), State(ids.PROJECTION_KEY, "data"),
+                  State(ids.LEGEND_STATE, "data"), prevent_initial_call=True)
+    def _select(points, _prev, _next, groups, page, pkey, legend):
         step = {ids.PAGE_PREV: (page or 0) - 1, ids.PAGE_NEXT: (page or 0) + 1}
-        rows = selection_rows(config, pkey, legend, points)
-        return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0))
+        rows = selection_rows(config, pkey, legend, points, groups)
+        return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0), groups)
 
     @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
                   State(ids.SELECTED_POINTS, "data"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.LEGEND_STATE, "data"), prevent_initial_call=True)
-    def _export(_clicks, points, pkey, legend):
-        return export_view(config, pkey, selection_rows(config, pkey, legend, points))
+                  State(ids.LEGEND_STATE, "data"), State(ids.SCALE_FILTER, "value"),
+                  prevent_initial_call=True)
+    def _export(_clicks, points, pkey, legend, groups):
+        return export_view(config, pkey, selection_rows(config, pkey, legend, points, groups))
 
 
 def register_callbacks(app: Dash, config: AppConfig) -> None:

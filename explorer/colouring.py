@@ -9,8 +9,9 @@ sent to Plotly as a base64 typed array (``{"dtype", "bdata"}``), so a recolour o
 from __future__ import annotations
 
 import base64
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#74c476", "#9e9ac8", "#969696")
 CONTINUOUS_SCALE = "Viridis"
 MAX_CATEGORIES = 1000
+REMOVED_STEP = 0.01  # share of a continuous scale kept (transparent) for removed rows
 
 
 def typed_array(values: np.ndarray) -> dict[str, str]:
@@ -60,21 +62,46 @@ class Colouring:
         codes = [i for i, c in enumerate(self.categories) if c in set(hidden)]
         return np.isin(self.values, codes)
 
-    def marker(self, hidden: Collection[str] = ()) -> dict:
-        """The ``marker`` properties that colour the main trace (hidden categories clear)."""
+    def marker(self, hidden: Collection[str] = (), *,
+               removed: np.ndarray | None = None) -> dict:
+        """The ``marker`` properties that colour the main trace: rows of ``hidden``
+        categories and rows where ``removed`` (bool (N,), e.g. filtered out by scale group)
+        are transparent."""
         if self.kind == "continuous":
-            finite = self.values[np.isfinite(self.values)]
-            lo, hi = (np.percentile(finite, [1, 99]) if len(finite) else (0.0, 1.0))
-            return {"color": typed_array(self.values), "colorscale": CONTINUOUS_SCALE,
-                    "cmin": float(lo), "cmax": float(hi if hi > lo else lo + 1),
-                    "showscale": True, "colorbar": {"title": {"text": self.column},
-                                                     "thickness": 12}}
+            return self._continuous_marker(removed)
         n = len(self.categories)
         codes = self.values
-        if hidden:
-            codes = np.where(self.rows_in(hidden), n, codes).astype(codes.dtype)
+        clear = self.rows_in(hidden)
+        if removed is not None:
+            clear |= removed
+        if clear.any():
+            codes = np.where(clear, n, codes).astype(codes.dtype)
         return {"color": typed_array(codes), "colorscale": discrete_scale(self.colours),
                 "cmin": -0.5, "cmax": n + 0.5, "showscale": False}
+
+    def _continuous_marker(self, removed: np.ndarray | None) -> dict:
+        finite = self.values[np.isfinite(self.values)]
+        lo, hi = (np.percentile(finite, [1, 99]) if len(finite) else (0.0, 1.0))
+        lo, hi = float(lo), float(hi if hi > lo else lo + 1)
+        values, scale, top = self.values, CONTINUOUS_SCALE, hi
+        if removed is not None and removed.any():
+            # Plotly clamps colours to [cmin, cmax] anyway: clamp here, and put the removed
+            # rows just above, on a transparent top step of the scale.
+            top = hi + (hi - lo) * REMOVED_STEP / (1 - REMOVED_STEP)
+            values = np.where(removed, top, np.clip(values, lo, hi)).astype(np.float32)
+            scale = continuous_scale_with_clear_top()
+        return {"color": typed_array(values), "colorscale": scale, "cmin": lo, "cmax": top,
+                "showscale": True, "colorbar": {"title": {"text": self.column},
+                                                "thickness": 12}}
+
+
+def continuous_scale_with_clear_top() -> list[list]:
+    """:data:`CONTINUOUS_SCALE` on [0, 1 - REMOVED_STEP], transparent above."""
+    from plotly.colors import get_colorscale
+
+    body = [[float(pos) * (1 - REMOVED_STEP), colour]
+            for pos, colour in get_colorscale(CONTINUOUS_SCALE)]
+    return [*body, [1 - REMOVED_STEP / 2, HIDDEN_COLOUR], [1.0, HIDDEN_COLOUR]]
 
 
 def discrete_scale(colours: tuple[str, ...]) -> list[list]:
@@ -87,8 +114,11 @@ def discrete_scale(colours: tuple[str, ...]) -> list[list]:
     return scale
 
 
-def colouring(column: str, values: pd.Series | np.ndarray) -> Colouring:
-    """Colour by ``values`` (one per row): numeric with many levels -> continuous."""
+def colouring(column: str, values: pd.Series | np.ndarray, *,
+              sort_key: Callable[[str], Any] | None = None) -> Colouring:
+    """Colour by ``values`` (one per row): numeric with many levels -> continuous.
+
+    Categories are listed in natural order ("2" before "10"), or by ``sort_key``."""
     series = pd.Series(values).reset_index(drop=True)
     numeric = pd.api.types.is_float_dtype(series) or (
         pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
@@ -96,13 +126,13 @@ def colouring(column: str, values: pd.Series | np.ndarray) -> Colouring:
     if numeric:
         return Colouring(column=column, kind="continuous",
                          values=series.to_numpy(dtype=np.float32, na_value=np.nan))
-    return _categorical(column, series)
+    return _categorical(column, series, sort_key or _natural_key)
 
 
-def _categorical(column: str, series: pd.Series) -> Colouring:
+def _categorical(column: str, series: pd.Series, sort_key: Callable[[str], Any]) -> Colouring:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)  # missing -> -1
     text = [str(u) for u in uniques]
-    names = sorted(set(text), key=_natural_key)
+    names = sorted(set(text), key=sort_key)
     if (codes < 0).any():
         names.append(MISSING)
     if len(names) > MAX_CATEGORIES:

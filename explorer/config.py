@@ -20,6 +20,8 @@ class AppConfig:
     labels: Path | None = DEMO_LABELS
     cache_dir: Path = DEFAULT_CACHE
     names_db: Path = DEFAULT_NAMES  # expert names of clusters (SQLite, see compute.naming)
+    scales: bool = True  # read scale bars (PipelineConfig.scales)
+    scale_group: str | None = None  # analyse only this scale group (PipelineConfig.scale_group)
 
     @property
     def thumbnail_dir(self) -> Path:

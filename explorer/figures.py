@@ -42,16 +42,19 @@ def check_coords(coords: np.ndarray, n_rows: int | None = None) -> np.ndarray:
     return coords
 
 
-def scatter_figure(coords: np.ndarray, colour: Colouring, *, hidden=(), title: str = "",
+def scatter_figure(coords: np.ndarray, colour: Colouring, *, hidden=(),
+                   removed: np.ndarray | None = None, title: str = "",
                    marker_size: float = 4.0, opacity: float = 0.8) -> go.Figure:
-    """The latent-space scatter of ``coords`` (N, 2|3) coloured by ``colour``."""
+    """The latent-space scatter of ``coords`` (N, 2|3) coloured by ``colour``; rows of
+    ``hidden`` categories and ``removed`` rows (bool (N,)) are transparent."""
     coords = check_coords(coords, len(colour.values))
     dims = coords.shape[1]
     size = marker_size if dims == 2 else marker_size * 0.6
     trace = _trace_type(dims)
     main = trace(**_xyz(coords), mode="markers", name="points", showlegend=False,
                  hoverinfo="none",
-                 marker={**colour.marker(hidden), "size": size, "opacity": opacity})
+                 marker={**colour.marker(hidden, removed=removed), "size": size,
+                         "opacity": opacity})
     empty = {k: [] for k in ("x", "y", "z")[:dims]}
     fig = go.Figure([
         main,
@@ -85,10 +88,10 @@ def legend_traces(colour: Colouring, dims: int, hidden=()) -> list:
 
 
 def recolour_patch(colour: Colouring, *, dims: int, hidden=(),
-                   old_legend_size: int = 0) -> Patch:
+                   removed: np.ndarray | None = None, old_legend_size: int = 0) -> Patch:
     """Recolour the main trace and rebuild the legend; coordinates are not sent."""
     patch = Patch()
-    for key, value in colour.marker(hidden).items():
+    for key, value in colour.marker(hidden, removed=removed).items():
         patch["data"][MAIN]["marker"][key] = value
     patch["data"][MAIN]["visible"] = True  # a legend double-click may have hidden it
     for _ in range(old_legend_size):
@@ -98,10 +101,13 @@ def recolour_patch(colour: Colouring, *, dims: int, hidden=(),
     return patch
 
 
-def hidden_patch(colour: Colouring, hidden) -> Patch:
-    """Clear the colour of hidden categories (after a legend click); nothing else changes."""
+def hidden_patch(colour: Colouring, hidden, removed: np.ndarray | None = None) -> Patch:
+    """Clear the colour of hidden categories (after a legend click) and of ``removed``
+    rows (after a scale-group filter change); coordinates and legend are not sent."""
     patch = Patch()
-    patch["data"][MAIN]["marker"]["color"] = colour.marker(hidden)["color"]
+    marker = colour.marker(hidden, removed=removed)
+    for key in ("color", "colorscale", "cmin", "cmax"):
+        patch["data"][MAIN]["marker"][key] = marker[key]
     patch["data"][MAIN]["visible"] = True
     for trace in (SELECTED, NEIGHBOURS):
         patch["data"][trace]["visible"] = True

@@ -37,6 +37,7 @@ SELECTION_PAGE = "selection-page"
 SCATTER = "latent-scatter"
 HOVER_TOOLTIP = "hover-tooltip"
 COLOUR_BY = "colour-by"
+SCALE_FILTER = "scale-filter"            # scale groups shown (empty: all)
 MARKER_SIZE = "marker-size"
 MARKER_OPACITY = "marker-opacity"
 HIERARCHY_SLOT = "hierarchy-slot"        # issue 7's hierarchy panel goes here

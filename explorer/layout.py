@@ -101,6 +101,9 @@ def _view_controls() -> html.Div:
     return html.Div(className="toolbar", children=[
         _field("Colour by", dcc.Dropdown(id=ids.COLOUR_BY, options=[], value=None,
                                          clearable=False), class_name="colour"),
+        _field("Scale groups", dcc.Dropdown(id=ids.SCALE_FILTER, options=[], value=[],
+                                            multi=True, placeholder="all groups"),
+               class_name="colour scale-filter"),
         _field("Marker size", dcc.Slider(id=ids.MARKER_SIZE, min=1, max=12, step=1, value=4,
                                          marks=None, tooltip={"placement": "bottom"}),
                class_name="slider"),

@@ -50,9 +50,11 @@ def metadata_table(data: ExplorerData, row: int) -> html.Table:
         html.Tr([html.Th(name), html.Td(_format(value))]) for name, value in values])
 
 
-def instance_panel(data: ExplorerData, row: int, k: int) -> html.Div:
-    """A larger preview, metadata, and the ``k`` nearest images in the embedding space."""
-    near, dist = neighbours_of(data, row, k)
+def instance_panel(data: ExplorerData, row: int, k: int,
+                   excluded: np.ndarray | None = None) -> html.Div:
+    """A larger preview, metadata, and the ``k`` nearest images in the embedding space
+    (rows where ``excluded``, e.g. filtered out by scale group, are not shown)."""
+    near, dist = neighbours_of(data, row, k, excluded)
     same = same_group(data, row, near)
     group_name, _ = group_of(data)
     tiles = [tile(data, r, caption=f"{d:.3g}", badge="same" if s else "other")
@@ -69,13 +71,15 @@ def instance_panel(data: ExplorerData, row: int, k: int) -> html.Div:
     ])
 
 
-def selection_panel(data: ExplorerData, rows: np.ndarray, page: int) -> html.Div:
-    """A paged grid of the selected images and the nearest images outside the selection."""
+def selection_panel(data: ExplorerData, rows: np.ndarray, page: int,
+                    excluded: np.ndarray | None = None) -> html.Div:
+    """A paged grid of the selected images and the nearest images outside the selection
+    (never rows where ``excluded``)."""
     rows = np.asarray(rows, dtype=np.int64)
     if len(rows) == 0:
         return html.Div(SELECTION_HINT, className="hint")
     shown, page, n_pages = page_of(rows, page, PAGE_SIZE)
-    outside, dist = nearest_outside(data, rows, OUTSIDE_LIMIT)
+    outside, dist = nearest_outside(data, rows, OUTSIDE_LIMIT, excluded)
     label = data.columns["label"]
     return html.Div(className="selection-card", children=[
         html.Div(f"{len(rows)} selected - page {page + 1} of {n_pages}",

@@ -27,12 +27,16 @@ def rows_from_event(event: dict | None, *, trace: int = 0) -> np.ndarray:
     return np.unique(np.asarray(rows, dtype=np.int64))
 
 
-def neighbours_of(data: ExplorerData, row: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest rows to ``row`` (itself excluded) and their distances."""
+def neighbours_of(data: ExplorerData, row: int, k: int,
+                  excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows to ``row`` (itself and rows where ``excluded``, bool (N,),
+    left out) and their distances."""
     if not 0 <= row < data.n_rows:
         raise ValueError(f"row {row} is outside the dataset (0..{data.n_rows - 1})")
     rows, dist = data.knn_indices[row], data.knn_distances[row]
     keep = rows != row
+    if excluded is not None:
+        keep &= ~excluded[rows]
     return rows[keep][:k], dist[keep][:k]
 
 
@@ -52,15 +56,16 @@ def same_group(data: ExplorerData, row: int, others: np.ndarray) -> np.ndarray:
     return groups[others] == mine
 
 
-def nearest_outside(data: ExplorerData, rows: np.ndarray, limit: int) -> tuple[np.ndarray,
-                                                                               np.ndarray]:
+def nearest_outside(data: ExplorerData, rows: np.ndarray, limit: int,
+                    excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rows outside the selection ``rows`` that are nearest to it, nearest first.
 
     Distance of an outside row = its smallest kNN-graph distance to any selected row
-    (rows farther than ``maxk`` neighbours from every selected row are not candidates).
+    (rows farther than ``maxk`` neighbours from every selected row are not candidates,
+    nor are rows where ``excluded``, bool (N,), e.g. filtered out by scale group).
     """
     rows = np.asarray(rows, dtype=np.int64)
-    inside = np.zeros(data.n_rows, dtype=bool)
+    inside = np.zeros(data.n_rows, dtype=bool) if excluded is None else excluded.copy()
     inside[rows] = True
     cand = data.knn_indices[rows].ravel()
     dist = data.knn_distances[rows].ravel()

@@ -26,10 +26,13 @@ from compute.pipeline import (
     projection_is_cached,
 )
 from compute.projection import ProjectionParams
+from compute.scale.groups import group_sort_key
+from compute.scale.table import GROUP_COLUMN, display_columns
 from explorer.colouring import Colouring, colouring
 from explorer.config import AppConfig
 
 CORE_RECORD_FIELDS = ("path", "id", "label", "error", "duplicate_of")
+SERVER_FIELDS = ("images", "labels", "scales", "scale_group")  # from AppConfig, not the browser
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,19 +64,20 @@ class ExplorerData:
 
 def pipeline_config(app_config: AppConfig, **choices) -> PipelineConfig:
     """The pipeline run for the user's choices on this server's dataset."""
-    known = {f.name for f in fields(PipelineConfig)} - {"images", "labels"}
+    known = {f.name for f in fields(PipelineConfig)} - set(SERVER_FIELDS)
     unknown = set(choices) - known
     if unknown:
         raise ValueError(f"unknown pipeline options {sorted(unknown)}; use {sorted(known)}")
     return PipelineConfig(images=str(app_config.images),
                           labels=str(app_config.labels) if app_config.labels else None,
+                          scales=app_config.scales, scale_group=app_config.scale_group,
                           **choices)
 
 
 def analysis_key(config: PipelineConfig) -> str:
     """What the browser stores for an analysis: its choices, never paths or arrays."""
     return json.dumps({k: v for k, v in asdict(config).items()
-                       if k not in ("images", "labels", *PROJECTION_FIELDS)}, sort_keys=True)
+                       if k not in (*SERVER_FIELDS, *PROJECTION_FIELDS)}, sort_keys=True)
 
 
 def projection_key(analysis: str, params: ProjectionParams) -> str:
@@ -156,6 +160,9 @@ def explorer_data(analysis: Analysis, app_config: AppConfig) -> ExplorerData:
         columns[extra] = [getattr(r, extra) for r in usable]
     columns["folder"] = [str(PurePosixPath(p).parent) for p in paths]
     columns = _join_manifest(columns, paths, app_config)
+    if analysis.scales is not None:
+        for name, values in display_columns(analysis.scales).items():
+            columns[name] = values
     clusters = None
     if analysis.clusters is not None:
         clusters = analysis.clusters.labels
@@ -166,7 +173,7 @@ def explorer_data(analysis: Analysis, app_config: AppConfig) -> ExplorerData:
                         columns=columns, knn_indices=analysis.knn.indices.astype(np.int32),
                         knn_distances=analysis.knn.distances.astype(np.float32),
                         clusters=clusters,
-                        summary=analysis.dataset.summary())
+                        summary=analysis.summary())
 
 
 def _extra_record_fields(records) -> list[str]:
@@ -206,4 +213,5 @@ def colouring_for(data: ExplorerData, column: str) -> Colouring:
     if column not in data.columns.columns:
         raise ValueError(f"no column {column!r} to colour by; choose one of "
                          f"{list(data.columns.columns)}")
-    return colouring(column, data.columns[column])
+    sort_key = group_sort_key if column == GROUP_COLUMN else None
+    return colouring(column, data.columns[column], sort_key=sort_key)

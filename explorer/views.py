@@ -8,6 +8,7 @@ the arrays server-side (:mod:`explorer.state`) and return components, figures or
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import numpy as np
 from dash import dcc, html, no_update
@@ -15,6 +16,8 @@ from dash import dcc, html, no_update
 from compute.pipeline import analyse_folder, project_analysis
 from compute.progress import ProgressFn
 from compute.projection import ProjectionParams, validate_params
+from compute.scale.groups import group_choices, in_any_group
+from compute.scale.table import GROUP_COLUMN
 from explorer.config import AppConfig
 from explorer.figures import (
     LEGEND_LIMIT,
@@ -56,10 +59,18 @@ def _progress(set_progress) -> ProgressFn:
 
 
 def analysis_job(set_progress, config: AppConfig, **choices) -> tuple[str, str]:
-    """Background job: scan, embed, kNN, clusters; return (analysis key, summary)."""
+    """Background job: scan, embed, kNN, clusters; return (analysis key, summary).
+
+    Bad input (a ValueError, e.g. no image in the server's ``--scale-group``) leaves the
+    key unchanged and puts the message, which says what to do, in the summary."""
     cfg = pipeline_config(config, **{k: v for k, v in choices.items() if v is not None})
-    analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=_progress(set_progress))
-    return analysis_key(cfg), analysis.dataset.summary()
+    try:
+        analysis = analyse_folder(cfg, cache_dir=config.cache_dir,
+                                  progress=_progress(set_progress))
+    except ValueError as exc:
+        log.warning("analysis failed: %s", exc)
+        return no_update, f"error: {exc}"
+    return analysis_key(cfg), analysis.summary()
 
 
 def projection_params(*, method, dims, seed, perplexity, n_neighbors,
@@ -120,6 +131,40 @@ def colour_column(names: list[str], current: str | None) -> str:
     return next((c for c in PREFERRED_COLOURS if c in names), names[0])
 
 
+def scale_filter_options(config: AppConfig, key: str | None) -> list[dict]:
+    """The scale groups of an analysis' images, with counts, for the group filter (none
+    when scales were not read)."""
+    if not key:
+        return []
+    columns = load_data(config, key).columns
+    if GROUP_COLUMN not in columns:
+        return []
+    return [{"label": f"{name} ({n})", "value": name}
+            for name, n in group_choices(columns[GROUP_COLUMN].tolist())]
+
+
+def removed_rows(data: ExplorerData, groups: list[str] | None) -> np.ndarray | None:
+    """Bool (N,): rows outside the chosen scale ``groups`` (None: no filter)."""
+    if not groups or GROUP_COLUMN not in data.columns:
+        return None
+    return _outside_groups(data, tuple(groups))
+
+
+@lru_cache(maxsize=32)
+def _outside_groups(data: ExplorerData, groups: tuple[str, ...]) -> np.ndarray:
+    return ~in_any_group(data.columns[GROUP_COLUMN].tolist(), groups)
+
+
+def filter_view(config: AppConfig, pkey: str | None, legend: dict | None,
+                groups: list[str] | None):
+    """Patch for a new scale-group filter: rows outside it become transparent."""
+    if not pkey or not legend:
+        return no_update
+    data = data_for(config, pkey)
+    return hidden_patch(colouring_for(data, legend["column"]), legend["hidden"],
+                        removed_rows(data, groups))
+
+
 def _legend_state(colour, hidden=()) -> dict:
     shown = colour.kind == "categorical" and len(colour.categories) <= LEGEND_LIMIT
     return {"column": colour.column, "legend": len(colour.categories) if shown else 0,
@@ -127,14 +172,17 @@ def _legend_state(colour, hidden=()) -> dict:
 
 
 def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
-                 marker_size: float = 4, opacity: float = 0.8):
-    """(full figure, legend state) for a new projection: the one time coordinates go out."""
+                 marker_size: float = 4, opacity: float = 0.8,
+                 groups: list[str] | None = None):
+    """(full figure, legend state) for a new projection: the one time coordinates go out.
+    Rows outside the scale ``groups`` (when given) are transparent."""
     if not pkey:
         return empty_figure("computing the embedding..."), no_update
     data, (akey, params) = data_for(config, pkey), parse_projection_key(pkey)
     colour = colouring_for(data, colour_column(list(data.columns.columns), column))
     title = f"{config_for(config, akey).backbone} / {params.method} {params.n_components}-D"
     fig = scatter_figure(load_coords(config, pkey), colour, title=title,
+                         removed=removed_rows(data, groups),
                          marker_size=marker_size or 4, opacity=opacity or 0.8)
     return fig, _legend_state(colour)
 
@@ -154,21 +202,24 @@ def legend_hidden(restyle, categories: tuple[str, ...], hidden) -> list[str]:
 
 
 def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict | None,
-                restyle: list | None):
-    """(Patch, legend state) for a new colour column or a legend toggle."""
+                restyle: list | None, groups: list[str] | None = None):
+    """(Patch, legend state) for a new colour column or a legend toggle (rows outside the
+    scale ``groups`` stay transparent)."""
     if not pkey or not legend:
         return no_update, no_update
     data, dims = data_for(config, pkey), parse_projection_key(pkey)[1].n_components
+    removed = removed_rows(data, groups)
     if restyle is not None:
         if "visible" not in (restyle[0] or {}):
             return no_update, no_update
         colour = colouring_for(data, legend["column"])
         hidden = legend_hidden(restyle, colour.categories, legend["hidden"])
-        return hidden_patch(colour, hidden), {**legend, "hidden": hidden}
+        return hidden_patch(colour, hidden, removed), {**legend, "hidden": hidden}
     if column is None or column == legend["column"]:
         return no_update, no_update  # the figure already shows this column
     colour = colouring_for(data, column)
-    patch = recolour_patch(colour, dims=dims, old_legend_size=legend.get("legend", 0))
+    patch = recolour_patch(colour, dims=dims, removed=removed,
+                           old_legend_size=legend.get("legend", 0))
     return patch, _legend_state(colour)
 
 
@@ -179,27 +230,34 @@ def marker_view(pkey: str | None, *, marker_size: float, opacity: float):
     return marker_patch(marker_size=marker_size, opacity=opacity, dims=dims)
 
 
-def _visible_rows(data: ExplorerData, legend: dict | None, rows: np.ndarray) -> np.ndarray:
-    """Drop rows of categories hidden through the legend (they are drawn transparent)."""
+def _visible_rows(data: ExplorerData, legend: dict | None, rows: np.ndarray,
+                  groups: list[str] | None = None) -> np.ndarray:
+    """Drop rows of categories hidden through the legend and rows outside the scale
+    ``groups`` filter (both are drawn transparent)."""
+    removed = removed_rows(data, groups)
+    if removed is not None and len(rows):
+        rows = rows[~removed[rows]]
     if not legend or not legend.get("hidden") or len(rows) == 0:
         return rows
     hidden = colouring_for(data, legend["column"]).rows_in(legend["hidden"])
     return rows[~hidden[rows]]
 
 
-def focus_from_click(config: AppConfig, pkey: str | None, legend: dict | None, event):
+def focus_from_click(config: AppConfig, pkey: str | None, legend: dict | None, event,
+                     groups: list[str] | None = None):
     if not pkey:
         return no_update
-    rows = _visible_rows(data_for(config, pkey), legend, rows_from_event(event))
+    rows = _visible_rows(data_for(config, pkey), legend, rows_from_event(event), groups)
     return int(rows[0]) if len(rows) else no_update
 
 
-def hover_view(config: AppConfig, pkey: str | None, legend: dict | None, event):
+def hover_view(config: AppConfig, pkey: str | None, legend: dict | None, event,
+               groups: list[str] | None = None):
     """(show, bbox, children) of the hover tooltip: a small thumbnail and label."""
     if not pkey:
         return False, no_update, no_update
     data = data_for(config, pkey)
-    rows = _visible_rows(data, legend, rows_from_event(event))
+    rows = _visible_rows(data, legend, rows_from_event(event), groups)
     if len(rows) == 0:
         return False, no_update, no_update
     row = int(rows[0])
@@ -210,20 +268,24 @@ def hover_view(config: AppConfig, pkey: str | None, legend: dict | None, event):
     return True, event["points"][0].get("bbox"), card
 
 
-def instance_view(config: AppConfig, pkey: str | None, row: int | None, k: int):
-    """(instance panel, highlight Patch) for the focused row."""
+def instance_view(config: AppConfig, pkey: str | None, row: int | None, k: int,
+                  groups: list[str] | None = None):
+    """(instance panel, highlight Patch) for the focused row; its neighbours are taken
+    among the rows inside the scale ``groups`` filter."""
     if not pkey or row is None:
         return no_update, no_update
     data = data_for(config, pkey)
-    near, _ = neighbours_of(data, int(row), int(k or 12))
+    removed = removed_rows(data, groups)
+    near, _ = neighbours_of(data, int(row), int(k or 12), removed)
     patch = highlight_patch(load_coords(config, pkey), int(row), near,
                             same_group(data, int(row), near))
-    return instance_panel(data, int(row), int(k or 12)), patch
+    return instance_panel(data, int(row), int(k or 12), removed), patch
 
 
 def selection_rows(config: AppConfig, pkey: str | None, legend: dict | None,
-                   points: list[int] | None) -> list[int]:
-    """The rows of a lasso/box selection, sorted (hidden categories excluded).
+                   points: list[int] | None, groups: list[str] | None = None) -> list[int]:
+    """The rows of a lasso/box selection, sorted (hidden categories and rows outside the
+    scale ``groups`` excluded).
 
     ``points`` are the selected ``pointNumber``s of the main trace (the browser extracts
     them from Plotly's event, see ``SELECTED_ROWS_JS``)."""
@@ -232,16 +294,18 @@ def selection_rows(config: AppConfig, pkey: str | None, legend: dict | None,
     data = data_for(config, pkey)
     rows = np.unique(np.asarray(points, dtype=np.int64))
     rows = rows[(rows >= 0) & (rows < data.n_rows)]
-    return _visible_rows(data, legend, rows).tolist()
+    return _visible_rows(data, legend, rows, groups).tolist()
 
 
-def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, page: int):
-    """(selection panel, page shown)."""
+def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, page: int,
+                   groups: list[str] | None = None):
+    """(selection panel, page shown); nothing outside the scale ``groups`` filter shows."""
     if not pkey:
         return no_update, no_update
     rows = np.asarray(rows or [], dtype=np.int64)
     page = page_of(rows, page, PAGE_SIZE)[1]
-    return selection_panel(data_for(config, pkey), rows, page), page
+    data = data_for(config, pkey)
+    return selection_panel(data, rows, page, removed_rows(data, groups)), page
 
 
 def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None):

@@ -19,3 +19,20 @@ def blob_folder(tmp_path: Path) -> tuple[Path, Path]:
     images = tmp_path / "images"
     labels = write_blob_images(images)
     return images, labels
+
+
+@pytest.fixture(scope="session")
+def sem_folder(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """(folder, {file: expected scale group}): synthetic SEM frames in two scale groups
+    plus two without a data bar (see tests/semfolder.py). Skips without Tesseract."""
+    from tests.semfolder import require_tesseract, write_two_group_folder
+
+    require_tesseract()
+    folder = tmp_path_factory.mktemp("sem") / "images"
+    return folder, write_two_group_folder(folder)
+
+
+@pytest.fixture(scope="session")
+def sem_cache(tmp_path_factory) -> Path:
+    """A step cache shared by the tests of ``sem_folder``, so its OCR runs once a session."""
+    return tmp_path_factory.mktemp("sem-cache")

@@ -58,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shard", help="i/n: embed only files i, i+n, ... (0 <= i < n)")
     parser.add_argument("--cache-dir", help="feature store and scan cache folder (default "
                                             "OUT/cache; give each cluster node its own)")
+    parser.add_argument("--scale-group", metavar="GROUP",
+                        help="embed only the images in this scale group, e.g. 1-2um (read "
+                             "from TIFF metadata or the SEM data bar; see 'scale --help')")
     parser.add_argument("--seed", type=int, default=0, help="seed of --weights random")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -68,8 +71,10 @@ def run(args: argparse.Namespace) -> int:
     from compute.embed.output import write_output
     from compute.ingest import parse_shard, scan_folder
     from compute.progress import terminal_bar
+    from compute.scale import canonical_group
 
     _check_options(args)
+    group = canonical_group(args.scale_group) if args.scale_group is not None else None
     if args.threads:
         import torch
 
@@ -85,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
                               labels_from_folders=args.labels_from_folders, page=args.page,
                               max_pixels=args.max_pixels, shard=shard, workers=args.workers,
                               cache_dir=cache_dir, progress=bar)
+    if group is not None:
+        dataset = _restrict_to_scale_group(dataset, group, cache_dir,
+                                           progress=not args.no_progress)
     store = open_feature_store(model, cache_dir)
     try:
         with terminal_bar("embed", enabled=not args.no_progress) as bar:
@@ -101,6 +109,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"{dataset.summary()}; embeddings ({len(dataset.usable)}, {model.dim}) from "
           f"{model.weights.describe()}; written to {out}")
     return 0
+
+
+def _restrict_to_scale_group(dataset, group: str, cache_dir: Path, *, progress: bool):
+    """The dataset's images in scale ``group`` (readings cached under CACHE/steps)."""
+    from compute.cache import StepCache
+    from compute.pipeline import read_scales
+    from compute.progress import terminal_bar
+    from compute.scale import restrict_to_group
+
+    with terminal_bar("scale", enabled=progress) as bar:
+        readings = read_scales(dataset, cache=StepCache(cache_dir / "steps"), progress=bar)
+    dataset, selection = restrict_to_group(dataset, readings, group)
+    print(selection.summary())
+    return dataset
 
 
 def _check_options(args: argparse.Namespace) -> None:

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     """The analysis choices (shared with import-names): the dashboard's defaults."""
+    from compute.commands.run import add_scale_arguments
     from compute.embed import BACKBONES
     from compute.pipeline import PipelineConfig
 
@@ -40,6 +41,7 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--maxk", type=int, default=defaults.maxk, help="kNN graph size")
     parser.add_argument("--z", type=float, default=defaults.z, help="ADP significance Z >= 1")
     parser.add_argument("--no-halo", action="store_true", help="do not mark halo points")
+    add_scale_arguments(parser)
     parser.add_argument("--cache-dir", default="data/cache",
                         help="step cache shared with the dashboard (default: data/cache)")
     parser.add_argument("--names", default=DEFAULT_NAMES,
@@ -48,13 +50,14 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def pipeline_config_from_args(args: argparse.Namespace):
+    from compute.commands.run import scale_options
     from compute.peaks import check_z
     from compute.pipeline import PipelineConfig
 
     check_z(args.z)
     return PipelineConfig(images=args.images, labels=args.labels, backbone=args.backbone,
                           density=args.density, k=args.k, maxk=args.maxk, z=args.z,
-                          halo=not args.no_halo)
+                          halo=not args.no_halo, **scale_options(args))
 
 
 def labelled_run_from_args(args: argparse.Namespace):

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 from collections import Counter
-from pathlib import Path
 
 NAME = "scale"
 HELP = "read each image's scale (TIFF metadata or SEM data bar) into a CSV with scale groups"
-COLUMNS = ("path", "status", "source", "label", "label_nm", "bar_px", "nm_per_pixel",
-           "magnification", "eht_kv", "wd_mm", "confidence", "group", "message")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,33 +23,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
 def run(args: argparse.Namespace) -> int:
     from compute.cache import StepCache
     from compute.progress import terminal_bar
     from compute.scale import read_folder_scales
+    from compute.scale.table import write_scales_csv
 
     cache = StepCache(None if args.cache_dir.lower() == "none" else args.cache_dir)
     with terminal_bar("scale", enabled=not args.no_progress) as bar:
         scales = read_folder_scales(args.images, read_fields=not args.no_fields, cache=cache,
                                     jobs=args.jobs, progress=bar)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        for item in scales:
-            r = item.reading
-            writer.writerow([_cell(v) for v in (
-                item.path, r.status, r.source, r.label, r.label_nm, r.bar_px, r.nm_per_pixel,
-                r.magnification, r.eht_kv, r.wd_mm, r.confidence, r.group, r.message)])
+    out = write_scales_csv(args.out, (({"path": item.path}, item.reading) for item in scales),
+                           keys=("path",))
     counts = Counter(item.reading.status for item in scales)
     summary = ", ".join(f"{n} {status}" for status, n in counts.most_common())
     print(f"{len(scales)} images: {summary or 'none'}; written to {out}")

@@ -9,7 +9,8 @@ Typical use::
 Modules: :mod:`~compute.scale.band` (scale-bar geometry in a data-bar band),
 :mod:`~compute.scale.ocr` (Tesseract), :mod:`~compute.scale.text` (labels and fields),
 :mod:`~compute.scale.metadata` (TIFF tags), :mod:`~compute.scale.groups` (scale groups),
-:mod:`~compute.scale.reader` (one image), :mod:`~compute.scale.folder` (a folder).
+:mod:`~compute.scale.reader` (one image), :mod:`~compute.scale.folder` (a folder),
+:mod:`~compute.scale.dataset` (a scanned dataset, restricted to a group: the pipeline's).
 """
 
 from compute.scale.band import (
@@ -19,8 +20,20 @@ from compute.scale.band import (
     find_scale_bar,
     scale_bar_candidates,
 )
+from compute.scale.dataset import (
+    ScaleSelection,
+    read_dataset_scales,
+    read_record_scale,
+    restrict_to_group,
+)
 from compute.scale.folder import ImageScale, read_folder_scales
-from compute.scale.groups import all_groups, in_group, scale_group
+from compute.scale.groups import (
+    all_groups,
+    canonical_group,
+    in_any_group,
+    in_group,
+    scale_group,
+)
 from compute.scale.metadata import MetadataScale, read_tiff_scale
 from compute.scale.reader import (
     STATUSES,
@@ -33,7 +46,9 @@ from compute.scale.text import InstrumentFields, Length, parse_fields, parse_len
 
 __all__ = [
     "STATUSES", "Box", "ImageScale", "InstrumentFields", "Length", "MetadataScale",
-    "ScaleBarSegment", "ScaleReading", "all_groups", "analyse_band", "find_scale_bar",
-    "in_group", "parse_fields", "parse_length", "read_band", "read_folder_scales",
-    "read_scale", "read_scale_file", "read_tiff_scale", "scale_bar_candidates", "scale_group",
+    "ScaleBarSegment", "ScaleReading", "ScaleSelection", "all_groups", "analyse_band",
+    "canonical_group", "find_scale_bar", "in_any_group", "in_group", "parse_fields",
+    "parse_length", "read_band", "read_dataset_scales", "read_folder_scales",
+    "read_record_scale", "read_scale", "read_scale_file", "read_tiff_scale",
+    "restrict_to_group", "scale_bar_candidates", "scale_group",
 ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from compute.cache import StepCache
 from compute.progress import ProgressFn, report
@@ -14,6 +16,8 @@ from compute.scale.reader import UNREADABLE_IMAGE, ScaleReading, read_scale_file
 log = logging.getLogger(__name__)
 
 SCALE_STEP, SCALE_VERSION = "scale", "1"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,11 @@ def read_folder_scales(root: str | os.PathLike[str], *, read_fields: bool = True
     which run outside Python, so threads scale with the CPU cores.
     Raises FileNotFoundError when ``root`` is not a folder, ValueError when ``jobs < 1``.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from compute.ingest import list_image_files
 
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"image folder {root} does not exist: pass an existing folder")
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got {jobs}")
     cache = cache or StepCache(None)
     files = list_image_files(root)
 
@@ -51,11 +51,7 @@ def read_folder_scales(root: str | os.PathLike[str], *, read_fields: bool = True
         reading = _cached_reading(file, cache=cache, read_fields=read_fields)
         return ImageScale(path=file.relative_to(root).as_posix(), reading=reading)
 
-    results = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for item in pool.map(read_one, files):
-            results.append(item)
-            report(progress, len(results), len(files))
+    results = map_in_threads(read_one, files, jobs=jobs, progress=progress)
     ok = sum(r.reading.ok for r in results)
     log.info("read scales of %d images in %s: %d with a pixel size", len(results), root, ok)
     return results
@@ -72,3 +68,19 @@ def _cached_reading(file: Path, *, cache: StepCache, read_fields: bool) -> Scale
     return cache.cached(SCALE_STEP, inputs=digest, params={"read_fields": read_fields},
                         version=SCALE_VERSION,
                         compute=lambda: read_scale_file(file, read_fields=read_fields))
+
+
+def map_in_threads(read: Callable[[T], R], items: Sequence[T], *, jobs: int,
+                   progress: ProgressFn | None = None) -> list[R]:
+    """``[read(item) for item in items]`` with ``jobs`` threads, in order, reporting
+    progress per item. Raises ValueError when ``jobs < 1``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    results: list[R] = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for item in pool.map(read, items):
+            results.append(item)
+            report(progress, len(results), len(items))
+    return results

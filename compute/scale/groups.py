@@ -15,7 +15,8 @@ field of view.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -70,5 +71,56 @@ def in_group(groups: Sequence[str], group: str) -> np.ndarray:
     if group not in all_groups():
         raise ValueError(f"unknown scale group {group!r}: choose one of "
                          f"{', '.join(all_groups())}")
-    members = set(COMBINED_GROUPS.get(group, (group,)))
+    return in_any_group(groups, [group])
+
+
+def canonical_group(name: str) -> str:
+    """The group called ``name``, written loosely: case, spaces and the micro sign do not
+    matter ("1-2um", "1-2 µm", "2UM" -> "1-2 um", "2 um").
+
+    Raises ValueError listing the valid names when ``name`` is none of them.
+    """
+    wanted = _squash(name)
+    for group in all_groups():
+        if _squash(group) == wanted:
+            return group
+    raise ValueError(f"unknown scale group {name!r}: choose one of "
+                     f"{', '.join(repr(g) for g in all_groups())}")
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"\s+", "", str(name)).lower().replace("\u00b5", "u").replace("\u03bc", "u")
+
+
+def in_any_group(groups: Sequence[str], selected: Iterable[str]) -> np.ndarray:
+    """Boolean mask (N,) of the images whose group is one of ``selected``.
+
+    Combined groups ("1-2 um") include their bins; other names (a group, or a
+    no-scale label such as "no scale (no data bar)") match exactly. Nothing selected
+    gives an all-False mask.
+    """
+    members = set()
+    for name in selected:
+        members.update(COMBINED_GROUPS.get(name, (name,)))
     return np.fromiter((g in members for g in groups), dtype=bool, count=len(groups))
+
+
+def group_sort_key(name: str) -> tuple[int, str]:
+    """Sort key that lists groups small to large, combined and unknown last, then any
+    other name (e.g. "no scale (no data bar)") alphabetically."""
+    order = all_groups()
+    return (order.index(name), "") if name in order else (len(order), name)
+
+
+def group_choices(groups: Sequence[str]) -> list[tuple[str, int]]:
+    """(name, number of images) of each group present in ``groups`` (one name per image),
+    plus each combined group with a bin present, in :func:`group_sort_key` order: the
+    choices of a filter by scale group."""
+    from collections import Counter
+
+    counts = Counter(groups)
+    for name, bins in COMBINED_GROUPS.items():
+        inside = sum(counts.get(b, 0) for b in bins)
+        if inside:
+            counts[name] = inside
+    return sorted(counts.items(), key=lambda item: group_sort_key(item[0]))

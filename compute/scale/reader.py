@@ -27,7 +27,7 @@ from compute.scale.band import (
     label_boxes,
     scale_bar_candidates,
 )
-from compute.scale.groups import scale_group
+from compute.scale.groups import UNKNOWN, scale_group
 from compute.scale.metadata import MetadataScale, read_tiff_scale
 from compute.scale.ocr import OcrError, read_band_text, read_label_text
 from compute.scale.text import (
@@ -93,6 +93,20 @@ class ScaleReading:
     def group(self) -> str:
         """The scale group (see :func:`compute.scale.groups.scale_group`)."""
         return scale_group(label_nm=self.label_nm, field_of_view_nm=self.field_of_view_nm)
+
+    @property
+    def no_scale_reason(self) -> str | None:
+        """Why the image has no scale group, in words ("no data bar"); None when it has one."""
+        if self.group != UNKNOWN:
+            return None
+        return UNKNOWN if self.ok else self.status.replace("_", " ")
+
+    @property
+    def group_or_reason(self) -> str:
+        """The scale group, or ``"no scale (<why>)"`` when there is none, e.g.
+        ``"no scale (no data bar)"`` (what the dashboard shows and filters by)."""
+        reason = self.no_scale_reason
+        return self.group if reason is None else f"no scale ({reason})"
 
 
 def read_band(band: np.ndarray, *, read_fields: bool = True) -> ScaleReading:
@@ -190,12 +204,18 @@ def read_scale(gray: np.ndarray, *, band: Box | None = None,
         bar = detect_data_bar(gray)
         band = Box(bar.top, bar.bottom, bar.left, bar.right) if bar is not None else None
     if band is None:
-        from_bar = ScaleReading(status=NO_DATA_BAR, message="no data bar in the image")
-    else:
-        from_bar = read_band(gray[band.top:band.bottom, band.left:band.right],
-                             read_fields=read_fields)
+        return scale_without_bar(metadata, width=int(gray.shape[1]))
+    from_bar = read_band(gray[band.top:band.bottom, band.left:band.right],
+                         read_fields=read_fields)
     reading = _prefer_metadata(from_bar, metadata)
     return replace(reading, image_width_px=int(gray.shape[1]))
+
+
+def scale_without_bar(metadata: MetadataScale | None, *, width: int | None) -> ScaleReading:
+    """The reading of an image with no data bar, ``width`` pixels wide: ``no_data_bar``
+    unless its ``metadata`` states a pixel size."""
+    no_bar = ScaleReading(status=NO_DATA_BAR, message="no data bar in the image")
+    return replace(_prefer_metadata(no_bar, metadata), image_width_px=width)
 
 
 def _prefer_metadata(from_bar: ScaleReading, metadata: MetadataScale | None) -> ScaleReading:

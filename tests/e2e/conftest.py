@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,15 +46,15 @@ def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> N
     raise TimeoutError(f"app did not answer at {url} within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """URL of a running ``python app.py`` on the demo data (stopped after the session)."""
-    cache = tmp_path_factory.mktemp("e2e-cache")
+@contextmanager
+def running_app(cache: Path, *args: str) -> Iterator[str]:
+    """``python app.py ARGS`` on a free loopback port with ``cache`` as its cache folder;
+    yields its URL and stops it afterwards (its log is ``cache/app.log``)."""
     port = _free_port()
     log = (cache / "app.log").open("w")
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port),
                              "--cache-dir", str(cache), "--names",
-                             str(cache / "names.sqlite")], cwd=REPO_ROOT,
+                             str(cache / "names.sqlite"), *args], cwd=REPO_ROOT,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -65,6 +67,13 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """URL of a running ``python app.py`` on the demo data (stopped after the session)."""
+    with running_app(tmp_path_factory.mktemp("e2e-cache")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

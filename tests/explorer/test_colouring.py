@@ -69,3 +69,24 @@ def test_float_column_is_continuous_with_robust_range():
 def test_too_many_categories_is_refused():
     with pytest.raises(ValueError, match="distinct values"):
         colouring("path", [f"x{i}" for i in range(1001)])
+
+
+def test_removed_rows_are_transparent_in_both_kinds_of_colouring():
+    removed = np.array([True, False, False, True])
+    cat = colouring("label", ["a", "b", "a", "c"])
+    codes = decode(cat.marker(removed=removed)["color"])
+    np.testing.assert_array_equal(codes, [3, 1, 0, 3])  # code 3 = the transparent step
+    cont = colouring("log-density", np.array([0.0, 1.0, 2.0, 3.0]))
+    marker = cont.marker(removed=removed)
+    values = decode(marker["color"])
+    assert values[0] == values[3] == pytest.approx(marker["cmax"])
+    assert values[1] < marker["cmax"] and values[2] < marker["cmax"]
+    assert marker["colorscale"][-1] == [1.0, HIDDEN_COLOUR]
+    assert marker["colorscale"][0][1] != HIDDEN_COLOUR
+    assert cont.marker()["colorscale"] == "Viridis"  # nothing removed: the plain scale
+
+
+def test_categories_follow_a_given_sort_key():
+    c = colouring("scale group", ["2 um", "200 nm", "no scale (x)"],
+                  sort_key=lambda name: {"200 nm": 0, "2 um": 1}.get(name, 2))
+    assert c.categories == ("200 nm", "2 um", "no scale (x)")

@@ -84,3 +84,15 @@ def test_selection_table_has_ids_columns_and_coordinates():
     assert list(table["row"]) == [3, 1] and list(table["path"]) == ["img3.png", "img1.png"]
     assert list(table.columns[-2:]) == ["proj_1", "proj_2"]
     assert table["proj_2"].iloc[0] == pytest.approx(x[3, 1])
+
+
+def test_excluded_rows_are_never_neighbours_nor_nearest_outside():
+    data, _ = make_data()
+    excluded = np.zeros(data.n_rows, dtype=bool)
+    excluded[::2] = True
+    rows, _ = neighbours_of(data, 5, 8, excluded)
+    assert len(rows) and not excluded[rows].any()
+    assert len(neighbours_of(data, 5, 8)[0]) == 8
+    outside, dist = nearest_outside(data, np.array([1, 3]), 5, excluded)
+    assert len(outside) and not excluded[outside].any() and not {1, 3} & set(outside)
+    assert (np.diff(dist) >= 0).all()

@@ -20,6 +20,7 @@ from explorer.views import (
     legend_view,
     projection_job,
     request_projection,
+    scale_filter_options,
     scatter_view,
     selection_rows,
     selection_view,
@@ -137,3 +138,19 @@ def test_selection_panel_pages_and_export(app_config, keys):
     assert download["filename"].endswith(".csv") and len(lines) == 3
     assert lines[0].startswith("row,id,path,label") and lines[1].startswith("2,")
     assert np.isfinite([float(v) for v in lines[1].split(",")[-2:]]).all()
+
+
+def test_scale_filter_on_a_folder_without_data_bars(app_config, keys):
+    key, _ = keys
+    options = scale_filter_options(app_config, key)
+    assert options == [{"label": "no scale (no data bar) (12)",
+                        "value": "no scale (no data bar)"}]
+
+
+def test_scales_switched_off_on_the_server_give_no_filter(blob_folder, tmp_path):
+    images, labels = blob_folder
+    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "c",
+                       names_db=tmp_path / "n.sqlite", scales=False)
+    key, summary = analysis_job(lambda _p: None, config, backbone="pixels")
+    assert scale_filter_options(config, key) == [] and "scales" not in summary
+    assert "scale group" not in colour_options(config, key, None)[0]

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from compute.cli import main
-from compute.commands.scale import COLUMNS
+from compute.scale.table import CSV_COLUMNS
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -44,7 +44,7 @@ def test_scale_command_writes_one_row_per_image(tmp_path, capsys):
     assert main(argv) == 0
     assert "3 images" in capsys.readouterr().out
     with out.open(encoding="utf-8") as fh:
-        assert next(csv.reader(fh)) == list(COLUMNS)
+        assert next(csv.reader(fh)) == ["path", *CSV_COLUMNS]
     rows = _rows(out)
     assert set(rows) == {"sub/with_bar.png", "plain.png", "broken.tif"}
     bar = rows["sub/with_bar.png"]

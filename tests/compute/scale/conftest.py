@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.semfolder import require_tesseract
 
 REPO = Path(__file__).resolve().parents[3]
 if str(REPO) not in sys.path:  # benchmarks/synthetic_sem.py is shared with the benchmark
@@ -19,10 +20,7 @@ SEM_NANOWIRES = REPO.parent / "shared" / "data" / "sem-nanowires"
 @pytest.fixture
 def tesseract() -> None:
     """Skip a test that runs OCR when Tesseract is not installed."""
-    if shutil.which("tesseract") is None:
-        pytest.skip("Tesseract OCR is not installed: apt-get install tesseract-ocr")
-    pytest.importorskip("pytesseract", reason="pytesseract is not installed: "
-                        "pip install -r requirements.txt")
+    require_tesseract()
 
 
 @pytest.fixture

@@ -10,6 +10,10 @@ from compute.scale.groups import (
     UNKNOWN,
     all_groups,
     bar_length_for_field,
+    canonical_group,
+    group_choices,
+    group_sort_key,
+    in_any_group,
     in_group,
     scale_group,
 )
@@ -58,3 +62,31 @@ def test_in_group_mask_and_combined_group():
 def test_in_group_rejects_unknown_names():
     with pytest.raises(ValueError, match="choose one of"):
         in_group(["1 um"], "1um")
+
+
+@pytest.mark.parametrize(("written", "group"), [
+    ("1-2um", "1-2 um"), ("1-2 µm", "1-2 um"), ("2UM", "2 um"), ("200nm", "200 nm"),
+    (" <100 nm ", "<100 nm"), ("1-2 μm", "1-2 um")])
+def test_group_names_may_be_written_loosely(written, group):
+    assert canonical_group(written) == group
+
+
+def test_an_unknown_group_name_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"unknown scale group '3um': choose one of .*'1-2 um'"):
+        canonical_group("3um")
+
+
+def test_in_any_group_expands_combined_groups_and_matches_other_names_exactly():
+    groups = ["1 um", "2 um", "200 nm", "no scale (no data bar)"]
+    assert in_any_group(groups, ["1-2 um"]).tolist() == [True, True, False, False]
+    assert in_any_group(groups, ["no scale (no data bar)", "200 nm"]).tolist() == [
+        False, False, True, True]
+    assert not in_any_group(groups, []).any()
+
+
+def test_group_choices_count_images_and_add_combined_groups_in_size_order():
+    groups = ["2 um", "no scale (no data bar)", "200 nm", "2 um", UNKNOWN]
+    assert group_choices(groups) == [("200 nm", 1), ("2 um", 2), ("1-2 um", 2),
+                                     (UNKNOWN, 1), ("no scale (no data bar)", 1)]
+    assert sorted(["no scale (b)", "10 um", "1-2 um", "100 nm"], key=group_sort_key) == [
+        "100 nm", "10 um", "1-2 um", "no scale (b)"]
