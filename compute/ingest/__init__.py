@@ -17,10 +17,11 @@ from compute.ingest.decode import (
 )
 from compute.ingest.labels import folder_label, read_labels_csv
 from compute.ingest.manifest import MANIFEST_COLUMNS, read_manifest, write_manifest
-from compute.ingest.records import CropBox, Dataset, ImageRecord
+from compute.ingest.records import CropBox, Dataset, ImageRecord, reason_kind
 from compute.ingest.scan import (
     IMAGE_SUFFIXES,
     UNSUPPORTED_SUFFIXES,
+    display_path,
     list_image_files,
     mark_duplicates,
     md5_of_file,
@@ -32,9 +33,9 @@ from compute.ingest.scan import (
 __all__ = [
     "DEFAULT_MAX_PIXELS", "IMAGE_SUFFIXES", "MANIFEST_COLUMNS", "UNSUPPORTED_SUFFIXES",
     "CropBox", "Dataset", "DecodedImage", "ImageDecodeError", "ImageInfo", "ImageRecord",
-    "decode_image", "folder_label", "list_image_files", "load_image", "mark_duplicates",
-    "md5_of_file", "parse_shard", "probe_file", "read_labels_csv", "read_manifest",
-    "scan_folder", "stretch_to_uint8", "write_manifest",
+    "decode_image", "display_path", "folder_label", "list_image_files", "load_image",
+    "mark_duplicates", "md5_of_file", "parse_shard", "probe_file", "read_labels_csv",
+    "read_manifest", "reason_kind", "scan_folder", "stretch_to_uint8", "write_manifest",
 ]
 
 
