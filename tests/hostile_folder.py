@@ -34,7 +34,8 @@ HUGE_HEADER_SIDE = 60_000  # a PNG header claiming 60000 x 60000 in a file of a 
 NON_UTF8_NAME = b"caf\xe9-latin1.png"  # "cafe" with e-acute in Latin-1: invalid UTF-8
 
 # Reason fragments a scan must give (matched case-sensitively inside the manifest error).
-TRUNCATED = "not a usable image"
+NOT_USABLE = "not a usable image"  # truncated: the exact reason depends on where it ends
+NOT_AN_IMAGE = "not a recognised image format"
 EMPTY = "empty file (0 bytes)"
 BOMB = "decompression bomb"
 UNREADABLE = "permission denied"
@@ -145,31 +146,33 @@ def _write_special_good(root: Path, seed: int) -> list[str]:
     return [f"special/{p.name}" for p in sorted(d.iterdir())]
 
 
+TRUNCATIONS = (0.1, 0.5, 0.9)  # fractions of a file kept in its truncated copies
+
+
 def _write_broken(root: Path, seed: int) -> dict[str, str]:
     """Files that look like images by name but are not usable."""
     d = root / "broken"
     d.mkdir(parents=True, exist_ok=True)
     t = texture(64, 64, seed)
-    for name, fmt in (("truncated.jpg", "jpeg"), ("truncated.png", "png"),
-                      ("truncated.tif", "tiff"), ("truncated.bmp", "bmp")):
+    reasons = {}
+    for fmt, suffix in (("jpeg", "jpg"), ("png", "png"), ("tiff", "tif"), ("bmp", "bmp"),
+                        ("gif", "gif")):
         buf = io.BytesIO()
         Image.fromarray(t).save(buf, format=fmt)
-        (d / name).write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
-    buf = io.BytesIO()
-    Image.fromarray(t).save(buf, format="png")
-    (d / "header-only.png").write_bytes(buf.getvalue()[:40])
-    (d / "zero-bytes.png").write_bytes(b"")
-    (d / "zero-bytes.tif").write_bytes(b"")
-    (d / "text.png").write_text("this is not an image\n")
+        for fraction in TRUNCATIONS:
+            name = f"truncated-{round(100 * fraction)}.{suffix}"
+            (d / name).write_bytes(buf.getvalue()[: int(len(buf.getvalue()) * fraction)])
+            reasons[f"broken/{name}"] = NOT_USABLE
+        (d / f"zero-bytes.{suffix}").write_bytes(b"")
+        reasons[f"broken/zero-bytes.{suffix}"] = EMPTY
+        (d / f"text.{suffix}").write_text("this is not an image\n")
+        reasons[f"broken/text.{suffix}"] = NOT_AN_IMAGE
     (d / "html.jpg").write_text("<html><body>404 Not Found</body></html>\n")
     (d / "random.tif").write_bytes(np.random.default_rng(seed).bytes(4096))
     (d / "pdf.tiff").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
     (d / "old.dm3").write_bytes(b"\0" * 64)
-    reasons = {f"broken/{n}": TRUNCATED for n in (
-        "truncated.jpg", "truncated.png", "truncated.tif", "truncated.bmp", "header-only.png",
-        "text.png", "html.jpg", "random.tif", "pdf.tiff")}
-    reasons.update({"broken/zero-bytes.png": EMPTY, "broken/zero-bytes.tif": EMPTY,
-                    "broken/old.dm3": UNSUPPORTED})
+    reasons.update({f"broken/{n}": NOT_AN_IMAGE for n in ("html.jpg", "random.tif", "pdf.tiff")})
+    reasons["broken/old.dm3"] = UNSUPPORTED
     return reasons
 
 

@@ -228,7 +228,7 @@ def _friendly_reason(exc: BaseException) -> str:
     if isinstance(exc, UnidentifiedImageError):
         return ("not a recognised image format (PNG, JPEG, TIFF, BMP, GIF): the content is "
                 "something else or badly damaged")
-    if "truncated" in str(exc):
+    if "truncated" in str(exc).lower():
         return ("the file is truncated (an interrupted copy or save?): copy it again from "
                 "its source")
     return _reason(exc)
