@@ -87,11 +87,12 @@ def analyse(x: np.ndarray, *, maxk: int = 100, density: DensityMethod = "pak", k
             cache: StepCache | None = None, progress: ProgressFn | None = None) -> Topography:
     """Density-peak topography of ``x`` (N, D) float: the embeddings, one row per item.
 
-    maxk: neighbours in the graph (clamped to M - 1 for M distinct rows); density: "pak" (adaptive k*) or "knn"
-    (fixed ``k``); z >= 1: ADP's merge significance; halo: flag uncertain border points;
-    knn_method: "exact", "ivf" or "hnsw" (see :func:`compute.knn.knn_graph`). Each step is
-    cached in ``cache`` by the content of ``x`` and the parameters it depends on.
-    Raises ValueError for bad parameters or data (NaN rows, constant data, N < 3).
+    maxk: neighbours in the graph (clamped to M - 1 for M distinct rows); density: "pak"
+    (adaptive k*) or "knn" (fixed ``k``); z >= 1: ADP's merge significance; halo: flag
+    uncertain border points; knn_method: "exact", "ivf" or "hnsw" (see
+    :func:`compute.knn.knn_graph`). Each step is cached in ``cache`` by the content of
+    ``x`` and the parameters it depends on. Raises ValueError for bad parameters or data
+    (NaN rows, fewer than 3 distinct rows).
     """
     from compute.density import knn_density, pak_density
     from compute.intrinsic_dim import two_nn_dimension
