@@ -106,7 +106,8 @@ def dbscan(x: np.ndarray, *, eps: float, min_samples: int = 5) -> BaselineCluste
     if min_samples < 1:
         raise ValueError(f"min_samples must be >= 1 (the point itself counts); got "
                          f"{min_samples}")
-    labels = DBSCAN(eps=eps / unit, min_samples=min_samples).fit(x).labels_
+    radius = min(eps / unit, np.finfo(np.float64).max)  # beyond the data: one cluster
+    labels = DBSCAN(eps=radius, min_samples=min_samples).fit(x).labels_
     return _result("dbscan", labels, eps=float(eps), min_samples=int(min_samples))
 
 

@@ -257,8 +257,8 @@ def _unreadable_reason(file: Path) -> str | None:
 
 def _read_error(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
-        return ("cannot read file: permission denied; give the user running Topograph "
-                "read access (e.g. chmod a+r FILE)")
+        return ("permission denied: the user running Topograph cannot read the file; "
+                "give it read access (e.g. chmod a+r FILE)")
     return f"cannot read file: {exc.strerror or exc}"
 
 
