@@ -8,6 +8,7 @@ its record with an ``error`` and never aborts the scan.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -46,7 +47,13 @@ class _Probe:
 
 
 def md5_of_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex MD5 of the file's bytes (the image id)."""
+    """Hex MD5 of the file's bytes (the image id).
+
+    Raises OSError for a file that cannot be read, and for a FIFO, device or socket
+    (opening a FIFO, or reading /dev/zero, would never return).
+    """
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket)", str(path))
     h = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as fh:
         while block := fh.read(chunk):

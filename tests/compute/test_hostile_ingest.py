@@ -21,6 +21,7 @@ from compute.embed.preprocess import MAX_ASPECT, preprocessing_for
 from compute.ingest import (
     decode_image,
     list_image_files,
+    md5_of_file,
     read_manifest,
     reason_kind,
     scan_folder,
@@ -99,6 +100,14 @@ def test_extension_less_files_are_listed_only_when_they_are_images(tmp_path: Pat
     (tmp_path / "Makefile").write_text("all:\n")
     os.mkfifo(tmp_path / "pipe")  # must not be opened (it would block)
     assert [p.name for p in list_image_files(tmp_path)] == ["frame"]
+
+
+def test_hashing_refuses_fifos_and_devices(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo.png")  # opening it would wait for a writer forever
+    (tmp_path / "zero.png").symlink_to("/dev/zero")  # reading it would never end
+    for name in ("fifo.png", "zero.png"):
+        with pytest.raises(OSError, match="not a regular file"):
+            md5_of_file(tmp_path / name)
 
 
 def test_extreme_strips_are_cut_before_resizing() -> None:
