@@ -139,6 +139,7 @@ def _write_special_good(root: Path, seed: int) -> list[str]:
     tifffile.imwrite(d / "rgb16-planar.tif", np.stack([t.astype(np.uint16) * 200] * 3),
                      photometric="rgb", planarconfig="separate")
     (d / "no-extension").write_bytes(_png_bytes(texture(36, 36, seed + 30)))
+    (d / "ifd-loop.tif").write_bytes(_tiff_with_ifd_loop(texture(24, 24, seed + 35)))
     (d / "really-a-png.jpg").write_bytes(_png_bytes(texture(36, 37, seed + 31)))
     Image.fromarray(texture(33, 33, seed + 32)).save(d / "line\nbreak.png")
     Image.fromarray(texture(34, 34, seed + 33)).save(d / "=cmd|' calc'!A1.png")
@@ -205,7 +206,10 @@ def _write_bombs(root: Path, bomb_side: int) -> dict[str, str]:
     (d / "huge-header.png").write_bytes(
         _png_header(HUGE_HEADER_SIDE, HUGE_HEADER_SIDE) + _png_chunk(b"IEND", b""))
     (d / "bomb.png").write_bytes(_zero_png(bomb_side, bomb_side))
-    return {"bombs/huge-header.png": BOMB, "bombs/bomb.png": BOMB}
+    (d / "giant.gif").write_bytes(  # a GIF screen and frame of 65535 x 65535 in 33 bytes
+        b"GIF89a" + struct.pack("<HH", 65535, 65535) + b"\0\0\0," +
+        struct.pack("<HHHH", 0, 0, 65535, 65535) + b"\0\x02\x02\x44\x01\0;")
+    return {"bombs/huge-header.png": BOMB, "bombs/bomb.png": BOMB, "bombs/giant.gif": BOMB}
 
 
 def _write_duplicates(root: Path, original: str) -> dict[str, str]:
@@ -224,6 +228,17 @@ def _write_ignored(root: Path, seed: int) -> tuple[str, ...]:
     (root / "good" / "loop").symlink_to("..", target_is_directory=True)
     (root / "elsewhere").symlink_to("/", target_is_directory=True)
     return (".hidden.png", ".thumbs/x.png", "notes.txt", "README", "good/loop", "elsewhere")
+
+
+def _tiff_with_ifd_loop(pixels: np.ndarray) -> bytes:
+    """A one-page TIFF whose "next page" pointer points back at its own page."""
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="tiff")  # little-endian, one IFD
+    data = bytearray(buf.getvalue())
+    ifd = struct.unpack("<I", data[4:8])[0]
+    next_pointer = ifd + 2 + 12 * struct.unpack("<H", data[ifd:ifd + 2])[0]
+    data[next_pointer:next_pointer + 4] = struct.pack("<I", ifd)
+    return bytes(data)
 
 
 def _png_bytes(pixels: np.ndarray) -> bytes:
