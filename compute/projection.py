@@ -111,7 +111,8 @@ def _pca(x: np.ndarray, params: ProjectionParams) -> Projection:
     from sklearn.decomposition import PCA
 
     k = min(params.n_components, x.shape[1], x.shape[0])
-    pca = PCA(n_components=k, random_state=params.random_state).fit(x)
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant vectors: 0 / 0 ratios
+        pca = PCA(n_components=k, random_state=params.random_state).fit(x)
     coords = pca.transform(x).astype(np.float32)
     if k < params.n_components:  # too few dimensions: pad so plots get the axes they ask for
         coords = np.pad(coords, ((0, 0), (0, params.n_components - k)))
