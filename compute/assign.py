@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from compute.density import log_unit_ball_volume
+from compute.knn import unit_scale
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,16 @@ def assign_new_points(new: np.ndarray, *, old: np.ndarray, old_log_density: np.n
     if old_log_density.shape != (n_old,) or old_labels.shape != (n_old,):
         raise ValueError(f"old_log_density and old_labels need one value per original point "
                          f"({n_old}); got {old_log_density.shape} and {old_labels.shape}")
-    if not 1 <= k <= n_old or intrinsic_dim <= 0:
-        raise ValueError(f"need 1 <= k <= {n_old} original points and intrinsic_dim > 0; got "
-                         f"k={k}, intrinsic_dim={intrinsic_dim}")
+    if not 1 <= k <= n_old or not (np.isfinite(intrinsic_dim) and intrinsic_dim > 0):
+        raise ValueError(f"need 1 <= k <= {n_old} original points and a finite "
+                         f"intrinsic_dim > 0; got k={k}, intrinsic_dim={intrinsic_dim}")
     n_search = max(k, min(n_search, n_old))
-    dist, ind = _nearest(new, old, n_search)
-    with np.errstate(divide="ignore"):
+    unit = max(unit_scale(new), unit_scale(old))  # exact rescaling: no overflow/underflow
+    dist, ind = _nearest(new / unit, old / unit, n_search)
+    with np.errstate(divide="ignore"):  # a copy of an original point: rho = +inf
         rho = (np.log(k) - log_unit_ball_volume(intrinsic_dim)
-               - intrinsic_dim * np.log(dist[:, k - 1]) - np.log(n_old))
+               - intrinsic_dim * (np.log(dist[:, k - 1]) + np.log(unit)) - np.log(n_old))
+    dist *= unit
     denser = old_log_density[ind] > rho[:, None]
     found = denser.any(axis=1)
     column = np.where(found, np.argmax(denser, axis=1), 0)

@@ -12,6 +12,8 @@ from typing import Literal
 
 import numpy as np
 
+from compute.knn import as_points, unit_scale
+
 Linkage = Literal["single", "complete", "average", "ward"]
 LINKAGES: tuple[Linkage, ...] = ("single", "complete", "average", "ward")
 MAX_AGGLOMERATIVE_POINTS = 30_000
@@ -33,13 +35,15 @@ class BaselineClustering:
         return self.labels < 0
 
 
-def _as_points(x: np.ndarray, *, at_least: int = 1) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < at_least:
-        raise ValueError(f"x must be an (N, D) array with N >= {at_least}; got shape {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError("x has non-finite values: clean the embeddings first")
-    return x
+def _as_points(x: np.ndarray, *, at_least: int = 1) -> tuple[np.ndarray, float]:
+    """Validated (N, D) points (see :func:`compute.knn.as_points`) divided by their
+    :func:`compute.knn.unit_scale` (exact; nothing overflows), and that unit."""
+    points = as_points(x)
+    if points.shape[0] < at_least:
+        raise ValueError(f"x must be an (N, D) array with N >= {at_least}; got shape "
+                         f"{points.shape}")
+    unit = unit_scale(points)
+    return points / unit, unit
 
 
 def _check_n_clusters(n_clusters: int, n: int) -> int:
@@ -49,9 +53,12 @@ def _check_n_clusters(n_clusters: int, n: int) -> int:
 
 
 def _result(method: str, labels: np.ndarray, **params: object) -> BaselineClustering:
+    """Labels renumbered 0..K-1 (an estimator may leave a cluster empty), -1 kept."""
     labels = np.asarray(labels, dtype=np.int64)
-    return BaselineClustering(method=method, labels=labels,
-                              n_clusters=int(np.unique(labels[labels >= 0]).size),
+    used, compact = np.unique(labels[labels >= 0], return_inverse=True)
+    out = np.full_like(labels, -1)
+    out[labels >= 0] = compact
+    return BaselineClustering(method=method, labels=out, n_clusters=int(used.size),
                               params=dict(params))
 
 
@@ -59,7 +66,7 @@ def kmeans(x: np.ndarray, *, n_clusters: int, random_state: int = 0) -> Baseline
     """k-means (k-means++ initialisation, 10 restarts)."""
     from sklearn.cluster import KMeans
 
-    x = _as_points(x)
+    x, _ = _as_points(x)
     n_clusters = _check_n_clusters(n_clusters, x.shape[0])
     model = KMeans(n_clusters=n_clusters, n_init=10, random_state=random_state).fit(x)
     return _result("kmeans", model.labels_, n_clusters=n_clusters, random_state=random_state)
@@ -70,7 +77,7 @@ def agglomerative(x: np.ndarray, *, n_clusters: int,
     """Agglomerative clustering cut at ``n_clusters`` (single, complete, average or Ward)."""
     from sklearn.cluster import AgglomerativeClustering
 
-    x = _as_points(x)
+    x, _ = _as_points(x)
     check_linkage(linkage, x.shape[0])
     n_clusters = _check_n_clusters(n_clusters, x.shape[0])
     if n_clusters == x.shape[0] or x.shape[0] == 1:
@@ -93,10 +100,14 @@ def dbscan(x: np.ndarray, *, eps: float, min_samples: int = 5) -> BaselineCluste
     """DBSCAN with radius ``eps`` (Euclidean, embedding units); noise is -1."""
     from sklearn.cluster import DBSCAN
 
-    x = _as_points(x)
-    if eps <= 0:
-        raise ValueError(f"eps must be positive; got {eps}")
-    labels = DBSCAN(eps=eps, min_samples=min_samples).fit(x).labels_
+    x, unit = _as_points(x)
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive radius in embedding units; got {eps}")
+    if min_samples < 1:
+        raise ValueError(f"min_samples must be >= 1 (the point itself counts); got "
+                         f"{min_samples}")
+    radius = min(eps / unit, np.finfo(np.float64).max)  # beyond the data: one cluster
+    labels = DBSCAN(eps=radius, min_samples=min_samples).fit(x).labels_
     return _result("dbscan", labels, eps=float(eps), min_samples=int(min_samples))
 
 
@@ -105,9 +116,14 @@ def hdbscan(x: np.ndarray, *, min_cluster_size: int = 5,
     """HDBSCAN (scikit-learn's); noise is -1."""
     from sklearn.cluster import HDBSCAN
 
-    x = _as_points(x, at_least=2)
+    x, _ = _as_points(x, at_least=2)
     if min_cluster_size < 2:
         raise ValueError(f"min_cluster_size must be >= 2; got {min_cluster_size}")
+    n = x.shape[0]
+    if min_cluster_size > n or (min_samples is not None and not 1 <= min_samples <= n):
+        raise ValueError(f"HDBSCAN of {n} points needs min_cluster_size <= {n} and "
+                         f"1 <= min_samples <= {n} (or None); got {min_cluster_size} and "
+                         f"{min_samples}")
     labels = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min_samples,
                      copy=True).fit(x).labels_
     return _result("hdbscan", labels, min_cluster_size=int(min_cluster_size),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compute.knn import KnnGraph
+from compute.knn import KnnGraph, as_points, unit_scale
 from compute.peaks import Clustering
 
 
@@ -137,16 +137,17 @@ def decision_graph(knn: KnnGraph, log_density: np.ndarray, *, x: np.ndarray | No
     delta = np.where(has, knn.distances[rows, first], knn.distances[:, -1])
     exact = has.copy()
     if x is not None:
-        x = np.asarray(x, dtype=np.float64)
+        x = as_points(x)
         if x.shape[0] != n:
             raise ValueError(f"x has {x.shape[0]} rows, the kNN graph {n} points")
+        unit = unit_scale(x)  # exact rescaling: squared distances never overflow
+        x = x / unit
         for i in np.flatnonzero(~has):
             delta[i], nearest[i] = _nearest_denser_brute(x, rho, i, chunk)
+            delta[i] *= unit
             exact[i] = True
-    top = np.flatnonzero(nearest < 0)
-    if x is not None and top.size:
-        for i in top:
-            delta[i] = np.sqrt(((x - x[i]) ** 2).sum(axis=1)).max()
+        for i in np.flatnonzero(nearest < 0):
+            delta[i] = np.sqrt(((x - x[i]) ** 2).sum(axis=1)).max() * unit
     return DecisionGraph(log_density=rho, delta=delta, nearest_denser=nearest, exact=exact)
 
 

@@ -14,12 +14,15 @@ neighbour distance as the length scale. A plateau of d against scale is the esti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from compute.knn import KnnGraph, as_points, deduplicate, estimation_graph
+from compute.knn import KnnGraph, as_points, deduplicate, estimation_graph, unit_scale
 from compute.progress import ProgressFn, report
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DISCARD_FRACTION = 0.1
 _BRUTE_FORCE_MAX_SIZE = 2048  # subsets up to this size: batched brute force
@@ -154,6 +157,10 @@ def id_scale_analysis(
     if n < max(min_size, 4):
         raise ValueError(f"scale analysis needs at least {max(min_size, 4)} distinct points, "
                          f"got {n}")
+    unit = unit_scale(points)  # exact rescaling: no overflow or underflow for any units
+    if graph is not None:
+        graph = replace(graph, distances=graph.distances / unit)
+    points = points / unit
     centred = points - points.mean(axis=0, dtype=np.float64)
     rng = np.random.default_rng(random_state)
     sizes = []
@@ -167,14 +174,28 @@ def id_scale_analysis(
         subsets = rng.permutation(n)[: size * n_subsets].reshape(n_subsets, size)
         r1, r2 = _subset_two_nn(centred, subsets, graph)
         d, _, _ = two_nn_fit(r2 / r1, discard_fraction=discard_fraction)
-        means.append(float(np.mean(d)))
-        stds.append(float(np.std(d)))
-        scales.append(float((r1.mean() + r2.mean()) / 2.0))
+        d = d[np.isfinite(d) & (d > 0)]  # subsets where 2-NN is meaningless (grids) drop out
+        means.append(float(np.mean(d)) if d.size else np.nan)
+        stds.append(float(np.std(d)) if d.size else np.nan)
+        scales.append(float((r1.mean() + r2.mean()) / 2.0) * unit)
         report(progress, level + 1, len(sizes))
-    return ScaleAnalysis(sizes=np.array([s for s, _ in sizes], dtype=np.int64),
-                         n_subsets=np.array([b for _, b in sizes], dtype=np.int64),
-                         dimension_mean=np.array(means), dimension_std=np.array(stds),
-                         scale=np.array(scales))
+    return _defined_levels(sizes, means, stds, scales)
+
+
+def _defined_levels(sizes: list[tuple[int, int]], means: list[float], stds: list[float],
+                    scales: list[float]) -> ScaleAnalysis:
+    """The levels with at least one meaningful subset dimension (ValueError if none)."""
+    keep = np.isfinite(means)
+    if not keep.any():
+        _check_dimension(float("nan"))
+    if not keep.all():
+        log.warning("scale analysis: 2-NN is undefined at %d of %d levels (first and second "
+                    "neighbours at equal distances); they are left out", (~keep).sum(),
+                    keep.size)
+    return ScaleAnalysis(sizes=np.array([s for s, _ in sizes], dtype=np.int64)[keep],
+                         n_subsets=np.array([b for _, b in sizes], dtype=np.int64)[keep],
+                         dimension_mean=np.array(means)[keep],
+                         dimension_std=np.array(stds)[keep], scale=np.array(scales)[keep])
 
 
 def _subset_two_nn(points: np.ndarray, subsets: np.ndarray, graph: KnnGraph | None
@@ -295,9 +316,13 @@ def pca_spectrum(x: np.ndarray, *, max_points: int = 20000, random_state: int = 
     ``random_state``). Components: min(N_used, D). Constant data raises ValueError.
     """
     points = as_points(x)
+    if max_points < 2:
+        raise ValueError(f"max_points must be at least 2 (a variance needs two rows), got "
+                         f"{max_points}")
     if points.shape[0] > max_points:
         rng = np.random.default_rng(random_state)
         points = points[np.sort(rng.choice(points.shape[0], max_points, replace=False))]
+    points = points / unit_scale(points)  # exact: the ratios are scale-free, no overflow
     centred = points - points.mean(axis=0, dtype=np.float64)
     wide = centred.shape[0] < centred.shape[1]
     gram = centred @ centred.T if wide else centred.T @ centred  # same non-zero spectrum

@@ -135,6 +135,17 @@ def as_points(x: np.ndarray, *, name: str = "x") -> np.ndarray:
     return arr + dtype(0.0)  # a fresh copy with -0.0 turned into 0.0
 
 
+def unit_scale(x: np.ndarray) -> float:
+    """The power of two ``s`` with ``max |x| / s`` in [0.5, 1) (1.0 for all-zero ``x``).
+
+    Dividing by it is exact in floating point (no rounding, so duplicates stay duplicates
+    and distance ratios are unchanged) and keeps squared distances away from float32 and
+    float64 overflow and underflow, whatever the units of the embedding (1e-200 .. 1e300).
+    """
+    largest = float(np.max(np.abs(x))) if x.size else 0.0
+    return float(np.ldexp(1.0, int(np.frexp(largest)[1]))) if largest > 0.0 else 1.0
+
+
 def default_maxk(n_points: int) -> int:
     """``min(100, N - 1)``."""
     return max(0, min(DEFAULT_MAXK, n_points - 1))
@@ -186,8 +197,8 @@ def knn_graph(
 
     x:      (N, D) float array (float32 and float64 kept, float16/int/bool converted; see
             :func:`as_points`). NaN/inf rows are rejected.
-    maxk:   neighbours per point; default ``min(100, N - 1)``. Must be < the number of
-            distinct vectors.
+    maxk:   neighbours per point; default ``min(100, M - 1)`` for M distinct vectors. Must
+            be < M.
     method: "exact" (faiss IndexFlatL2, brute force), "ivf" (faiss IndexIVFFlat,
             sqrt(N) lists, 16 probed: approximate, fast for large N) or "hnsw" (faiss
             IndexHNSWFlat, M=32, efSearch=256: approximate; slower than "ivf" at k = 100
@@ -207,14 +218,14 @@ def knn_graph(
     n = points.shape[0]
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    maxk = default_maxk(n) if maxk is None else int(maxk)
     if n < 2:
         raise ValueError("x has a single point: a neighbour graph needs at least 2 points")
-    check_maxk(maxk, n)
     dedup = deduplicate(points)
     if dedup.n_distinct == 1:
         raise ValueError(f"all {n} rows of x are identical (constant data): there is no "
                          "neighbourhood structure to estimate; check the embedding step")
+    maxk = default_maxk(dedup.n_distinct) if maxk is None else int(maxk)
+    check_maxk(maxk, n)
     if dedup.n_duplicates == 0:
         return _distinct_graph(points, maxk, method, batch_size, progress, random_state)
     log.warning("%d of %d rows are exact duplicates of earlier rows: collapsing them to %d "
@@ -287,11 +298,21 @@ def _set_faiss_threads() -> None:
 
 def _distinct_graph(points: np.ndarray, maxk: int, method: str, batch_size: int,
                     progress: ProgressFn | None, random_state: int) -> KnnGraph:
-    """Graph over rows with no exact duplicates."""
-    centred = points - points.mean(axis=0, dtype=np.float64)
+    """Graph over rows with no exact duplicates.
+
+    The search and the distances run on ``points`` divided by :func:`unit_scale` (exact), so
+    huge or tiny units neither overflow to inf nor underflow to 0; distances are scaled back.
+    """
+    scale = unit_scale(points)
+    scaled = points / scale
+    centred = scaled - scaled.mean(axis=0, dtype=np.float64)
     query = np.ascontiguousarray(centred, dtype=np.float32)
     indices = _search(query, maxk, method, batch_size, progress, random_state)
-    distances, indices = _exact_rows(points, indices)
+    distances, indices = _exact_rows(scaled, indices)
+    distances *= scale
+    if not np.isfinite(distances).all():
+        raise ValueError(f"distances between rows of x overflow float64 (values up to "
+                         f"{scale:.3g}); divide x by a large constant first")
     return KnnGraph(distances=distances, indices=indices, method=method)
 
 

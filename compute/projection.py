@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compute.knn import KnnGraph
+from compute.knn import KnnGraph, as_points
 from compute.progress import ProgressFn, report
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,14 @@ def project(vectors: np.ndarray, *, method: str = "pca", n_components: int = 2,
     """
     params = params or ProjectionParams(method=method, n_components=n_components,
                                         random_state=random_state)
-    x = np.asarray(vectors, dtype=np.float32)
-    if x.ndim != 2 or x.shape[0] < 2:
+    x = as_points(vectors, name="vectors")
+    if x.shape[0] < 2:
         raise ValueError(f"need an (N, D) array with N >= 2 to project, got shape {x.shape}")
+    with np.errstate(over="ignore"):
+        x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        raise ValueError("vectors exceed the float32 range (about 3.4e38) used for "
+                         "projections: divide them by a large constant first")
     validate_params(params, x.shape[0])
     log.info("projecting %s with %s", x.shape, params.relevant())
     if params.method == "pca":
@@ -106,11 +111,15 @@ def _pca(x: np.ndarray, params: ProjectionParams) -> Projection:
     from sklearn.decomposition import PCA
 
     k = min(params.n_components, x.shape[1], x.shape[0])
-    pca = PCA(n_components=k, random_state=params.random_state).fit(x)
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant vectors: 0 / 0 ratios
+        pca = PCA(n_components=k, random_state=params.random_state).fit(x)
     coords = pca.transform(x).astype(np.float32)
     if k < params.n_components:  # too few dimensions: pad so plots get the axes they ask for
         coords = np.pad(coords, ((0, 0), (0, params.n_components - k)))
-    return Projection(coords=coords, method="pca", explained=pca.explained_variance_ratio_)
+    explained = pca.explained_variance_ratio_
+    if not np.isfinite(explained).all():  # constant vectors: no variance to explain
+        explained = np.zeros_like(explained)
+    return Projection(coords=coords, method="pca", explained=explained)
 
 
 def _tsne(x: np.ndarray, params: ProjectionParams) -> np.ndarray:

@@ -20,6 +20,8 @@ from typing import Literal
 
 import numpy as np
 
+from compute.knn import as_points, unit_scale
+
 HaloPolicy = Literal["exclude", "as_cluster"]
 
 
@@ -126,10 +128,14 @@ def representation_check(embeddings: np.ndarray, true_labels: Sequence[object] |
     and correlates their pairwise Euclidean distances with the label distance."""
     from scipy.spatial.distance import pdist
 
-    x = np.asarray(embeddings, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] != len(true_labels):
+    x = as_points(embeddings, name="embeddings")
+    if x.shape[0] != len(true_labels):
         raise ValueError(f"embeddings must be (N, D) with one label per row; got {x.shape} "
                          f"and {len(true_labels)} labels")
+    if per_class < 2:
+        raise ValueError(f"per_class must be >= 2 (pairs within a class are needed); got "
+                         f"{per_class}")
+    x = x / unit_scale(x)  # exact; r is scale-free and no squared distance overflows
     known = np.flatnonzero(labelled_mask(true_labels))
     classes = np.asarray([str(v) for v in np.asarray(true_labels, dtype=object)[known]])
     names, counts = np.unique(classes, return_counts=True)
@@ -143,6 +149,9 @@ def representation_check(embeddings: np.ndarray, true_labels: Sequence[object] |
     label_of = np.repeat(np.arange(names.size), take)
     dist = pdist(x[rows])
     different = pdist(label_of[:, None].astype(np.float64), metric="hamming")  # 0 or 1
+    if np.ptp(dist) == 0.0:
+        raise ValueError("all sampled embeddings are equally far apart (e.g. constant "
+                         "embeddings): the check is undefined; check the embedding step")
     r = float(np.corrcoef(dist, different)[0, 1])
     return RepresentationCheck(pearson_r=r, n_points=int(rows.size), n_pairs=int(dist.size),
                                n_per_class=take)
@@ -155,9 +164,13 @@ def silhouette(x: np.ndarray, cluster_labels: np.ndarray, *, sample_size: int = 
     fewer points than clusters + 1 remain (the score is undefined there)."""
     from sklearn.metrics import silhouette_score
 
+    points = as_points(x)
     labels = np.asarray(cluster_labels)
+    if labels.shape != (points.shape[0],):
+        raise ValueError(f"cluster_labels has shape {labels.shape}; give one label per row "
+                         f"of x ({points.shape[0]})")
     keep = labels >= 0
-    xs, ls = np.asarray(x)[keep], labels[keep]
+    xs, ls = points[keep] / unit_scale(points), labels[keep]  # exact rescaling: no overflow
     n_clusters = np.unique(ls).size
     if n_clusters < 2 or ls.size <= n_clusters:
         return None

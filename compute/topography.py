@@ -72,7 +72,7 @@ def _check(density: str, k: int, maxk: int, n: int) -> int:
     if density not in DENSITY_METHODS:
         raise ValueError(f"density must be 'pak' or 'knn', not {density!r}")
     if n < 3:
-        raise ValueError(f"a topography needs at least 3 points, got {n}")
+        raise ValueError(f"a topography needs at least 3 distinct points, got {n}")
     if maxk < 2:
         raise ValueError(f"maxk must be >= 2 (2-NN needs two neighbours), got {maxk}")
     maxk = min(maxk, n - 1)
@@ -87,20 +87,21 @@ def analyse(x: np.ndarray, *, maxk: int = 100, density: DensityMethod = "pak", k
             cache: StepCache | None = None, progress: ProgressFn | None = None) -> Topography:
     """Density-peak topography of ``x`` (N, D) float: the embeddings, one row per item.
 
-    maxk: neighbours in the graph (clamped to N - 1); density: "pak" (adaptive k*) or "knn"
-    (fixed ``k``); z >= 1: ADP's merge significance; halo: flag uncertain border points;
-    knn_method: "exact", "ivf" or "hnsw" (see :func:`compute.knn.knn_graph`). Each step is
-    cached in ``cache`` by the content of ``x`` and the parameters it depends on.
-    Raises ValueError for bad parameters or data (NaN rows, constant data, N < 3).
+    maxk: neighbours in the graph (clamped to M - 1 for M distinct rows); density: "pak"
+    (adaptive k*) or "knn" (fixed ``k``); z >= 1: ADP's merge significance; halo: flag
+    uncertain border points; knn_method: "exact", "ivf" or "hnsw" (see
+    :func:`compute.knn.knn_graph`). Each step is cached in ``cache`` by the content of
+    ``x`` and the parameters it depends on. Raises ValueError for bad parameters or data
+    (NaN rows, fewer than 3 distinct rows).
     """
     from compute.density import knn_density, pak_density
     from compute.intrinsic_dim import two_nn_dimension
-    from compute.knn import as_points, knn_graph
+    from compute.knn import as_points, deduplicate, knn_graph
     from compute.peaks import find_peaks
 
     z = check_z(z)
     points = as_points(x)
-    maxk = _check(density, k, int(maxk), points.shape[0])
+    maxk = _check(density, k, int(maxk), deduplicate(points).n_distinct)
     cache = cache if cache is not None else StepCache(None)
     params = TopographyParams(maxk=maxk, density=density, k=int(k), z=z, halo=bool(halo),
                               knn_method=knn_method)

@@ -17,6 +17,10 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 # Pillow first shrinks by an integer factor (box filter) while the image stays at least
 # this many times the target, then resamples: 3x faster on SEM frames, visually the same.
 REDUCING_GAP = 2.0
+# Longer sides beyond this many times the shorter one are cut (centred) before resizing:
+# the centre crop never reaches them, and a 1 x 60000 strip would otherwise be resized to
+# 256 x 15 million pixels. Images up to this aspect ratio are not affected.
+MAX_ASPECT = 4
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class Preprocessing:
         from PIL import Image
 
         mode = "L" if self.channels == 1 or image.mode == "L" else "RGB"
-        image = image if image.mode == mode else image.convert(mode)
+        image = _cut_to_aspect(image if image.mode == mode else image.convert(mode))
         width, height = image.size
         short, long = min(width, height), max(width, height)
         new_long = max(self.resize, int(self.resize * long / short))
@@ -65,6 +69,18 @@ class Preprocessing:
             np.multiply(x if x.ndim == 2 else x[:, :, c], scale, out=out[c])
             out[c] -= np.float32(self.mean[c] / self.std[c])
         return out
+
+
+def _cut_to_aspect(image):
+    """The centred part of ``image`` whose long side is at most :data:`MAX_ASPECT` times
+    its short side (the image itself when it already is)."""
+    width, height = image.size
+    limit = MAX_ASPECT * min(width, height)
+    if max(width, height) <= limit:
+        return image
+    w, h = min(width, limit), min(height, limit)
+    left, top = (width - w) // 2, (height - h) // 2
+    return image.crop((left, top, left + w, top + h))
 
 
 def preprocessing_for(family: str, *, keep_data_bar: bool = False,

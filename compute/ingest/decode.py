@@ -9,6 +9,7 @@ high-bit-depth or float data mapped to 8 bits by a percentile stretch.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ def decode_image(path: str | os.PathLike[str], *, page: int = 0,
     except Exception as exc:  # Pillow raises many types for broken or unusual files
         if path.suffix.lower() in TIFF_SUFFIXES:
             return _decode_with_tifffile(path, page, max_pixels, pillow_error=exc)
-        raise ImageDecodeError(_reason(exc)) from exc
+        raise ImageDecodeError(_friendly_reason(exc)) from exc
 
 
 def _decode_with_pillow(path: Path, page: int, max_pixels: int | None) -> DecodedImage:
@@ -146,7 +147,8 @@ def _decode_with_tifffile(path: Path, page: int, max_pixels: int | None,
     except ImageDecodeError:
         raise
     except Exception as exc:
-        raise ImageDecodeError(f"{_reason(pillow_error)}; tifffile: {_reason(exc)}") from exc
+        raise ImageDecodeError(f"{_friendly_reason(pillow_error)} (tifffile: {_reason(exc)})"
+                               ) from exc
     array = np.squeeze(array)
     if array.ndim == 3 and array.shape[0] in (3, 4) and array.shape[-1] not in (3, 4):
         array = np.moveaxis(array, 0, -1)  # planar (C, H, W) -> (H, W, C)
@@ -175,17 +177,23 @@ def _pixel_limit(max_pixels: int | None) -> Iterator[None]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             yield
     except Image.DecompressionBombError as exc:
-        raise ImageDecodeError(f"refused as a possible decompression bomb ({exc}); raise the "
-                               "pixel limit (max_pixels, --max-pixels) if it is genuine") from exc
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        raise ImageDecodeError(_bomb_message(f"{claimed[1] if claimed else 'its'} pixels",
+                                             max_pixels)) from exc
     finally:
         Image.MAX_IMAGE_PIXELS = old
 
 
 def _check_pixels(width: int, height: int, max_pixels: int | None) -> None:
     if max_pixels is not None and width * height > max_pixels:
-        raise ImageDecodeError(f"refused as a possible decompression bomb: {width}x{height} = "
-                               f"{width * height} pixels is above the limit of {max_pixels}; "
-                               "raise the pixel limit (max_pixels, --max-pixels) if it is genuine")
+        raise ImageDecodeError(_bomb_message(f"{width}x{height} = {width * height} pixels",
+                                             max_pixels))
+
+
+def _bomb_message(size: str, max_pixels: int | None) -> str:
+    return (f"refused as a possible decompression bomb: {size} is above the limit of "
+            f"{max_pixels} pixels; raise the pixel limit (max_pixels, --max-pixels) if the "
+            "image is genuine")
 
 
 def _check_page(page: int, pages: int) -> None:
@@ -211,6 +219,19 @@ def _is_gray_palette(im: PILImage.Image) -> bool:
         return False
     palette = np.asarray(im.getpalette() or [], dtype=np.int16).reshape(-1, 3)
     return bool(palette.size) and bool((palette == palette[:, :1]).all())
+
+
+def _friendly_reason(exc: BaseException) -> str:
+    """The reason a user can act on, for the usual Pillow errors (no absolute paths)."""
+    from PIL import UnidentifiedImageError
+
+    if isinstance(exc, UnidentifiedImageError):
+        return ("not a recognised image format (PNG, JPEG, TIFF, BMP, GIF): the content is "
+                "something else or badly damaged")
+    if "truncated" in str(exc).lower():
+        return ("the file is truncated (an interrupted copy or save?): copy it again from "
+                "its source")
+    return _reason(exc)
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from compute.ingest.decode import DEFAULT_MAX_PIXELS
 
+NOT_USABLE = "not a usable image"  # the prefix of every decoding failure's reason
 CropBox = tuple[int, int, int, int]  # (left, top, right, bottom), Pillow's crop box
 
 
@@ -71,7 +73,7 @@ class Dataset:
         text = (f"{len(self.records)} files: {len(usable)} usable ({labelled} labelled, "
                 f"{bars} with a data bar), {len(self.duplicates)} duplicates, "
                 f"{len(self.failures)} unreadable")
-        reasons = Counter(_reason_kind(r.error) for r in self.failures if r.error)
+        reasons = Counter(reason_kind(r.error) for r in self.failures if r.error)
         if reasons:
             text += " (" + ", ".join(f"{n}x {kind}" for kind, n in reasons.most_common(3)) + ")"
         return text
@@ -88,5 +90,8 @@ class Dataset:
         return replace(self, records=records)
 
 
-def _reason_kind(error: str) -> str:
-    return error.split(":", 1)[0]
+def reason_kind(error: str) -> str:
+    """The kind of a failure reason, for counts: its first clause, without the
+    ``not a usable image:`` prefix (e.g. ``the file is truncated``, ``empty file``)."""
+    text = error.removeprefix(f"{NOT_USABLE}: ")
+    return re.split(r"[:;(]", text, maxsplit=1)[0].strip()

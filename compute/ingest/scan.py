@@ -8,9 +8,11 @@ its record with an ``error`` and never aborts the scan.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,17 +21,20 @@ from compute.cache import fingerprint_strings
 from compute.databar import crop_box_without_bar, detect_data_bar
 from compute.ingest.decode import DEFAULT_MAX_PIXELS, ImageDecodeError, decode_image
 from compute.ingest.labels import folder_label, read_labels_csv
-from compute.ingest.records import Dataset, ImageRecord
+from compute.ingest.records import NOT_USABLE, Dataset, ImageRecord
 from compute.ingest.scan_cache import ScanCache
 from compute.progress import ProgressFn, report
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif"})
 # Image formats seen in microscopy folders that are listed as unsupported (not ignored).
-UNSUPPORTED_SUFFIXES = frozenset({".gif", ".webp", ".jp2", ".dm3", ".dm4", ".ser", ".emd",
+UNSUPPORTED_SUFFIXES = frozenset({".webp", ".jp2", ".dm3", ".dm4", ".ser", ".emd",
                                   ".mrc", ".czi", ".nd2", ".lif", ".heic", ".svg"})
-SCAN_VERSION = "2"
+# First bytes of PNG, JPEG, TIFF (II/MM, classic and BigTIFF), BMP and GIF files.
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\0", b"MM\0*", b"II+\0",
+                    b"MM\0+", b"BM", b"GIF87a", b"GIF89a")
+SCAN_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,13 @@ class _Probe:
 
 
 def md5_of_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex MD5 of the file's bytes (the image id)."""
+    """Hex MD5 of the file's bytes (the image id).
+
+    Raises OSError for a file that cannot be read, and for a FIFO, device or socket
+    (opening a FIFO, or reading /dev/zero, would never return).
+    """
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket)", str(path))
     h = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as fh:
         while block := fh.read(chunk):
@@ -51,19 +62,37 @@ def md5_of_file(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def list_image_files(root: Path) -> list[Path]:
-    """Image files below ``root``, sorted: known image suffixes (case-insensitive) and
-    the unsupported image formats in :data:`UNSUPPORTED_SUFFIXES` (so they are reported).
+    """Image files below ``root``, sorted: known image suffixes (case-insensitive), the
+    unsupported image formats in :data:`UNSUPPORTED_SUFFIXES` (so they are reported) and
+    files without an extension whose first bytes are an image signature.
 
-    Recursive; symlinked folders are not followed; hidden files and folders (names
-    starting with ``.``) are skipped; other files (CSV, text) are ignored.
+    Recursive; symlinked folders are not followed (no loops, nothing outside ``root``);
+    symlinked files are listed (and read through the link); hidden files and folders
+    (names starting with ``.``) are skipped; other files (CSV, text) are ignored.
     """
     wanted = IMAGE_SUFFIXES | UNSUPPORTED_SUFFIXES
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(dirpath) / name for name in filenames
-                     if not name.startswith(".") and Path(name).suffix.lower() in wanted)
+        for name in filenames:
+            suffix = Path(name).suffix.lower()
+            if not name.startswith(".") and (
+                    suffix in wanted or (not suffix and _has_image_signature(
+                        Path(dirpath) / name))):
+                found.append(Path(dirpath) / name)
     return sorted(found)
+
+
+def _has_image_signature(path: Path) -> bool:
+    """Whether a regular file starts like a PNG, JPEG, TIFF, BMP or GIF file."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return False
+    return head.startswith(IMAGE_SIGNATURES)
 
 
 def scan_folder(root: str | os.PathLike[str], *,
@@ -172,12 +201,22 @@ def _probe_job(job: tuple[Path, Path, _Probe]) -> ImageRecord:
 def probe_file(file: Path, rel: str, *, page: int = 0,
                max_pixels: int | None = DEFAULT_MAX_PIXELS,
                detect_bar: bool = True) -> ImageRecord:
-    """The record of one file (no label, no duplicate check): id, metadata or error."""
+    """The record of one file (no label, no duplicate check): id, metadata or error.
+
+    Never raises for a bad file: its record carries the reason in ``error``.
+    """
+    if not _is_utf8(rel):
+        return ImageRecord(path=display_path(rel), id=None, error=(
+            "file name is not valid UTF-8 (shown with \\x escapes): rename it to UTF-8, "
+            "e.g. convmv -f latin1 -t utf-8 --notest FILE"))
+    unreadable = _unreadable_reason(file)
+    if unreadable:
+        return ImageRecord(path=rel, id=None, error=unreadable)
     try:
         size = file.stat().st_size
         image_id = md5_of_file(file)
     except OSError as exc:
-        return ImageRecord(path=rel, id=None, error=f"cannot read file: {exc.strerror or exc}")
+        return ImageRecord(path=rel, id=None, error=_read_error(exc))
     record = ImageRecord(path=rel, id=image_id, size_bytes=size)
     if file.suffix.lower() in UNSUPPORTED_SUFFIXES:
         return replace(record, error=f"unsupported format {file.suffix.lower()}: convert "
@@ -187,12 +226,47 @@ def probe_file(file: Path, rel: str, *, page: int = 0,
     try:
         decoded = decode_image(file, page=page, max_pixels=max_pixels)
     except ImageDecodeError as exc:
-        return replace(record, error=f"not a usable image: {exc}")
+        return replace(record, error=f"{NOT_USABLE}: {exc}")
     info = decoded.info
     bar = detect_data_bar(decoded.gray) if detect_bar else None
     return replace(record, width=info.width, height=info.height, mode=info.mode,
                    bit_depth=info.bit_depth, pages=info.pages,
                    crop_box=crop_box_without_bar(decoded.gray.shape, bar) if bar else None)
+
+
+def display_path(rel: str) -> str:
+    """``rel`` with bytes that are not UTF-8 (surrogate escapes) shown as ``\\xNN``."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unreadable_reason(file: Path) -> str | None:
+    """Why ``file`` cannot be opened as a regular file (None: it can be tried)."""
+    try:
+        mode = file.stat().st_mode
+    except OSError as exc:
+        if file.is_symlink():
+            return (f"broken symbolic link ({exc.strerror or exc}: "
+                    f"{os.readlink(file)}): fix or remove the link")
+        return _read_error(exc)
+    if not stat.S_ISREG(mode):
+        return ("not a regular file (a FIFO, device or socket; reading it could block "
+                "forever): skipped, replace it with the image file itself")
+    return None
+
+
+def _read_error(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return ("permission denied: the user running Topograph cannot read the file; "
+                "give it read access (e.g. chmod a+r FILE)")
+    return f"cannot read file: {exc.strerror or exc}"
 
 
 def mark_duplicates(records: Iterable[ImageRecord]) -> list[ImageRecord]:

@@ -32,11 +32,14 @@ class ScanCache:
                                  "(key TEXT PRIMARY KEY, record TEXT NOT NULL)")
 
     def key(self, file: Path) -> str | None:
+        """The file's identity (None: not cacheable, e.g. unreadable or not UTF-8)."""
         try:
             stat = file.stat()
-        except OSError:
+            key = f"{file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{self.options}"
+            key.encode("utf-8")  # sqlite stores UTF-8: names that are not are not cached
+        except (OSError, RuntimeError, UnicodeEncodeError):
             return None
-        return f"{file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{self.options}"
+        return key
 
     def get(self, key: str | None, rel: str) -> ImageRecord | None:
         """The remembered record for ``key`` (with path ``rel``), or None."""

@@ -54,9 +54,21 @@ def test_bad_inputs(blobs):
         agglomerative(x, n_clusters=2, linkage="centroid")
     with pytest.raises(ValueError, match="subsample"):
         agglomerative(np.zeros((MAX_AGGLOMERATIVE_POINTS + 1, 1)), n_clusters=2)
-    with pytest.raises(ValueError, match="non-finite"):
+    with pytest.raises(ValueError, match="NaN or infinite"):
         kmeans(np.array([[np.nan, 0.0]]), n_clusters=1)
-    with pytest.raises(ValueError, match="eps must be positive"):
+    with pytest.raises(ValueError, match="eps must be a positive radius"):
         dbscan(x, eps=0)
-    with pytest.raises(ValueError, match=r"\(N, D\)"):
+    with pytest.raises(ValueError, match="eps must be a positive radius"):
+        dbscan(x, eps=float("nan"))
+    with pytest.raises(ValueError, match=r"\(N points, D features\)"):
         hdbscan(np.zeros(5))
+    with pytest.raises(ValueError, match="min_cluster_size <= 3"):
+        hdbscan(x[:3], min_cluster_size=5)
+
+
+def test_labels_are_consecutive_even_when_a_cluster_ends_up_empty():
+    # 23 points: one far outlier and a tight cloud; k-means leaves some of 14 clusters empty
+    rng = np.random.default_rng(0)
+    x = np.r_[[[1e6, 1e6]], rng.normal(size=(22, 2)) * 1e-3]
+    result = kmeans(x, n_clusters=14)
+    assert set(np.unique(result.labels)) == set(range(result.n_clusters))

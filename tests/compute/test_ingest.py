@@ -51,7 +51,7 @@ def test_scan_reports_every_file_and_never_aborts(messy) -> None:
     assert set(records) == {p.name for p in paths.values()}  # no .txt, no hidden file
     assert records["truncated.jpg"].error.startswith("not a usable image")
     assert records["empty.png"].error == "empty file (0 bytes)"
-    assert "UnidentifiedImageError" in records["notes.png"].error
+    assert "not a recognised image format" in records["notes.png"].error
     assert records["same.png"].duplicate_of == "gray.png"
     assert {Path(r.path).name for r in dataset.usable} == {
         "gray.png", "colour.jpg", "alpha.png", "sixteen.tif", "old.bmp", "frame.tif"}

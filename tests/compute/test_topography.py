@@ -80,8 +80,10 @@ def test_bad_parameters(blobs):
         analyse(x, density="gauss")
     with pytest.raises(ValueError, match="k must lie"):
         analyse(x, maxk=20, density="knn", k=50)
-    with pytest.raises(ValueError, match="at least 3 points"):
+    with pytest.raises(ValueError, match="at least 3 distinct points"):
         analyse(x[:2])
+    with pytest.raises(ValueError, match="at least 3 distinct points"):
+        analyse(np.r_[x[:2], x[:2]])
 
 
 def test_duplicate_rows_share_their_cluster(blobs):
@@ -92,3 +94,10 @@ def test_duplicate_rows_share_their_cluster(blobs):
     assert topo.knn.deduplication is not None
     assert labels[450] == labels[451] == labels[0] and labels[452] == labels[200]
     assert np.isfinite(topo.density.log_density).all()
+
+
+def test_maxk_is_clamped_to_the_distinct_rows(blobs):
+    x, _ = blobs
+    few = np.r_[x[:6], x[:6], x[:6]]  # 18 rows, 6 distinct
+    topo = analyse(few, maxk=100)
+    assert topo.params.maxk == 5 and topo.clustering.labels.shape == (18,)
