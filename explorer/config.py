@@ -10,6 +10,7 @@ DEMO_IMAGES = REPO_ROOT / "data" / "demo" / "images"
 DEMO_LABELS = REPO_ROOT / "data" / "demo" / "labels.csv"
 DEFAULT_CACHE = REPO_ROOT / "data" / "cache"
 DEFAULT_NAMES = REPO_ROOT / "data" / "names.sqlite"
+DEFAULT_HOST = "127.0.0.1"  # this machine only
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class AppConfig:
     labels: Path | None = DEMO_LABELS
     cache_dir: Path = DEFAULT_CACHE
     names_db: Path = DEFAULT_NAMES  # expert names of clusters (SQLite, see compute.naming)
+    host: str = DEFAULT_HOST  # the address the server binds (decides which Host it answers)
 
     @property
     def thumbnail_dir(self) -> Path:

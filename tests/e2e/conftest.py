@@ -8,63 +8,25 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.appserver import running_app
+
 CHROMIUM = os.environ.get("TOPOGRAPH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"app did not answer at {url} within {timeout} s")
-
-
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """URL of a running ``python app.py`` on the demo data (stopped after the session)."""
     cache = tmp_path_factory.mktemp("e2e-cache")
-    port = _free_port()
-    log = (cache / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port),
-                             "--cache-dir", str(cache), "--names",
-                             str(cache / "names.sqlite")], cwd=REPO_ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, proc)
+    with running_app(["--cache-dir", str(cache), "--names", str(cache / "names.sqlite")],
+                     log=cache / "app.log") as (url, _proc):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")
