@@ -8,7 +8,7 @@ from flask import abort, send_file
 from explorer.callbacks import register_callbacks
 from explorer.config import REPO_ROOT, AppConfig
 from explorer.hierarchy import register_hierarchy_callbacks
-from explorer.jobs import make_background_manager
+from explorer.jobs import make_background_manager, show_callback_error
 from explorer.layout import build_layout
 from explorer.security import install_security
 from explorer.serving import THUMBNAIL_MAX_AGE, THUMBNAIL_ROUTE, thumbnail_file
@@ -19,7 +19,8 @@ def create_app(config: AppConfig | None = None) -> Dash:
     config = config or AppConfig()
     config.cache_dir.mkdir(parents=True, exist_ok=True)
     app = Dash(__name__, title="Topograph", assets_folder=str(REPO_ROOT / "assets"),
-               background_callback_manager=make_background_manager(config.cache_dir))
+               background_callback_manager=make_background_manager(config.cache_dir),
+               on_error=show_callback_error)
     app.layout = build_layout(config)
     register_callbacks(app, config)
     register_hierarchy_callbacks(app, config)
