@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -63,10 +64,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from explorer.app import create_app
+    from explorer.jobs import stop_workers
 
     app = create_app(config_from_args(args))
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        app.run(host=args.host, port=args.port, debug=args.debug)
+    finally:  # a running job's worker process would outlive the server
+        stopped = stop_workers()
+        if stopped:
+            logging.getLogger("topograph").info("stopped %d job worker(s)", stopped)
     return 0
+
+
+def _exit_on_sigterm(_signum, _frame) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

@@ -38,12 +38,22 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> No
 
 
 def stop(proc: subprocess.Popen) -> None:
+    """Stop the server and any job worker it forked (a hung one would outlive it)."""
+    import psutil
+
+    try:
+        workers = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        workers = []
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+    for worker in workers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            worker.kill()
 
 
 @contextlib.contextmanager

@@ -1,19 +1,16 @@
-"""Background jobs: the one place that chooses their manager, and what a failed job
-tells the user.
+"""What a failed job or callback tells the user.
 
-Diskcache (a local folder) by default; Celery with Redis when ``REDIS_URL`` is set, for a
-deployment where workers run elsewhere. A job body runs inside :func:`run_job`, so an
-exception (out of memory, damaged weights, a folder that vanished) becomes a message in
-the job's alert instead of a silent stop, and the page stays usable.
+A job body runs inside :func:`run_job`, so an exception (out of memory, damaged weights, a
+folder that vanished) becomes a message in the job's alert instead of a silent stop, and
+the page stays usable. :func:`show_callback_error` does the same for every other callback
+(Dash's ``on_error``), in the page's alert.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from dash import no_update, set_props
 from dash.exceptions import BackgroundCallbackError
@@ -21,27 +18,6 @@ from dash.exceptions import BackgroundCallbackError
 from explorer import ids
 
 log = logging.getLogger(__name__)
-
-
-def make_background_manager(cache_dir: Path):
-    """A Dash background-callback manager for this environment."""
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        try:
-            from celery import Celery
-        except ImportError as exc:
-            raise RuntimeError("REDIS_URL is set but Celery is not installed: pip install "
-                               "'celery[redis]', or unset REDIS_URL to use Diskcache") from exc
-        from dash import CeleryManager
-
-        celery_app = Celery(__name__, broker=redis_url, backend=redis_url)
-        return CeleryManager(celery_app)
-    import diskcache
-    from dash import DiskcacheManager
-
-    jobs_dir = Path(cache_dir) / "jobs"
-    jobs_dir.mkdir(parents=True, exist_ok=True)
-    return DiskcacheManager(diskcache.Cache(str(jobs_dir)))
 
 
 @dataclass(frozen=True)
