@@ -18,6 +18,7 @@ def create_app(config: AppConfig | None = None) -> Dash:
     """Build the dashboard for ``config`` (the demo set by default)."""
     config = config or AppConfig()
     config.cache_dir.mkdir(parents=True, exist_ok=True)
+    _import_before_serving()
     app = Dash(__name__, title="Topograph", assets_folder=str(REPO_ROOT / "assets"),
                background_callback_manager=make_background_manager(config.cache_dir),
                on_error=show_callback_error)
@@ -27,6 +28,14 @@ def create_app(config: AppConfig | None = None) -> Dash:
     _add_thumbnail_route(app, config)
     install_security(app.server, bind_host=config.host)
     return app
+
+
+def _import_before_serving() -> None:
+    """Plotly's JSON encoder looks for ``sys.modules["PIL.Image"]`` without importing it;
+    a request thread that encodes a figure while another thread imports Pillow sees a
+    half-imported module and fails (an HTTP 500 seen in the load test). Imported here,
+    before the first request, it is never half-imported."""
+    import PIL.Image  # noqa: F401
 
 
 def _add_thumbnail_route(app: Dash, config: AppConfig) -> None:

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # What jobs import lazily (compute keeps heavy imports inside functions).
 JOB_MODULES = ("torch", "faiss", "scipy.special", "sklearn.decomposition", "sklearn.manifold",
-               "umap", "PIL.Image")
+               "umap")
 
 
 def make_background_manager(cache_dir: Path):
