@@ -3,11 +3,13 @@
 Diskcache (a local folder, jobs in forked worker processes) by default; Celery with Redis
 when ``REDIS_URL`` is set, for a deployment where workers run elsewhere.
 
-A forked worker inherits the server's memory, including the import locks of modules
+A forked worker inherits the server's memory, including the import locks of modules that
 other server threads are importing at that moment; such a lock is never released in the
 worker, whose own ``import torch`` then waits forever (seen: the second Compute of a
-session hung in ``import torch``). So the server imports the modules jobs need once, in
-a thread started with the manager, and forks the first job only after that thread ends.
+session hung in ``import torch``). So the Diskcache manager is made only after the
+modules jobs need are imported, before the server answers its first request. (Importing
+them in a background thread instead races with request threads importing the same
+modules: a test saw torch half-imported.)
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import contextlib
 import importlib
 import logging
 import os
-import threading
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -40,10 +42,14 @@ def make_background_manager(cache_dir: Path):
         celery_app = Celery(__name__, broker=redis_url, backend=redis_url)
         return CeleryManager(celery_app)
     import diskcache
+    from dash import DiskcacheManager
 
     jobs_dir = Path(cache_dir) / "jobs"
     jobs_dir.mkdir(parents=True, exist_ok=True)
-    return _fork_safe_manager_class()(diskcache.Cache(str(jobs_dir)))
+    start = time.perf_counter()
+    import_job_modules()
+    log.info("job modules imported in %.1f s", time.perf_counter() - start)
+    return DiskcacheManager(diskcache.Cache(str(jobs_dir)))
 
 
 def import_job_modules(modules: tuple[str, ...] = JOB_MODULES) -> None:
@@ -72,22 +78,3 @@ def stop_workers() -> int:
             worker.kill()
     psutil.wait_procs(workers, timeout=5)
     return len(workers)
-
-
-def _fork_safe_manager_class():
-    from dash import DiskcacheManager
-
-    class ForkSafeDiskcacheManager(DiskcacheManager):
-        """Forks a job only once :func:`import_job_modules` has run in the server."""
-
-        def __init__(self, cache) -> None:
-            super().__init__(cache)
-            self.imports = threading.Thread(target=import_job_modules, daemon=True,
-                                            name="import-job-modules")
-            self.imports.start()
-
-        def call_job_fn(self, key, job_fn, args, context):
-            self.imports.join()
-            return super().call_job_fn(key, job_fn, args, context)
-
-    return ForkSafeDiskcacheManager

@@ -58,13 +58,18 @@ def compute(page, **settings) -> None:
 
 def wait_for_success(page, *, k: int) -> None:
     """The analysis for ``k`` reached the page: the hierarchy panel shows its k, the
-    dataset summary is filled (empty until the first analysis ends), no alert."""
+    dataset summary is filled (empty until the first analysis ends), the projection job
+    is over and its points are drawn, no alert."""
     page.wait_for_function(
         """k => { const hk = document.querySelector('#hier-k');
                   const run = document.querySelector('#run-button');
                   const summary = document.querySelector('#dataset-summary');
+                  const gd = document.querySelector('#latent-scatter .js-plotly-plot');
+                  const projecting = document.querySelector('#projection-cancel');
                   return hk && run && summary && hk.value === String(k) && !run.disabled
-                         && summary.innerText.includes('usable'); }""",
+                         && summary.innerText.includes('usable') && projecting.disabled
+                         && gd && gd._fullData && gd._fullData.length > 0
+                         && gd._fullData[0].x && gd._fullData[0].x.length > 0; }""",
         arg=k, timeout=120_000)
     assert page.inner_text("#job-error") == ""
 

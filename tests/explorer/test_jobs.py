@@ -11,11 +11,13 @@ import pytest
 from dash import DiskcacheManager, no_update
 
 import compute.pipeline
+from compute.projection import ProjectionParams
 from explorer import ids
 from explorer.app import create_app
 from explorer.config import AppConfig
 from explorer.jobs import JobFailure, describe_failure, make_background_manager, run_job
-from explorer.views import analysis_job
+from explorer.state import projection_key
+from explorer.views import analysis_job, projection_job
 
 
 def test_diskcache_by_default(tmp_path, monkeypatch):
@@ -72,6 +74,19 @@ def test_out_of_memory_inside_a_compute_step_becomes_the_alert(config, monkeypat
                                   task="The analysis", n_outputs=2)
     assert key is no_update and summary is no_update
     assert "out of memory" in alert and "try again" in alert
+
+
+def test_a_failing_projection_becomes_its_alert(config, monkeypatch):
+    key, _summary = analysis_job(lambda _p: None, config, backbone="pixels")
+    pkey = projection_key(key, ProjectionParams(method="tsne"))
+
+    def out_of_memory(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(compute.pipeline, "project", out_of_memory)
+    result = run_job(lambda: (projection_job(lambda _p: None, config, pkey),),
+                     task="The projection", n_outputs=1)
+    assert result[0] is no_update and result[1].startswith("The projection ran out of memory")
 
 
 def test_a_vanished_folder_becomes_the_alert(config):
