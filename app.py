@@ -3,16 +3,29 @@
     python app.py                                   # the built-in demo set
     python app.py --images DIR [--labels CSV]       # your own images
     python app.py --images DIR --scale-group 1-2um  # only the images in one scale group
+
+It serves http://127.0.0.1:8050/ (this machine only); --host 0.0.0.0 opens it to the
+network, on purpose. Dash debug mode (--debug) is off unless asked for, and refused on a
+non-loopback address: its in-browser debugger runs Python for whoever reaches it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
-from explorer.config import DEFAULT_CACHE, DEFAULT_NAMES, DEMO_IMAGES, DEMO_LABELS, AppConfig
+from explorer.config import (
+    DEFAULT_CACHE,
+    DEFAULT_HOST,
+    DEFAULT_NAMES,
+    DEMO_IMAGES,
+    DEMO_LABELS,
+    AppConfig,
+)
+from explorer.security import is_loopback
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -29,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="do not read scale bars (saves the OCR time on SEM frames)")
     parser.add_argument("--names", type=Path, default=DEFAULT_NAMES,
                         help="SQLite file of cluster names (default: data/names.sqlite)")
-    parser.add_argument("--host", default="127.0.0.1",
+    parser.add_argument("--host", default=DEFAULT_HOST,
                         help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev only)")
@@ -45,9 +58,12 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
         raise SystemExit(f"error: image folder {images} does not exist; pass --images DIR")
     if labels is not None and not labels.is_file():
         raise SystemExit(f"error: labels file {labels} does not exist; fix --labels or omit it")
+    if args.debug and not is_loopback(args.host):
+        raise SystemExit(f"error: --debug on --host {args.host} would let anyone on the "
+                         "network run code through the debugger; drop --debug or --host")
     return AppConfig(images=images.resolve(), labels=labels.resolve() if labels else None,
                      cache_dir=args.cache_dir.resolve(), names_db=args.names.resolve(),
-                     **_scale_options(args))
+                     host=args.host, **_scale_options(args))
 
 
 def _scale_options(args: argparse.Namespace) -> dict:
@@ -63,10 +79,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from explorer.app import create_app
+    from explorer.jobs import stop_workers
 
     app = create_app(config_from_args(args))
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        app.run(host=args.host, port=args.port, debug=args.debug)
+    finally:  # a running job's worker process would outlive the server
+        stopped = stop_workers()
+        if stopped:
+            logging.getLogger("topograph").info("stopped %d job worker(s)", stopped)
     return 0
+
+
+def _exit_on_sigterm(_signum, _frame) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids
 from explorer.config import AppConfig
+from explorer.jobs import run_job
 from explorer.views import (
     analysis_job,
     colour_options,
@@ -47,7 +48,7 @@ _PROJECTION_INPUTS = [Input(ids.RUN_KEY, "data"), Input(ids.SETTINGS_PROJECTION,
 def _register_jobs(app: Dash, config: AppConfig) -> None:
     @app.callback(
         Output(ids.RUN_KEY, "data"), Output(ids.DATASET_SUMMARY, "children"),
-        Input(ids.RUN_BUTTON, "n_clicks"),
+        Output(ids.JOB_ERROR, "children"), Input(ids.RUN_BUTTON, "n_clicks"),
         State(ids.SETTINGS_BACKBONE, "value"), State(ids.SETTINGS_DENSITY, "value"),
         State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_Z, "value"),
         State(ids.SETTINGS_MAXK, "value"), State(ids.SETTINGS_HALO, "value"),
@@ -56,8 +57,10 @@ def _register_jobs(app: Dash, config: AppConfig) -> None:
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
     )
     def _analyse(set_progress, _clicks, backbone, density, k, z, maxk, halo):
-        return analysis_job(set_progress, config, backbone=backbone, density=density, k=k,
-                            z=z, maxk=maxk, halo=bool(halo))
+        return run_job(lambda: analysis_job(set_progress, config, backbone=backbone,
+                                            density=density, k=k, z=z, maxk=maxk,
+                                            halo=bool(halo)),
+                       task="The analysis", n_outputs=2)
 
     @app.callback(Output(ids.PROJECTION_KEY, "data"), Output(ids.PROJECTION_REQUEST, "data"),
                   Output(ids.PROJECTION_STATUS, "children"), *_PROJECTION_INPUTS)
@@ -68,14 +71,15 @@ def _register_jobs(app: Dash, config: AppConfig) -> None:
 
     @app.callback(
         Output(ids.PROJECTION_KEY, "data", allow_duplicate=True),
-        Input(ids.PROJECTION_REQUEST, "data"),
+        Output(ids.PROJECTION_ERROR, "children"), Input(ids.PROJECTION_REQUEST, "data"),
         background=True, running=_RUNNING_PROJECTION, prevent_initial_call=True,
         progress=[Output(ids.PROJECTION_PROGRESS, "value"),
                   Output(ids.PROJECTION_PROGRESS, "max")],
         cancel=[Input(ids.PROJECTION_CANCEL, "n_clicks")],
     )
     def _project(set_progress, pkey):
-        return projection_job(set_progress, config, pkey)
+        return run_job(lambda: (projection_job(set_progress, config, pkey),),
+                       task="The projection", n_outputs=1)
 
 
 def _register_scatter(app: Dash, config: AppConfig) -> None:
@@ -176,6 +180,8 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
 
 def register_callbacks(app: Dash, config: AppConfig) -> None:
     """Every callback of the explorer (the hierarchy panel registers its own)."""
+    app.clientside_callback("() => ''", Output(ids.APP_ERROR, "children", allow_duplicate=True),
+                            Input(ids.APP_ERROR, "n_clicks"), prevent_initial_call=True)
     _register_jobs(app, config)
     _register_scatter(app, config)
     _register_panels(app, config)

@@ -10,6 +10,7 @@ DEMO_IMAGES = REPO_ROOT / "data" / "demo" / "images"
 DEMO_LABELS = REPO_ROOT / "data" / "demo" / "labels.csv"
 DEFAULT_CACHE = REPO_ROOT / "data" / "cache"
 DEFAULT_NAMES = REPO_ROOT / "data" / "names.sqlite"
+DEFAULT_HOST = "127.0.0.1"  # this machine only
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class AppConfig:
     names_db: Path = DEFAULT_NAMES  # expert names of clusters (SQLite, see compute.naming)
     scales: bool = True  # read scale bars (PipelineConfig.scales)
     scale_group: str | None = None  # analyse only this scale group (PipelineConfig.scale_group)
+    host: str = DEFAULT_HOST  # the address the server binds (decides which Host it answers)
 
     @property
     def thumbnail_dir(self) -> Path:

@@ -12,6 +12,7 @@ RUN_BUTTON = "run-button"
 CANCEL_BUTTON = "cancel-button"
 PROGRESS = "job-progress"
 STATUS = "job-status"
+JOB_ERROR = "job-error"                  # why the last analysis job failed (role=alert)
 
 # Left column: projection and its job
 SETTINGS_PROJECTION = "settings-projection"
@@ -23,6 +24,10 @@ SETTINGS_MIN_DIST = "settings-min-dist"
 PROJECTION_CANCEL = "projection-cancel"
 PROJECTION_PROGRESS = "projection-progress"
 PROJECTION_STATUS = "projection-status"
+PROJECTION_ERROR = "projection-error"    # why the last projection job failed
+
+# Top of the page: a callback that failed outside the jobs (role=alert, click to dismiss)
+APP_ERROR = "app-error"
 
 # Stores: keys and selections only, never arrays
 RUN_KEY = "run-key"                      # analysis key (JSON of choices)

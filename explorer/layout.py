@@ -29,13 +29,14 @@ def _number(id_: str, value, *, step, min_=None, max_=None) -> dcc.Input:
 
 
 def _job_controls(button: html.Button | None, cancel_id: str, progress_id: str,
-                  status_id: str) -> html.Div:
+                  status_id: str, error_id: str) -> html.Div:
     return html.Div(className="job", children=[
         html.Div(className="buttons", children=[
             *([button] if button is not None else []),
             html.Button("Cancel", id=cancel_id, n_clicks=0, disabled=True)]),
         html.Progress(id=progress_id, value="0", max="1000"),
         html.Div(id=status_id, className="status"),
+        html.Div(id=error_id, className="job-error", role="alert"),
     ])
 
 
@@ -63,7 +64,7 @@ def _dataset_section(config: AppConfig) -> html.Section:
                                                       "value": "halo"}],
                       value=["halo"] if DEFAULTS.halo else []),
         _job_controls(html.Button("Compute", id=ids.RUN_BUTTON, n_clicks=0, className="primary"),
-                      ids.CANCEL_BUTTON, ids.PROGRESS, ids.STATUS),
+                      ids.CANCEL_BUTTON, ids.PROGRESS, ids.STATUS, ids.JOB_ERROR),
     ])
 
 
@@ -88,7 +89,7 @@ def _projection_section() -> html.Section:
         ]),
         html.Div("Projections are cached: switching back is instant.", className="hint"),
         _job_controls(None, ids.PROJECTION_CANCEL, ids.PROJECTION_PROGRESS,
-                      ids.PROJECTION_STATUS),
+                      ids.PROJECTION_STATUS, ids.PROJECTION_ERROR),
     ])
 
 
@@ -171,5 +172,7 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
         dcc.Store(id=ids.PROJECTION_REQUEST), dcc.Store(id=ids.LEGEND_STATE),
         dcc.Store(id=ids.FOCUS_ROW), dcc.Store(id=ids.SELECTED_POINTS, data=[]),
         dcc.Store(id=ids.SELECTION_PAGE, data=0),
+        html.Div(id=ids.APP_ERROR, className="app-error", role="alert", n_clicks=0,
+                 title="click to dismiss"),
         _settings(config or AppConfig()), _centre(), _right(),
     ])

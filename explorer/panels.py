@@ -13,15 +13,12 @@ from dash import html
 
 from explorer import ids
 from explorer.selection import group_of, nearest_outside, neighbours_of, page_of, same_group
+from explorer.serving import thumbnail_url
 from explorer.state import ExplorerData
 
 PAGE_SIZE = 24
 SELECTION_HINT = "Lasso or box-select points (2-D) to see their images."
 OUTSIDE_LIMIT = 12
-
-
-def thumbnail_url(image_id: str) -> str:
-    return f"/thumbnails/{image_id}.png"
 
 
 def tile(data: ExplorerData, row: int, *, caption: str = "", badge: str | None = None,

@@ -212,7 +212,13 @@ def _state_dict(weights: Weights, spec: BackboneSpec) -> dict[str, Any]:
         return read_weights_file(weights.path).state_dict
     import torch
 
-    return torch.load(weights.path, map_location="cpu", weights_only=True)
+    try:
+        return torch.load(weights.path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a truncated download, a disk error: say which file and why
+        raise ValueError(
+            f"the ImageNet weights file {weights.path} is damaged ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); delete it and download it "
+            f"again, or choose another backbone ({FALLBACK_BACKBONE} or pixels)") from exc
 
 
 def _load_state(model, state: dict[str, Any], spec: BackboneSpec, weights: Weights,

@@ -10,13 +10,10 @@ from dash import html
 from compute.card import borders, composition, densest, node_rows, sample
 from compute.labelling import LabelledRun
 from compute.naming import PATH_SEPARATOR, NameMatch, NameRecord
+from explorer.serving import thumbnail_url
 
 N_TILES = 8
 N_BORDERS = 6
-
-
-def thumbnail_url(image_id: str) -> str:
-    return f"/thumbnails/{image_id}.png"
 
 
 def _tiles(run: LabelledRun, rows: Sequence[int], *, class_name: str = "") -> html.Div:

@@ -20,6 +20,7 @@ from compute.embed import (
     save_checkpoint,
 )
 from compute.embed import backbones as backbones_module
+from compute.embed.backbones import build_model
 from compute.embed.preprocess import preprocessing_for
 from compute.ingest import scan_folder
 from tests.compute._image_fixtures import sem_frame, texture, write_bad_files, write_good_images
@@ -177,6 +178,17 @@ def test_imagenet_weights_come_from_the_torch_cache(folder: Path, offline_hub: P
     assert weights.kind == "imagenet" and weights.backbone == "resnet18"
     assert np.array_equal(_embed(folder, weights="imagenet").vectors,
                           _embed(folder, random_state=5).vectors)
+
+
+def test_a_damaged_imagenet_file_in_the_torch_cache_says_which_and_what_to_do(
+        offline_hub: Path) -> None:
+    offline_hub.mkdir(parents=True)
+    damaged = offline_hub / "resnet18-f37072fd.pth"
+    damaged.write_bytes(b"PK\x03\x04 a download cut short")
+    weights = resolve_weights("resnet18", "auto")
+    with pytest.raises(ValueError, match=r"damaged.*delete it") as err:
+        build_model(weights)
+    assert str(damaged) in str(err.value)
 
 
 @pytest.mark.slow

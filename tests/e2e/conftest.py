@@ -8,71 +8,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.appserver import running_app
+
 CHROMIUM = os.environ.get("TOPOGRAPH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"app did not answer at {url} within {timeout} s")
-
-
-@contextmanager
-def running_app(cache: Path, *args: str) -> Iterator[str]:
-    """``python app.py ARGS`` on a free loopback port with ``cache`` as its cache folder;
-    yields its URL and stops it afterwards (its log is ``cache/app.log``)."""
-    port = _free_port()
-    log = (cache / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port),
-                             "--cache-dir", str(cache), "--names",
-                             str(cache / "names.sqlite"), *args], cwd=REPO_ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """URL of a running ``python app.py`` on the demo data (stopped after the session)."""
-    with running_app(tmp_path_factory.mktemp("e2e-cache")) as url:
+    cache = tmp_path_factory.mktemp("e2e-cache")
+    with running_app(["--cache-dir", str(cache), "--names", str(cache / "names.sqlite")],
+                     log=cache / "app.log") as (url, _proc):
         yield url
 
 

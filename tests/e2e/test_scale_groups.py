@@ -6,7 +6,7 @@ import pytest
 
 from compute.pipeline import PipelineConfig, analyse_folder, project_analysis
 from compute.projection import ProjectionParams
-from tests.e2e.conftest import running_app
+from tests.appserver import running_app
 from tests.e2e.test_dashboard import GD, SCATTER, rows_in_box, wait_for_points
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -16,16 +16,13 @@ GROUPS = ("200 nm", "1 um", "2 um", "no scale (no data bar)")
 @pytest.fixture(scope="module")
 def sem_url(sem_folder, sem_cache):
     """The app on the SEM folder, its analysis and 2-D PCA already in the step cache, so
-    the test is about the UI, not the OCR time, and the page forks no projection job.
-
-    Known race (pre-existing, not specific to scales): a background job forked while
-    another server thread is importing a module (e.g. scipy via sklearn) deadlocks in the
-    child on that module's import lock, and the page shows "projecting..." for ever.
-    """
+    the test is about the UI, not the OCR time."""
     folder, _ = sem_folder
     analysis = analyse_folder(PipelineConfig(images=str(folder)), cache_dir=sem_cache)
     project_analysis(analysis, ProjectionParams(), cache_dir=sem_cache)
-    with running_app(sem_cache, "--images", str(folder)) as url:
+    args = ["--cache-dir", str(sem_cache), "--names", str(sem_cache / "names.sqlite"),
+            "--images", str(folder)]
+    with running_app(args, log=sem_cache / "app.log") as (url, _proc):
         yield url
 
 

@@ -1,9 +1,23 @@
+"""The job manager, and a failing job or callback says why and leaves the outputs alone
+(explorer.jobs).
+
+The browser side (the alert shows, the app stays usable, cancel kills the worker) is in
+tests/e2e/test_failing_jobs.py."""
+
 import importlib.util
+import shutil
 
 import pytest
-from dash import DiskcacheManager
+from dash import DiskcacheManager, no_update
 
-from explorer.jobs import make_background_manager
+import compute.pipeline
+from compute.projection import ProjectionParams
+from explorer import ids
+from explorer.app import create_app
+from explorer.config import AppConfig
+from explorer.jobs import JobFailure, describe_failure, make_background_manager, run_job
+from explorer.state import projection_key
+from explorer.views import analysis_job, projection_job
 
 
 def test_diskcache_by_default(tmp_path, monkeypatch):
@@ -19,3 +33,85 @@ def test_redis_url_without_celery_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://localhost:6379/0")
     with pytest.raises(RuntimeError, match="pip install"):
         make_background_manager(tmp_path)
+
+
+@pytest.fixture
+def config(blob_folder, tmp_path):
+    images, labels = blob_folder
+    return AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                     names_db=tmp_path / "names.sqlite")
+
+
+@pytest.mark.parametrize(("exc", "what", "fix"), [
+    (MemoryError(), "ran out of memory", "smaller backbone"),
+    (FileNotFoundError("image folder /x does not exist: pass an existing folder"),
+     "image folder /x does not exist", "Restore the missing files"),
+    (PermissionError(13, "Permission denied"), "could not read or write", "permissions"),
+    (RuntimeError("faiss exploded\nline 2"), "RuntimeError: faiss exploded", "server log"),
+])
+def test_each_failure_says_what_went_wrong_and_what_to_do(exc, what, fix):
+    failure = describe_failure(exc, task="The analysis")
+    assert failure.message.startswith("The analysis")
+    assert what in failure.what and fix in failure.fix and "line 2" not in failure.message
+
+
+def test_a_value_error_keeps_its_own_advice():
+    failure = describe_failure(ValueError("k must be >= 2: raise k"), task="The projection")
+    assert failure == JobFailure("The projection stopped: k must be >= 2: raise k")
+
+
+def test_run_job_passes_results_through_with_an_empty_alert():
+    assert run_job(lambda: ("key", "summary"), task="The analysis", n_outputs=2) == (
+        "key", "summary", "")
+
+
+def test_out_of_memory_inside_a_compute_step_becomes_the_alert(config, monkeypatch):
+    def out_of_memory(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(compute.pipeline, "neighbours_and_clusters", out_of_memory)
+    key, summary, alert = run_job(lambda: analysis_job(lambda _p: None, config),
+                                  task="The analysis", n_outputs=2)
+    assert key is no_update and summary is no_update
+    assert "out of memory" in alert and "try again" in alert
+
+
+def test_a_failing_projection_becomes_its_alert(config, monkeypatch):
+    key, _summary = analysis_job(lambda _p: None, config, backbone="pixels")
+    pkey = projection_key(key, ProjectionParams(method="tsne"))
+
+    def out_of_memory(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(compute.pipeline, "project", out_of_memory)
+    result = run_job(lambda: (projection_job(lambda _p: None, config, pkey),),
+                     task="The projection", n_outputs=1)
+    assert result[0] is no_update and result[1].startswith("The projection ran out of memory")
+
+
+def test_a_vanished_folder_becomes_the_alert(config):
+    shutil.rmtree(config.images)
+    key, _summary, alert = run_job(lambda: analysis_job(lambda _p: None, config),
+                                   task="The analysis", n_outputs=2)
+    assert key is no_update
+    assert str(config.images) in alert and "Restore" in alert
+
+
+def test_a_failing_ordinary_callback_shows_the_page_alert(config):
+    """The folder vanishes while the app runs: the next callback that needs it fails, the
+    page alert says why and the callback's own outputs are left as they were."""
+    key, _summary = analysis_job(lambda _p: None, config, backbone="pixels")
+    client = create_app(config).server.test_client()
+    shutil.rmtree(config.images)
+    resp = client.post("/_dash-update-component", json={
+        "output": f"..{ids.COLOUR_BY}.options...{ids.COLOUR_BY}.value..",
+        "outputs": [{"id": ids.COLOUR_BY, "property": "options"},
+                    {"id": ids.COLOUR_BY, "property": "value"}],
+        "inputs": [{"id": ids.RUN_KEY, "property": "data", "value": key}],
+        "state": [{"id": ids.COLOUR_BY, "property": "value", "value": None}],
+        "changedPropIds": [f"{ids.RUN_KEY}.data"]})
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert ids.COLOUR_BY not in body.get("response", {})
+    alert = body["sideUpdate"][ids.APP_ERROR]["children"]
+    assert "does not exist" in alert and "Restore" in alert

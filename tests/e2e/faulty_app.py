@@ -1,0 +1,51 @@
+"""``python -m tests.e2e.faulty_app [app.py flags]``: the real app with faults injected into
+one compute step (the kNN graph and clusters), chosen by the analysis setting k so that a
+test triggers them from the page as a user would:
+
+- k = 13: ``MemoryError`` inside the step (the machine ran out of memory).
+- k = 14: the step never ends; every 50 ms it writes ``"<pid> <count>"`` to the file
+  named by ``$TOPOGRAPH_HEARTBEAT`` (the test checks that Cancel really stops it).
+
+Every other k runs the real step. Background jobs run in forked worker processes, which
+inherit the patched step.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import compute.pipeline as pipeline
+from app import main
+from compute.progress import report
+
+OUT_OF_MEMORY_K = 13
+ENDLESS_K = 14
+HEARTBEAT_ENV = "TOPOGRAPH_HEARTBEAT"
+_real_step = pipeline.neighbours_and_clusters
+
+
+def faulty_step(vectors, *, config, cache, progress=None):
+    if config.k == OUT_OF_MEMORY_K:
+        raise MemoryError
+    if config.k == ENDLESS_K:
+        beat_forever(Path(os.environ[HEARTBEAT_ENV]), progress)
+    return _real_step(vectors, config=config, cache=cache, progress=progress)
+
+
+def beat_forever(path: Path, progress) -> None:
+    count = 0
+    while True:
+        count += 1
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(f"{os.getpid()} {count}")
+        os.replace(tmp, path)
+        report(progress, count % 1000, 1000)
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    pipeline.neighbours_and_clusters = faulty_step
+    sys.exit(main())
