@@ -15,6 +15,7 @@ from dash import dcc, html, no_update
 from compute.pipeline import analyse_folder, project_analysis
 from compute.progress import ProgressFn
 from compute.projection import ProjectionParams, validate_params
+from compute.spreadsheet import neutralised_frame
 from explorer.config import AppConfig
 from explorer.figures import (
     LEGEND_LIMIT,
@@ -249,4 +250,5 @@ def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None):
     if not pkey or not rows:
         return no_update
     table = selection_table(data_for(config, pkey), rows, load_coords(config, pkey))
-    return dcc.send_data_frame(table.to_csv, "topograph-selection.csv", index=False)
+    return dcc.send_data_frame(neutralised_frame(table).to_csv, "topograph-selection.csv",
+                               index=False)

@@ -8,6 +8,8 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from compute.spreadsheet import neutralise
+
 NAME = "scale"
 HELP = "read each image's scale (TIFF metadata or SEM data bar) into a CSV with scale groups"
 COLUMNS = ("path", "status", "source", "label", "label_nm", "bar_px", "nm_per_pixel",
@@ -32,7 +34,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return neutralise(value) if isinstance(value, str) else str(value)
 
 
 def run(args: argparse.Namespace) -> int:

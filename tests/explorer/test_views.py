@@ -24,6 +24,13 @@ from explorer.views import (
     selection_rows,
     selection_view,
 )
+from tests.hostile_text import (
+    HOSTILE_FILES,
+    HOSTILE_LABEL,
+    csv_cells,
+    formula_cells,
+    write_hostile_folder,
+)
 
 PCA2 = {"method": "pca", "dims": 2, "seed": 0, "perplexity": 30, "n_neighbors": 15,
         "min_dist": 0.1}
@@ -137,3 +144,17 @@ def test_selection_panel_pages_and_export(app_config, keys):
     assert download["filename"].endswith(".csv") and len(lines) == 3
     assert lines[0].startswith("row,id,path,label") and lines[1].startswith("2,")
     assert np.isfinite([float(v) for v in lines[1].split(",")[-2:]]).all()
+
+
+def test_selection_export_neutralises_formula_text(tmp_path):
+    images = tmp_path / "images"
+    labels = write_hostile_folder(images)
+    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                       names_db=tmp_path / "names.sqlite")
+    key, _ = analysis_job(lambda _p: None, config, backbone="pixels", maxk=10)
+    _, request, _ = request_projection(config, key, **PCA2)
+    pkey = projection_job(lambda _p: None, config, request)
+    content = export_view(config, pkey, list(range(30)))["content"]
+    assert formula_cells(content) == []
+    cells = set(csv_cells(content))
+    assert {f"'{name}" for name in HOSTILE_FILES} | {f"'{HOSTILE_LABEL}"} <= cells
