@@ -172,8 +172,8 @@ def save_view(config: AppConfig, key: str | None, params, editing: dict | None, 
     except NameConflictError as exc:
         return f"Not saved: {exc}. {RELOAD_HINT}", False
     except KeyError:
-        return ("Not saved: someone deleted this name meanwhile (its history is kept). "
-                f"{RELOAD_HINT}"), False
+        return ("Not saved: someone deleted this name meanwhile (its history is kept). Press "
+                "Reload, then Save to name the node again."), False
     except ValueError as exc:
         return f"Not saved: {exc}", False
     return f"Saved '{rec.name}' (version {rec.version}) at {rec.updated_at[:19]}.", True
