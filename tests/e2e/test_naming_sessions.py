@@ -1,7 +1,8 @@
 """Two experts name the same cluster in two browser sessions; hostile text stays text.
 
 Two Playwright browser contexts are two independent users (own local storage, own Dash
-stores) against the same running app and names database.
+stores) against the running app and its names database. Each test deletes (through the
+page) the name it left, so the other browser tests find no name they did not give.
 """
 
 import uuid
@@ -25,8 +26,23 @@ def two_pages(browser, app_url):
         open_leaf(page, app_url, LEAF)
         page.fill("#hier-user", user)
     yield pages
+    delete_name(pages[0])
     for context in contexts:
         context.close()
+
+
+def delete_name(page) -> None:
+    """Reload the card and delete its name, as a user would (retried if a save raced)."""
+    for _ in range(5):
+        page.click("#hier-reload")
+        page.wait_for_timeout(1500)
+        before = page.inner_text(STATUS)
+        page.click("#hier-delete")
+        page.wait_for_function("([sel, old]) => document.querySelector(sel).innerText !== old",
+                               arg=[STATUS, before], timeout=30_000)
+        if page.inner_text(STATUS).startswith(("Name deleted", "This node has no name")):
+            return
+    raise AssertionError(f"could not delete the test's name: {page.inner_text(STATUS)}")
 
 
 def open_leaf(page, url: str, leaf: int) -> None:
