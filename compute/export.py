@@ -11,7 +11,8 @@ For ``OUT.csv`` three files are written:
 
 Text cells that a spreadsheet could run as a formula (starting with ``= + - @``, a tab or a
 carriage return) are written with a leading apostrophe; so are cells that already start
-with one, which makes :func:`unneutralise` exact. Numbers are written as numbers.
+with one, which makes :func:`unneutralise` exact (see :mod:`compute.spreadsheet`). Numbers
+are written as numbers.
 """
 
 from __future__ import annotations
@@ -33,20 +34,10 @@ from compute.naming import (
     NameStore,
     RunInfo,
 )
+from compute.spreadsheet import neutralise, neutralised_frame, unneutralise
 
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 IMAGE_TEXT_COLUMNS = ("id", "path", "known_label", "cluster_name", "hierarchy_path")
 TREE_TEXT_COLUMNS = ("kind", "peak_id", "name", "note", "named_by", "named_at")
-
-
-def neutralise(text: str) -> str:
-    """``text`` made safe for a spreadsheet cell (see the module docstring)."""
-    return "'" + text if text.startswith(_TRIGGERS) else text
-
-
-def unneutralise(text: str) -> str:
-    """The inverse of :func:`neutralise`."""
-    return text[1:] if text.startswith("'") else text
 
 
 @dataclass(frozen=True)
@@ -118,9 +109,9 @@ class ExportTexts:
 def export_texts(clustering: LabelledClustering, match: NameMatch) -> ExportTexts:
     """The per-image CSV, the tree CSV and the run sidecar, neutralised, as text."""
     images = images_frame(clustering, match.names())
-    images = _neutralised(images, [c for c in images.columns if c.startswith("level_")]
-                          + list(IMAGE_TEXT_COLUMNS))
-    tree = _neutralised(tree_frame(clustering, match), TREE_TEXT_COLUMNS)
+    images = neutralised_frame(images, [c for c in images.columns if c.startswith("level_")]
+                               + list(IMAGE_TEXT_COLUMNS))
+    tree = neutralised_frame(tree_frame(clustering, match), TREE_TEXT_COLUMNS)
     sidecar = {
         "run": asdict(clustering.run),
         "n_images": len(clustering.ids), "n_clusters": clustering.n_clusters,
@@ -146,13 +137,6 @@ def write_export(out: str | Path, clustering: LabelledClustering, match: NameMat
                        (files.sidecar, texts.sidecar_json)):
         path.write_text(text, encoding="utf-8", newline="")
     return files
-
-
-def _neutralised(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    frame = frame.copy()
-    for column in columns:
-        frame[column] = [neutralise(str(v)) for v in frame[column]]
-    return frame
 
 
 def read_images_csv(path: str | Path) -> pd.DataFrame:

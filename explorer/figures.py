@@ -14,6 +14,8 @@ The scatter has a fixed trace order so callbacks can patch it by index:
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 from dash import Patch
@@ -76,13 +78,19 @@ def scatter_figure(coords: np.ndarray, colour: Colouring, *, hidden=(),
     return fig
 
 
+def plain(text: str) -> str:
+    """``text`` escaped so that Plotly shows it literally (no tags, no links): Plotly
+    interprets a few HTML tags in text, hover labels, legend entries and tick labels."""
+    return html.escape(text, quote=False)
+
+
 def legend_traces(colour: Colouring, dims: int, hidden=()) -> list:
     """One point-less trace per category: Plotly draws and toggles them in its legend."""
     if colour.kind != "categorical" or len(colour.categories) > LEGEND_LIMIT:
         return []
     trace = _trace_type(dims)
     empty = {k: [None] for k in ("x", "y", "z")[:dims]}
-    return [trace(**empty, mode="markers", name=name, marker={"color": col, "size": 8},
+    return [trace(**empty, mode="markers", name=plain(name), marker={"color": col, "size": 8},
                   hoverinfo="skip", visible="legendonly" if name in hidden else True)
             for name, col in zip(colour.categories, colour.colours, strict=True)]
 

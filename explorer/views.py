@@ -18,6 +18,7 @@ from compute.progress import ProgressFn
 from compute.projection import ProjectionParams, validate_params
 from compute.scale.groups import group_choices, in_any_group
 from compute.scale.table import GROUP_COLUMN
+from compute.spreadsheet import neutralised_frame
 from explorer.config import AppConfig
 from explorer.figures import (
     LEGEND_LIMIT,
@@ -313,4 +314,5 @@ def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None):
     if not pkey or not rows:
         return no_update
     table = selection_table(data_for(config, pkey), rows, load_coords(config, pkey))
-    return dcc.send_data_frame(table.to_csv, "topograph-selection.csv", index=False)
+    return dcc.send_data_frame(neutralised_frame(table).to_csv, "topograph-selection.csv",
+                               index=False)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from compute.spreadsheet import neutralise
+
 NAME = "cluster"
 HELP = "ADP clustering of an embedding matrix (.npy): clusters.csv and topography.json"
 LABELS_HELP = ("optional CSV of known labels to score against: a header with the columns "
@@ -131,7 +133,7 @@ def write_clusters_csv(path: Path, topo, labels: list[str | None] | None) -> Non
         for row, (cl, peak, halo, rho, err) in enumerate(zip(
                 c.assignment.tolist(), is_peak.tolist(), c.is_halo.tolist(),
                 topo.density.log_density.tolist(), topo.density.error.tolist(), strict=True)):
-            extra = [labels[row] or ""] if labels is not None else []
+            extra = [neutralise(labels[row] or "")] if labels is not None else []
             writer.writerow([row, cl, int(peak), int(halo), f"{rho:.6g}", f"{err:.6g}", *extra])
 
 

@@ -196,7 +196,7 @@ class NameStore:
                 current = self._get(conn, other[0])
                 raise NameConflictError(
                     f"this {kind} was already named {current.name!r} by {current.updated_by} "
-                    f"at {current.updated_at}; reload and edit that name instead")
+                    f"at {current.updated_at[:19]} (re-read it and update that name instead)")
             at = _now()
             cur = conn.execute(
                 "INSERT INTO names (kind, name, note, peak_id, members, members_sha, "
@@ -282,8 +282,8 @@ class NameStore:
         if current.version != expected_version:
             raise NameConflictError(
                 f"{current.name!r} was changed by {current.updated_by} at "
-                f"{current.updated_at} (version {current.version}, you edited version "
-                f"{expected_version}); reload to see it, then save again")
+                f"{current.updated_at[:19]} (version {current.version}; you edited version "
+                f"{expected_version})")
         return current
 
     @staticmethod

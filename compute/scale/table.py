@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from compute.scale.reader import NO_DATA_BAR, ScaleReading
+from compute.spreadsheet import neutralise
 
 CSV_COLUMNS = ("status", "source", "label", "label_nm", "bar_px", "nm_per_pixel",
                "magnification", "eht_kv", "wd_mm", "confidence", "group", "message")
@@ -22,12 +23,13 @@ GROUP_COLUMN = "scale group"
 
 
 def csv_cell(value: object) -> str:
-    """A CSV cell: empty for None, 6 significant digits for floats."""
+    """A CSV cell: empty for None, 6 significant digits for floats, text a spreadsheet
+    could run as a formula neutralised (:func:`compute.spreadsheet.neutralise`)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return neutralise(value) if isinstance(value, str) else str(value)
 
 
 def write_scales_csv(out: str | os.PathLike[str], rows: Iterable[tuple[dict, ScaleReading]],

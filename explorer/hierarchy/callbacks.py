@@ -43,8 +43,9 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
     @app.callback(*(Output(i, "figure") for i in _PICTURES), Output(ids.Z_SUMMARY, "children"),
                   Output(ids.Z_CURVE, "figure"), Output(ids.LOST_NAMES, "children"),
                   Input(main_ids.RUN_KEY, "data"), Input(ids.PARAMS, "data"),
-                  Input(ids.HIGHLIGHT, "data"), Input(ids.NAMES_VERSION, "data"))
-    def _pictures(key, params, highlight, version):
+                  Input(ids.HIGHLIGHT, "data"), Input(ids.NAMES_VERSION, "data"),
+                  Input(ids.RELOAD_BUTTON, "n_clicks"))
+    def _pictures(key, params, highlight, version, _reload):
         return pictures_view(config, key, params, highlight, version)
 
     @app.callback(Output(ids.HIGHLIGHT, "data"), Output(ids.SELECTED, "data"),
@@ -80,9 +81,13 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.CARD, "children"), Output(ids.NAME_INPUT, "value"),
                   Output(ids.NOTE_INPUT, "value"), Output(ids.EDITING, "data"),
                   Input(ids.SELECTED, "data"), Input(ids.NAMES_VERSION, "data"),
+                  Input(ids.RELOAD_BUTTON, "n_clicks"),
                   State(main_ids.RUN_KEY, "data"), State(ids.PARAMS, "data"))
-    def _card(selected, version, key, params):
-        return card_view(config, key, params, selected, version)
+    def _card(selected, version, _reload, key, params):
+        card, name, note, editing = card_view(config, key, params, selected, version)
+        if ctx.triggered_id == ids.RELOAD_BUTTON:  # newest version, the typed text stays
+            return card, no_update, no_update, editing
+        return card, name, note, editing
 
     @app.callback(Output(ids.NAME_STATUS, "children"), Output(ids.NAMES_VERSION, "data"),
                   Input(ids.SAVE_BUTTON, "n_clicks"), Input(ids.DELETE_BUTTON, "n_clicks"),

@@ -10,10 +10,12 @@ from dash import html
 from compute.card import borders, composition, densest, node_rows, sample
 from compute.labelling import LabelledRun
 from compute.naming import PATH_SEPARATOR, NameMatch, NameRecord
+from compute.naming.store import HistoryEntry
 from explorer.serving import thumbnail_url
 
 N_TILES = 8
 N_BORDERS = 6
+N_HISTORY = 6
 
 
 def _tiles(run: LabelledRun, rows: Sequence[int], *, class_name: str = "") -> html.Div:
@@ -34,8 +36,12 @@ def node_title(run: LabelledRun, node: int, names: dict[int, str]) -> str:
 
 
 def cluster_card(run: LabelledRun, node: int, match: NameMatch, *, log_density: np.ndarray,
-                 knn_indices: np.ndarray) -> html.Div:
-    """Population, halo, composition, densest members, a sample and the border images."""
+                 knn_indices: np.ndarray, history: Sequence[HistoryEntry] = ()) -> html.Div:
+    """Population, halo, composition, densest members, a sample and the border images.
+
+    ``history``: the saved versions of the node's name, oldest first (the earlier ones are
+    listed, so a name replaced by someone else is never out of sight).
+    """
     c, tree = run.clustering, run.clustering.tree
     names = match.names()
     rows = node_rows(tree, c.labels, node)
@@ -58,6 +64,7 @@ def cluster_card(run: LabelledRun, node: int, match: NameMatch, *, log_density: 
         html.H4(node_title(run, node, names), className="hier-card-title"),
         html.Table(className="meta", children=[html.Tr([html.Th(k), html.Td(str(v))])
                                                for k, v in facts]),
+        *name_history(history),
         html.H4("Known labels"),
         html.Table(className="meta hier-composition", children=[
             html.Tr([html.Th(label), html.Td(f"{n} ({100 * n / known:.0f} %)")])
@@ -72,6 +79,17 @@ def cluster_card(run: LabelledRun, node: int, match: NameMatch, *, log_density: 
                      _tiles(run, b.rows, class_name="border")]) for b in border_list]
           or [html.Div("no border with another cluster", className="hint")]),
     ])
+
+
+def name_history(history: Sequence[HistoryEntry]) -> list:
+    """The earlier versions of a name, newest first (nothing when there are none)."""
+    earlier = list(history)[-N_HISTORY - 1:-1][::-1]
+    if not earlier:
+        return []
+    return [html.H4("Earlier versions of this name"),
+            html.Ul(className="hier-history", children=[
+                html.Li(f"v{e.version} {e.action}: {e.name} ({e.user}, {e.at[:19]})")
+                for e in earlier])]
 
 
 def hover_card(run: LabelledRun, nodes: Sequence[int], names: dict[int, str], *,

@@ -4,29 +4,24 @@ Every clickable mark carries a tree node id in ``customdata`` (leaves 0..K-1 are
 clusters, see :class:`compute.naming.ClusterTree`); the heatmap's cells carry the pair of
 clusters ``[row, column]``. Node marks show the panel's tooltip instead of Plotly's label
 (``hoverinfo="none"`` still sends hover events). User text (names) goes through
-:func:`plain` because Plotly interprets a few HTML tags in text and hover labels.
+:func:`explorer.figures.plain` because Plotly interprets a few HTML tags in text and hover labels.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from compute.naming import ClusterTree
+from explorer.figures import plain
 
 BASE_COLOUR = "#8c8c8c"
 HIGHLIGHT_COLOUR = "#d62728"
 NAMED_COLOUR = "#1f77b4"
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 40, "r": 10, "t": 30, "b": 30},
            "showlegend": False}
-
-
-def plain(text: str) -> str:
-    """``text`` escaped so that Plotly shows it literally (no tags, no links)."""
-    return html.escape(text, quote=False)
 
 
 def node_label(tree: ClusterTree, node: int, names: Mapping[int, str]) -> str:

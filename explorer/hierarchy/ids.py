@@ -19,6 +19,7 @@ NAME_INPUT = "hier-name"
 NOTE_INPUT = "hier-note"
 SAVE_BUTTON = "hier-save"
 DELETE_BUTTON = "hier-delete"
+RELOAD_BUTTON = "hier-reload"        # re-read the name after a conflict
 NAME_STATUS = "hier-name-status"
 LOST_NAMES = "hier-lost"
 EXPORT_BUTTON = "hier-export"

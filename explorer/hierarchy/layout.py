@@ -30,6 +30,8 @@ def _naming_form() -> html.Div:
         html.Div(className="buttons", children=[
             html.Button("Save name", id=ids.SAVE_BUTTON, n_clicks=0, className="primary"),
             html.Button("Delete name", id=ids.DELETE_BUTTON, n_clicks=0),
+            html.Button("Reload", id=ids.RELOAD_BUTTON, n_clicks=0,
+                        title="load the latest saved version (your typed text stays)"),
         ]),
         html.Div(id=ids.NAME_STATUS, className="status"),
     ])

@@ -21,6 +21,9 @@ from explorer.hierarchy.state import clusters_curve, load_base, load_run, names_
 
 log = logging.getLogger(__name__)
 
+RELOAD_HINT = ("Press Reload to see the latest version (what you typed stays in the form), "
+               "then Save again to replace it.")
+
 
 def run_params(params) -> tuple[float, str | None, int | None]:
     """(Z, density, k) from the panel's parameters ({"z", "density", "k"} or just Z)."""
@@ -129,11 +132,13 @@ def card_view(config: AppConfig, key: str | None, params, selected: dict | None,
     node = int(selected["node"])
     if not 0 <= node < run.clustering.tree.n_nodes:
         return "That node does not exist at this Z; click again.", "", "", None
-    match = run.clustering.match(names_store(config.names_db).live())
+    store = names_store(config.names_db)
+    match = run.clustering.match(store.live())
+    record = match.by_node.get(node)
     base = load_base(config, key, *run_params(params)[1:])
     card = cluster_card(run, node, match, log_density=base.topography.density.log_density,
-                        knn_indices=base.topography.knn.indices)
-    record = match.by_node.get(node)
+                        knn_indices=base.topography.knn.indices,
+                        history=store.history(record.name_id) if record else ())
     editing = {"node": node, "name_id": record.name_id if record else None,
                "version": record.version if record else None}
     return card, record.name if record else "", record.note if record else "", editing
@@ -164,7 +169,12 @@ def save_view(config: AppConfig, key: str | None, params, editing: dict | None, 
             rec = store.update(editing["name_id"], expected_version=editing["version"],
                                name=name, note=note, user=user, run=c.run,
                                anchor=c.anchor(node))
-    except (ValueError, NameConflictError, KeyError) as exc:
+    except NameConflictError as exc:
+        return f"Not saved: {exc}. {RELOAD_HINT}", False
+    except KeyError:
+        return ("Not saved: someone deleted this name meanwhile (its history is kept). Press "
+                "Reload, then Save to name the node again."), False
+    except ValueError as exc:
         return f"Not saved: {exc}", False
     return f"Saved '{rec.name}' (version {rec.version}) at {rec.updated_at[:19]}.", True
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from compute.cli import main
+from tests.hostile_text import HOSTILE_LABEL, formula_cells
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,19 @@ def test_bad_embeddings_and_z(tmp_path, capsys, embeddings):
     assert main(["cluster", str(emb), "--z", "0.5", "--out", str(tmp_path),
                  "--no-progress"]) == 2
     assert "Z must be" in capsys.readouterr().err
+
+
+def test_labels_that_look_like_formulas_are_neutralised(embeddings, tmp_path):
+    emb, _ = embeddings
+    labels = tmp_path / "labels.csv"
+    with labels.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", "label"])
+        writer.writerows([[0, HOSTILE_LABEL], [1, "+1"], [2, "@x"], [3, "plain"]])
+    out = tmp_path / "out"
+    assert main(["cluster", str(emb), "--maxk", "30", "--labels", str(labels),
+                 "--out", str(out), "--no-progress"]) == 0
+    text = (out / "clusters.csv").read_text(encoding="utf-8")
+    assert formula_cells(text) == []
+    assert [r["label"] for r in read_rows(out / "clusters.csv")[:4]] == [
+        f"'{HOSTILE_LABEL}", "'+1", "'@x", "plain"]

@@ -8,6 +8,14 @@ from compute.cli import build_parser, main
 from compute.commands.export import labelled_run_from_args
 from compute.export import read_images_csv, read_tree_csv
 from compute.naming import NameStore
+from tests.hostile_text import (
+    HOSTILE_FILES,
+    HOSTILE_LABEL,
+    HYPERLINK,
+    csv_cells,
+    formula_cells,
+    write_hostile_folder,
+)
 from tests.imagefiles import write_blob_images
 
 
@@ -96,3 +104,31 @@ def test_images_added_later_are_assigned_not_reclustered(tmp_path, folder):
     assert kind_cluster.nunique() == 2
     for row in new.itertuples():  # new/top-left-0.png is of kind top-left
         assert row.cluster == kind_cluster[row.path.split("/")[1].rsplit("-", 1)[0]]
+
+
+def test_formula_text_in_names_notes_paths_and_labels_is_neutralised(tmp_path):
+    images = tmp_path / "images"
+    labels = write_hostile_folder(images)
+    folder = ["--images", str(images), "--labels", str(labels), "--cache-dir",
+              str(tmp_path / "cache"), "--maxk", "10", "--no-progress"]
+    c = labelled_run_from_args(build_parser().parse_args(["export", *folder, "--out", "x.csv"]))
+    c = c.clustering
+    store = NameStore(tmp_path / "names.sqlite")
+    store.create(kind="cluster", name=HYPERLINK, note="@SUM(A1)\nsecond line",
+                 anchor=c.anchor(0), user="-bo", run=c.run)
+    if c.tree.n_nodes > 1:
+        store.create(kind="node", name="+all", anchor=c.anchor(c.tree.root), user="ana",
+                     run=c.run)
+    out = tmp_path / "labels.csv"
+    assert main(["export", *folder, "--names", str(store.path), "--out", str(out)]) == 0
+    images_csv = out.read_text(encoding="utf-8")
+    tree_csv = out.with_name("labels.tree.csv").read_text(encoding="utf-8")
+    assert formula_cells(images_csv) == [] and formula_cells(tree_csv) == []
+    assert {f"'{HYPERLINK}", "'+cmd.png", "'=1+1.png", "'@SUM(A1).png", "'-2+3.png",
+            f"'{HOSTILE_LABEL}"} <= set(csv_cells(images_csv))
+    assert {"'@SUM(A1)\nsecond line", "'-bo"} <= set(csv_cells(tree_csv))
+    # and reading the export back gives the text exactly as typed
+    back = read_images_csv(out)
+    assert set(HOSTILE_FILES) <= set(back["path"]) and HYPERLINK in set(back["cluster_name"])
+    tree = read_tree_csv(out.with_name("labels.tree.csv"))
+    assert tree.loc[0, "note"] == "@SUM(A1)\nsecond line" and tree.loc[0, "named_by"] == "-bo"

@@ -87,6 +87,14 @@ def test_delete_keeps_history_and_frees_the_node(store):
     ("name", "", "name is empty"),
     ("name", "x" * (MAX_NAME + 1), "shorten it"),
     ("name", "two\nlines", "control characters"),
+    ("name", "x" * 4000, "4000 characters long; shorten it to at most 80"),
+    ("name", "bell\x07", "control characters"),
+    ("name", "nul\x00", "control characters"),
+    ("name", "\x1b[31mred", "control characters"),
+    ("name", "abc\u202efdp.exe", "control characters"),
+    ("note", "n" * 4000, "shorten it to at most 2000"),
+    ("note", "a\rb", "control characters"),
+    ("user", "u" * 4000, "shorten it to at most 40"),
     ("user", "  ", "user name is empty"),
 ])
 def test_bad_text_is_refused_with_the_fix(store, field, value, message):

@@ -42,6 +42,14 @@ def test_scatter_3d_and_hidden_legend_entries():
     assert fig.data[LEGEND_START + 1].visible == "legendonly"
 
 
+def test_legend_entries_show_markup_in_labels_as_text():
+    labels = ["<b>bold</b>", "<a href='http://x'>link</a>", "<b>bold</b>"]
+    fig = scatter_figure(np.zeros((3, 2)), colouring("label", labels), hidden=["<b>bold</b>"])
+    names = {t.name: t.visible for t in fig.data[LEGEND_START:]}
+    assert names == {"&lt;b&gt;bold&lt;/b&gt;": "legendonly",
+                     "&lt;a href='http://x'&gt;link&lt;/a&gt;": True}
+
+
 def test_continuous_colouring_has_a_colour_bar_and_no_legend():
     fig = scatter_figure(COORDS, colouring("rho", np.linspace(0, 1, 5)))
     assert len(fig.data) == LEGEND_START and fig.data[MAIN].marker.showscale

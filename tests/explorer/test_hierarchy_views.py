@@ -20,6 +20,13 @@ from explorer.hierarchy.views import (
     scores_view,
 )
 from explorer.state import analysis_key, pipeline_config
+from tests.hostile_text import (
+    HOSTILE_LABEL,
+    HYPERLINK,
+    csv_cells,
+    formula_cells,
+    write_hostile_folder,
+)
 from tests.imagefiles import write_blob_images
 
 Z = 1.65
@@ -133,3 +140,55 @@ def test_hovering_a_node_shows_its_densest_images(app):
     ids_shown = {i.src.split("/")[-1][:-4] for i in images}
     assert ids_shown <= {run.clustering.ids[r] for r in np.flatnonzero(run.clustering.labels == 0)}
     assert hover_view(config, key, Z, {"points": [{"x": 1}]})[0] is False
+
+
+def test_dashboard_download_neutralises_names_notes_and_file_names(tmp_path):
+    images = tmp_path / "images"
+    labels = write_hostile_folder(images)
+    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                       names_db=tmp_path / "names.sqlite")
+    key = analysis_key(pipeline_config(config, maxk=10))
+    try:
+        _, _, _, editing = card_view(config, key, Z, {"node": 0})
+        assert save_view(config, key, Z, editing, name=HYPERLINK, note="-1 @x",
+                         user="+ana")[1]
+        images_dl, tree_dl, _ = export_view(config, key, Z)
+    finally:
+        state.forget()
+    assert formula_cells(images_dl["content"]) == []
+    assert formula_cells(tree_dl["content"]) == []
+    assert {f"'{HYPERLINK}", "'+cmd.png", f"'{HOSTILE_LABEL}"} <= set(
+        csv_cells(images_dl["content"]))
+    assert {f"'{HYPERLINK}", "'-1 @x", "'+ana"} <= set(csv_cells(tree_dl["content"]))
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("n" * 4000, "4000 characters long; shorten it to at most 80"),
+    ("tab\there", "control characters"),
+    ("esc\x1b[2J", "control characters"),
+    ("  ", "name is empty"),
+])
+def test_bad_names_are_refused_with_the_reason(app, name, reason):
+    config, key = app
+    _, _, _, editing = card_view(config, key, Z, {"node": 0})
+    message, saved = save_view(config, key, Z, editing, name=name, note="", user="ana")
+    assert not saved and message.startswith("Not saved") and reason in message
+    assert state.names_store(config.names_db).live() == []
+
+
+def test_conflicts_say_reload_and_the_card_lists_earlier_versions(app):
+    config, key = app
+    _, _, _, first = card_view(config, key, Z, {"node": 0})
+    assert save_view(config, key, Z, first, name="squares", note="", user="ana")[1]
+    message, saved = save_view(config, key, Z, first, name="blocks", note="", user="bo")
+    assert not saved and "already named 'squares' by ana" in message and "Reload" in message
+    card, name, _, read = card_view(config, key, Z, {"node": 0})  # what Reload gives
+    assert name == "squares" and "Earlier versions" not in str(card)
+    assert save_view(config, key, Z, read, name="blocks", note="", user="bo")[1]
+    card = card_view(config, key, Z, {"node": 0})[0]
+    assert "Earlier versions" in str(card) and "v1 create: squares (ana" in str(card)
+    assert save_view(config, key, Z, dict(read, version=2), name="", note="", user="bo",
+                     delete=True)[1]
+    message, saved = save_view(config, key, Z, dict(read, version=2), name="again", note="",
+                               user="ana")
+    assert not saved and "deleted this name meanwhile" in message and "Reload" in message

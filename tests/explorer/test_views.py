@@ -25,6 +25,13 @@ from explorer.views import (
     selection_rows,
     selection_view,
 )
+from tests.hostile_text import (
+    HOSTILE_FILES,
+    HOSTILE_LABEL,
+    csv_cells,
+    formula_cells,
+    write_hostile_folder,
+)
 
 PCA2 = {"method": "pca", "dims": 2, "seed": 0, "perplexity": 30, "n_neighbors": 15,
         "min_dist": 0.1}
@@ -154,3 +161,16 @@ def test_scales_switched_off_on_the_server_give_no_filter(blob_folder, tmp_path)
     key, summary = analysis_job(lambda _p: None, config, backbone="pixels")
     assert scale_filter_options(config, key) == [] and "scales" not in summary
     assert "scale group" not in colour_options(config, key, None)[0]
+
+def test_selection_export_neutralises_formula_text(tmp_path):
+    images = tmp_path / "images"
+    labels = write_hostile_folder(images)
+    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                       names_db=tmp_path / "names.sqlite")
+    key, _ = analysis_job(lambda _p: None, config, backbone="pixels", maxk=10)
+    _, request, _ = request_projection(config, key, **PCA2)
+    pkey = projection_job(lambda _p: None, config, request)
+    content = export_view(config, pkey, list(range(30)))["content"]
+    assert formula_cells(content) == []
+    cells = set(csv_cells(content))
+    assert {f"'{name}" for name in HOSTILE_FILES} | {f"'{HOSTILE_LABEL}"} <= cells

@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from compute.cli import main
 from compute.scale.table import CSV_COLUMNS
+from tests.hostile_text import formula_cells
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -68,3 +69,16 @@ def test_missing_folder_is_a_clear_error(tmp_path, capsys):
                  "--no-progress", "--cache-dir", "none"])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_file_names_that_look_like_formulas_are_neutralised(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("+plain.png", "=1+1.png", "ok.png"):
+        Image.fromarray(np.full((300, 400), 128, np.uint8)).save(images / name)
+    out = tmp_path / "scales.csv"
+    assert main(["scale", str(images), "--out", str(out), "--no-progress", "--cache-dir",
+                 "none"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert formula_cells(text) == []
+    assert set(_rows(out)) == {"'+plain.png", "'=1+1.png", "ok.png"}
