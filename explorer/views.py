@@ -7,7 +7,6 @@ the arrays server-side (:mod:`explorer.state`) and return components, figures or
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 
 import numpy as np
@@ -51,7 +50,6 @@ from explorer.state import (
     projection_ready,
 )
 
-log = logging.getLogger(__name__)
 PREFERRED_COLOURS = ("cluster", "label")
 
 
@@ -62,15 +60,11 @@ def _progress(set_progress) -> ProgressFn:
 def analysis_job(set_progress, config: AppConfig, **choices) -> tuple[str, str]:
     """Background job: scan, embed, kNN, clusters; return (analysis key, summary).
 
-    Bad input (a ValueError, e.g. no image in the server's ``--scale-group``) leaves the
-    key unchanged and puts the message, which says what to do, in the summary."""
+    Bad input (e.g. no image in the server's ``--scale-group``, damaged weights) raises a
+    ValueError that says what to do; the callback's :func:`explorer.jobs.run_job` shows it
+    in the job's alert and leaves the page as it was."""
     cfg = pipeline_config(config, **{k: v for k, v in choices.items() if v is not None})
-    try:
-        analysis = analyse_folder(cfg, cache_dir=config.cache_dir,
-                                  progress=_progress(set_progress))
-    except ValueError as exc:
-        log.warning("analysis failed: %s", exc)
-        return no_update, f"error: {exc}"
+    analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=_progress(set_progress))
     return analysis_key(cfg), analysis.summary()
 
 

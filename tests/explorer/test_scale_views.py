@@ -10,6 +10,7 @@ from plotly.io.json import to_json_plotly
 
 from explorer.config import AppConfig
 from explorer.figures import MAIN
+from explorer.jobs import run_job
 from explorer.state import colouring_for, load_data
 from explorer.views import (
     analysis_job,
@@ -148,7 +149,9 @@ def test_an_empty_server_group_is_a_clear_message_not_a_crash(sem_folder, sem_ca
     folder, _ = sem_folder
     config = AppConfig(images=folder, labels=None, cache_dir=sem_cache,
                        names_db=tmp_path / "names.sqlite", scale_group="10 um")
-    key, summary = analysis_job(lambda _p: None, config, backbone="pixels")
-    assert key is no_update
-    assert summary.startswith("error: no image") and "'10 um'" in summary
-    assert "choose a group present there" in summary
+    key, summary, alert = run_job(lambda: analysis_job(lambda _p: None, config,
+                                                       backbone="pixels"),
+                                  task="Compute", n_outputs=2)
+    assert key is no_update and summary is no_update
+    assert "no image" in alert and "'10 um'" in alert
+    assert "choose a group present there" in alert
