@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from compute.commands.train import add_schedule_arguments, schedule_config  # noqa: E402
 from compute.train.data import (  # noqa: E402
     ImageStack,
     preprocessing_for_input,
@@ -66,7 +67,8 @@ def train(args: argparse.Namespace, stack: ImageStack, name: str) -> Path:
 
     config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                         steps_per_epoch=args.steps_per_epoch, threads=args.threads)
+                         steps_per_epoch=args.steps_per_epoch, threads=args.threads,
+                         **schedule_config(args))
     ckpt = OUT / f"{name}.pt"
     t0 = time.time()
     result = train_images(stack, strategy=args.strategy, out=ckpt, config=config,
@@ -80,7 +82,8 @@ def strategy_options(args: argparse.Namespace) -> object | None:
     if args.strategy == "finetune":
         from compute.train.finetune import FinetuneOptions
 
-        return FinetuneOptions(validation=args.validation)
+        return FinetuneOptions(validation=args.validation, augment=args.augment,
+                               min_scale=args.min_scale)
     if args.strategy == "deepcluster":
         from compute.train.deepcluster import DeepClusterOptions
 
@@ -101,6 +104,10 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float)
+    add_schedule_arguments(parser)
+    parser.add_argument("--augment", action="store_true", help="finetune: seeds' augmentation")
+    parser.add_argument("--min-scale", type=float, default=0.08,
+                        help="finetune --augment: smallest random-crop area")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps-per-epoch", type=int)
     parser.add_argument("--train-limit", type=int, help="use the first N training images")
