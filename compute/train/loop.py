@@ -252,6 +252,7 @@ def _metadata(strategy: str, stack: ImageStack, config: TrainConfig, init: str,
     return CheckpointMetadata(
         backbone=config.backbone, strategy=strategy, init=init,
         input_size=stack.preprocessing.crop, resize=stack.preprocessing.resize,
+        mean=tuple(stack.preprocessing.mean), std=tuple(stack.preprocessing.std),
         input_filter=input_filter, feature_dim=FEATURE_DIMS[config.backbone],
         data_fingerprint=stack.fingerprint, n_images=len(stack.pixels),
         n_labelled=stack.n_labelled, classes=stack.classes, epochs=len(history),
