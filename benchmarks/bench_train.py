@@ -73,9 +73,22 @@ def train(args: argparse.Namespace, stack: ImageStack, name: str) -> Path:
     t0 = time.time()
     result = train_images(stack, strategy=args.strategy, out=ckpt, config=config,
                           options=strategy_options(args), resume=True,
-                          input_filter="sobel" if args.sobel else "none")
+                          input_filter="sobel" if args.sobel else "none",
+                          progress=progress_log(t0))
     log.info("trained %s in %.0f s: %s", ckpt, time.time() - t0, result.metadata.history)
     return ckpt
+
+
+def progress_log(t0: float, every: int = 20):
+    """Log the run's progress (per mille of all epochs) every ``every`` per mille."""
+    last = [-every]
+
+    def progress(done: int, total: int) -> None:
+        if done - last[0] >= every:
+            last[0] = done
+            log.info("progress %d/%d after %.0f s", done, total, time.time() - t0)
+
+    return progress
 
 
 def strategy_options(args: argparse.Namespace) -> object | None:

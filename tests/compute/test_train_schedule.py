@@ -101,3 +101,23 @@ def _interrupted_run(stack, out, config):
     with pytest.raises(_StopError):
         train_images(stack, strategy="finetune", out=out, config=config, progress=progress)
     assert load_checkpoint(out).metadata.epochs == 1
+
+
+@pytest.mark.parametrize("strategy", ["triplet", "deepcluster", "simclr"])
+def test_every_strategy_counts_its_steps_for_the_schedule(tmp_path, strategy):
+    from compute.train.backbone import build_backbone
+    from compute.train.deepcluster import DeepClusterOptions
+    from compute.train.loop import make_trainer
+
+    stack = toy_stack(crop=16)
+    options = DeepClusterOptions(k=3, pca_dim=8, kmeans_iters=5) if strategy == "deepcluster" \
+        else None
+    config = _config(epochs=1, batch_size=8, lr_schedule="cosine")
+    n = make_trainer(strategy, stack, build_backbone("resnet18"), config, options).steps_in_epoch()
+    result = train_images(stack, strategy=strategy, out=tmp_path / "s.pt", config=config,
+                          options=options)
+    entry = result.metadata.history[0]
+    schedule = make_schedule("cosine", epochs=1)
+    assert n >= 2
+    assert entry["lr"] == pytest.approx(0.01 * schedule.factor(step_position(0, 0, n)))
+    assert entry["lr_last"] == pytest.approx(0.01 * schedule.factor(step_position(0, n - 1, n)))
