@@ -83,8 +83,8 @@ def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr-schedule", choices=SCHEDULES, help="learning rate per epoch: "
                         "constant, cosine decay to 0 at --epochs, or step decay (default: "
                         "constant; with --resume: the checkpoint's schedule)")
-    parser.add_argument("--warmup-epochs", type=int, default=0,
-                        help="linear learning-rate warm-up epochs")
+    parser.add_argument("--warmup-epochs", type=float, default=0.0,
+                        help="linear learning-rate warm-up, in epochs (fractions allowed)")
     parser.add_argument("--lr-step-size", type=int,
                         help="step schedule: epochs between decays (default: a third)")
     parser.add_argument("--lr-gamma", type=float, default=0.1,

@@ -60,7 +60,8 @@ class TrainConfig:
     pass), for quick runs and tests. threads: torch CPU threads (None: torch's default).
     lr_schedule: "constant" | "cosine" | "step" (see compute.train.schedule); None: constant
     for a new run, the checkpoint's own schedule when resuming. warmup_epochs: linear
-    warm-up epochs. lr_step_size / lr_gamma: the step decay (None: a third of the epochs).
+    warm-up, in epochs (may be a fraction, e.g. 0.05 for a new head on trained weights).
+    lr_step_size / lr_gamma: the step decay (None: a third of the epochs).
     """
 
     backbone: str = "resnet18"
@@ -75,7 +76,7 @@ class TrainConfig:
     steps_per_epoch: int | None = None
     threads: int | None = None
     lr_schedule: str | None = None
-    warmup_epochs: int = 0
+    warmup_epochs: float = 0.0
     lr_step_size: int | None = None
     lr_gamma: float = 0.1
 
@@ -233,7 +234,7 @@ def _resume(out: Path, strategy: str, stack: ImageStack, backbone: nn.Module,
     if ckpt.resume is None:
         raise ValueError(f"{out} has no resume state; train afresh with another --out")
     stored = ckpt.resume.get("schedule") or {"name": "constant", "epochs": meta.epochs,
-                                             "warmup_epochs": 0, "step_size": 1, "gamma": 0.1}
+                                             "warmup_epochs": 0.0, "step_size": 1, "gamma": 0.1}
     schedule = _resumed_schedule(out, schedule_from_dict(stored), config)
     resnet_of(backbone).load_state_dict(ckpt.state_dict)
     trainer.load_state(ckpt.resume["trainer"])

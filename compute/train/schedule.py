@@ -35,13 +35,13 @@ class LRSchedule:
     """A resolved schedule for a run of ``epochs`` epochs.
 
     name: "constant" | "cosine" | "step". epochs: the run's planned length (the cosine's
-    horizon). warmup_epochs: linear warm-up epochs. step_size / gamma: the step decay
-    (multiply by ``gamma`` every ``step_size`` epochs).
+    horizon). warmup_epochs: linear warm-up, in epochs (a fraction is fine).
+    step_size / gamma: the step decay (multiply by ``gamma`` every ``step_size`` epochs).
     """
 
     name: str = "constant"
     epochs: int = 1
-    warmup_epochs: int = 0
+    warmup_epochs: float = 0.0
     step_size: int = 1
     gamma: float = 0.1
 
@@ -83,12 +83,12 @@ class LRSchedule:
             other.gamma if other.name == "step" else 0.0)
 
 
-def make_schedule(name: str = "constant", *, epochs: int, warmup_epochs: int = 0,
+def make_schedule(name: str = "constant", *, epochs: int, warmup_epochs: float = 0.0,
                   step_size: int | None = None, gamma: float = 0.1) -> LRSchedule:
     """The schedule for a run of ``epochs`` epochs; ``step_size`` defaults to a third of the
     epochs after the warm-up (at least 1)."""
     if step_size is None:
-        step_size = max(1, (epochs - warmup_epochs) // 3)
+        step_size = max(1, int(epochs - warmup_epochs) // 3)
     return LRSchedule(name=name, epochs=epochs, warmup_epochs=warmup_epochs,
                       step_size=step_size, gamma=gamma)
 
@@ -96,7 +96,7 @@ def make_schedule(name: str = "constant", *, epochs: int, warmup_epochs: int = 0
 def schedule_from_dict(d: dict[str, Any]) -> LRSchedule:
     """Inverse of :meth:`LRSchedule.to_dict`."""
     return LRSchedule(name=str(d["name"]), epochs=int(d["epochs"]),
-                      warmup_epochs=int(d["warmup_epochs"]), step_size=int(d["step_size"]),
+                      warmup_epochs=float(d["warmup_epochs"]), step_size=int(d["step_size"]),
                       gamma=float(d["gamma"]))
 
 

@@ -25,6 +25,12 @@ def test_cosine_falls_from_one_to_zero_after_a_linear_warm_up():
     assert all(a >= b for a, b in zip(curve, curve[1:], strict=False))
 
 
+def test_a_warm_up_may_be_a_fraction_of_an_epoch():
+    s = make_schedule("cosine", epochs=2, warmup_epochs=0.1)
+    assert s.factor(0.05) == pytest.approx(0.5) and s.factor(0.1) == pytest.approx(1.0)
+    assert s.factor(1.05) == pytest.approx(0.5)
+
+
 def test_step_and_constant_schedules():
     step = make_schedule("step", epochs=9, step_size=2, gamma=0.5)
     assert [step.factor(e + 0.5) for e in range(5)] == [1, 1, 0.5, 0.5, 0.25]
