@@ -133,12 +133,21 @@ def main() -> int:
                         "checkpoint (e.g. a first stage, continued at a lower --lr)")
     parser.add_argument("--checkpoint", help="score this checkpoint instead of training")
     parser.add_argument("--tag", default="", help="suffix for output names")
+    parser.add_argument("--score-on", choices=("test", "validation"), default="test",
+                        help="fmnist: score the test split, or the training images a fine-tune "
+                             "with this --validation and --seed held out (for model selection "
+                             "without touching the test split)")
+    parser.add_argument("--l2", action="store_true",
+                        help="L2-normalise the vectors before scoring (a variant)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     OUT.mkdir(parents=True, exist_ok=True)
     name = f"{args.data}-{args.strategy}-{args.backbone}-{args.input_size}{args.tag}"
     if args.data == "fmnist":
         train_stack, test_stack = fmnist_stacks(args.input_size, args.train_limit, args.resize)
+        if args.score_on == "validation":
+            test_stack = held_out(train_stack, args)
+            name += "-val"
     else:
         train_stack = test_stack = demo_stack(args.input_size)
     if args.strategy == "baseline-pixels":
@@ -149,9 +158,22 @@ def main() -> int:
         vectors = checkpoint_features(Path(args.checkpoint), test_stack)
     else:
         vectors = checkpoint_features(train(args, train_stack, name), test_stack)
+    if args.l2:
+        vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)
+        name += "-l2"
     np.save(OUT / f"{name}-test.npy", vectors)
     score(vectors, test_stack, name, args)
     return 0
+
+
+def held_out(stack: ImageStack, args: argparse.Namespace) -> ImageStack:
+    """The training images a fine-tune with ``args.validation`` and ``args.seed`` held out."""
+    from dataclasses import replace
+
+    from compute.train.data import stratified_split
+
+    _, rows = stratified_split(stack.labels, validation=args.validation, seed=args.seed)
+    return replace(stack, pixels=stack.pixels[rows], labels=stack.labels[rows])
 
 
 def pixel_pca(stack: ImageStack) -> np.ndarray:
