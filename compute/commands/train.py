@@ -80,9 +80,9 @@ def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
     """--lr-schedule, --warmup-epochs, --lr-step-size, --lr-gamma."""
     from compute.train.schedule import SCHEDULES
 
-    parser.add_argument("--lr-schedule", choices=SCHEDULES, help="learning rate per epoch: "
-                        "constant, cosine decay to 0 at --epochs, or step decay (default: "
-                        "constant; with --resume: the checkpoint's schedule)")
+    parser.add_argument("--lr-schedule", choices=SCHEDULES, help="learning-rate schedule, "
+                        "set before every step: constant, cosine decay to 0 at --epochs, or "
+                        "step decay (default: constant; with --resume: the checkpoint's)")
     parser.add_argument("--warmup-epochs", type=float, default=0.0,
                         help="linear learning-rate warm-up, in epochs (fractions allowed)")
     parser.add_argument("--lr-step-size", type=int,
