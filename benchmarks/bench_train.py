@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from compute.commands.train import add_schedule_arguments, schedule_config  # noqa: E402
 from compute.train.data import (  # noqa: E402
     ImageStack,
     preprocessing_for_input,
@@ -66,21 +67,36 @@ def train(args: argparse.Namespace, stack: ImageStack, name: str) -> Path:
 
     config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                         steps_per_epoch=args.steps_per_epoch, threads=args.threads)
+                         steps_per_epoch=args.steps_per_epoch, threads=args.threads,
+                         **schedule_config(args))
     ckpt = OUT / f"{name}.pt"
     t0 = time.time()
     result = train_images(stack, strategy=args.strategy, out=ckpt, config=config,
                           options=strategy_options(args), resume=True,
-                          input_filter="sobel" if args.sobel else "none")
+                          input_filter="sobel" if args.sobel else "none",
+                          progress=progress_log(t0))
     log.info("trained %s in %.0f s: %s", ckpt, time.time() - t0, result.metadata.history)
     return ckpt
+
+
+def progress_log(t0: float, every: int = 20):
+    """Log the run's progress (per mille of all epochs) every ``every`` per mille."""
+    last = [-every]
+
+    def progress(done: int, total: int) -> None:
+        if done - last[0] >= every:
+            last[0] = done
+            log.info("progress %d/%d after %.0f s", done, total, time.time() - t0)
+
+    return progress
 
 
 def strategy_options(args: argparse.Namespace) -> object | None:
     if args.strategy == "finetune":
         from compute.train.finetune import FinetuneOptions
 
-        return FinetuneOptions(validation=args.validation)
+        return FinetuneOptions(validation=args.validation, augment=args.augment,
+                               min_scale=args.min_scale)
     if args.strategy == "deepcluster":
         from compute.train.deepcluster import DeepClusterOptions
 
@@ -101,6 +117,10 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float)
+    add_schedule_arguments(parser)
+    parser.add_argument("--augment", action="store_true", help="finetune: seeds' augmentation")
+    parser.add_argument("--min-scale", type=float, default=0.08,
+                        help="finetune --augment: smallest random-crop area")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps-per-epoch", type=int)
     parser.add_argument("--train-limit", type=int, help="use the first N training images")
@@ -113,12 +133,21 @@ def main() -> int:
                         "checkpoint (e.g. a first stage, continued at a lower --lr)")
     parser.add_argument("--checkpoint", help="score this checkpoint instead of training")
     parser.add_argument("--tag", default="", help="suffix for output names")
+    parser.add_argument("--score-on", choices=("test", "validation"), default="test",
+                        help="fmnist: score the test split, or the training images a fine-tune "
+                             "with this --validation and --seed held out (for model selection "
+                             "without touching the test split)")
+    parser.add_argument("--l2", action="store_true",
+                        help="L2-normalise the vectors before scoring (a variant)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     OUT.mkdir(parents=True, exist_ok=True)
     name = f"{args.data}-{args.strategy}-{args.backbone}-{args.input_size}{args.tag}"
     if args.data == "fmnist":
         train_stack, test_stack = fmnist_stacks(args.input_size, args.train_limit, args.resize)
+        if args.score_on == "validation":
+            test_stack = held_out(train_stack, args)
+            name += "-val"
     else:
         train_stack = test_stack = demo_stack(args.input_size)
     if args.strategy == "baseline-pixels":
@@ -129,9 +158,22 @@ def main() -> int:
         vectors = checkpoint_features(Path(args.checkpoint), test_stack)
     else:
         vectors = checkpoint_features(train(args, train_stack, name), test_stack)
+    if args.l2:
+        vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)
+        name += "-l2"
     np.save(OUT / f"{name}-test.npy", vectors)
     score(vectors, test_stack, name, args)
     return 0
+
+
+def held_out(stack: ImageStack, args: argparse.Namespace) -> ImageStack:
+    """The training images a fine-tune with ``args.validation`` and ``args.seed`` held out."""
+    from dataclasses import replace
+
+    from compute.train.data import stratified_split
+
+    _, rows = stratified_split(stack.labels, validation=args.validation, seed=args.seed)
+    return replace(stack, pixels=stack.pixels[rows], labels=stack.labels[rows])
 
 
 def pixel_pca(stack: ImageStack) -> np.ndarray:

@@ -37,8 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "EfficientNet-Lite0), imagenet, random, or a .pth file (state "
                              "dict or Topograph checkpoint)")
     parser.add_argument("--features", default="penultimate", choices=FEATURES)
-    parser.add_argument("--input-size", type=int, default=224,
-                        help="side of the network input in pixels (default 224)")
+    parser.add_argument("--input-size", type=int,
+                        help="side of the network input in pixels (default: what a Topograph "
+                             "checkpoint was trained at, else 224; a different value wins "
+                             "over the checkpoint's, with a warning)")
     parser.add_argument("--labels", help="CSV with 'path' or 'id' and 'label' columns")
     parser.add_argument("--labels-from-folders", action="store_true",
                         help="label each image by its top-level sub-folder")

@@ -13,7 +13,9 @@ embeddings (``--codes``, default: CKPT with ``.codes.npy``)::
         --hidden 500,200 --epochs 50 --out runs/ae.pt
 
 Every run writes its checkpoint after each epoch; ``--resume`` continues one up to
-``--epochs``. The embedder loads the checkpoint by path.
+``--epochs`` with the checkpoint's learning-rate schedule (``--lr-schedule cosine`` decays
+to 0 at ``--epochs``, so a cosine run resumes only to the same ``--epochs``). The embedder
+loads the checkpoint by path and takes its input size and filter from the metadata.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, help="learning rate (default: the strategy's)")
+    add_schedule_arguments(parser)
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1, mps")
@@ -71,6 +74,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--hidden", default="500,200", help="autoencoder: hidden widths")
     group.add_argument("--tied", action="store_true", help="autoencoder: tie outer weights")
     group.add_argument("--codes", help="autoencoder: where to write the reduced embeddings")
+
+
+def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
+    """--lr-schedule, --warmup-epochs, --lr-step-size, --lr-gamma."""
+    from compute.train.schedule import SCHEDULES
+
+    parser.add_argument("--lr-schedule", choices=SCHEDULES, help="learning-rate schedule, "
+                        "set before every step: constant, cosine decay to 0 at --epochs, or "
+                        "step decay (default: constant; with --resume: the checkpoint's)")
+    parser.add_argument("--warmup-epochs", type=float, default=0.0,
+                        help="linear learning-rate warm-up, in epochs (fractions allowed)")
+    parser.add_argument("--lr-step-size", type=int,
+                        help="step schedule: epochs between decays (default: a third)")
+    parser.add_argument("--lr-gamma", type=float, default=0.1,
+                        help="step schedule: factor at each decay")
+
+
+def schedule_config(args: argparse.Namespace) -> dict[str, object]:
+    """TrainConfig's schedule fields from the flags of :func:`add_schedule_arguments`."""
+    return {"lr_schedule": args.lr_schedule, "warmup_epochs": args.warmup_epochs,
+            "lr_step_size": args.lr_step_size, "lr_gamma": args.lr_gamma}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,7 +122,8 @@ def _run_images(args: argparse.Namespace, bar: object) -> object:
     config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
                          weight_decay=args.weight_decay, device=args.device, seed=args.seed,
-                         steps_per_epoch=args.steps_per_epoch, threads=args.threads)
+                         steps_per_epoch=args.steps_per_epoch, threads=args.threads,
+                         **schedule_config(args))  # type: ignore[arg-type]
     result = train_images(stack, strategy=args.strategy, out=args.out, config=config,
                           options=strategy_options(args),
                           input_filter="sobel" if args.sobel else "none",

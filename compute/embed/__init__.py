@@ -28,7 +28,11 @@ from compute.embed.backbones import (
 )
 from compute.embed.checkpoint import Checkpoint, read_weights_file, save_checkpoint
 from compute.embed.extract import default_workers, extract_missing, store_path
-from compute.embed.preprocess import Preprocessing, preprocessing_for
+from compute.embed.preprocess import (
+    Preprocessing,
+    preprocessing_for,
+    preprocessing_for_checkpoint,
+)
 from compute.embed.store import FeatureStore
 from compute.ingest import Dataset
 from compute.progress import ProgressFn
@@ -83,11 +87,14 @@ class EmbeddingModel:
 
 
 def prepare_model(backbone: str, *, weights: str = "auto", features: str = "penultimate",
-                  keep_data_bar: bool = False, input_size: int = 224,
+                  keep_data_bar: bool = False, input_size: int | None = None,
                   random_state: int = 0) -> EmbeddingModel:
     """Resolve weights, build the network and log (WARNING) which weights are in use.
 
-    ``input_size``: side of the network input in pixels (224 as in ImageNet training).
+    ``input_size``: side of the network input in pixels. None: what a Topograph checkpoint
+    was trained at (its metadata also gives the resize, normalisation and a Sobel input
+    filter), else 224 as in ImageNet training. An explicit size that differs from a
+    checkpoint's wins, with a WARNING.
     """
     resolved = resolve_weights(backbone, weights, random_state=random_state)
     module = build_model(resolved, features=features, random_state=random_state)
@@ -95,10 +102,17 @@ def prepare_model(backbone: str, *, weights: str = "auto", features: str = "penu
     level = logging.INFO if spec.family == "pixels" else logging.WARNING
     log.log(level, "embedding model: %s; features: %s", resolved.describe(), features)
     return EmbeddingModel(weights=resolved, features=features,
-                          preprocessing=preprocessing_for(spec.family,
-                                                          keep_data_bar=keep_data_bar,
-                                                          input_size=input_size),
+                          preprocessing=_preprocessing(spec, resolved, input_size,
+                                                       keep_data_bar),
                           module=module, dim=_output_dim(module, spec, features))
+
+
+def _preprocessing(spec: BackboneSpec, weights: Weights, input_size: int | None,
+                   keep_data_bar: bool) -> Preprocessing:
+    trained = None if spec.family == "pixels" else preprocessing_for_checkpoint(
+        weights.metadata, input_size=input_size, keep_data_bar=keep_data_bar)
+    return trained or preprocessing_for(spec.family, keep_data_bar=keep_data_bar,
+                                        input_size=input_size or spec.input_size)
 
 
 def open_feature_store(model: EmbeddingModel, cache_dir: str | os.PathLike[str] | None
@@ -113,7 +127,7 @@ def open_feature_store(model: EmbeddingModel, cache_dir: str | os.PathLike[str] 
 
 def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = "auto",
                   features: str = "penultimate", keep_data_bar: bool = False,
-                  input_size: int = 224, cache: StepCache | None = None,
+                  input_size: int | None = None, cache: StepCache | None = None,
                   store_dir: str | os.PathLike[str] | None = None, batch_size: int = 32,
                   workers: int | None = None, device: str = "cpu", random_state: int = 0,
                   progress: ProgressFn | None = None) -> Embeddings:
@@ -121,7 +135,8 @@ def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = 
 
     The feature store lives in ``store_dir``, else in ``cache``'s folder, else in memory.
     ``workers`` decoding processes (None: :func:`default_workers`); ``device`` "cpu" or
-    "cuda"; ``input_size`` the side of the network input (224). Raises ValueError if
+    "cuda"; ``input_size`` the side of the network input (None: a checkpoint's own, else
+    224; see :func:`prepare_model`). Raises ValueError if
     nothing is usable or the model cannot be had.
     """
     usable = dataset.usable

@@ -104,7 +104,23 @@ def build_model(weights: Weights, *, features: str = "penultimate", random_state
     if weights.kind in ("imagenet", "file"):
         _load_state(model, _state_dict(weights, spec), spec, weights, features)
     model = _feature_head(model, spec) if features == "penultimate" else model
-    return model.eval().requires_grad_(False)
+    return _input_filter(model, weights).eval().requires_grad_(False)
+
+
+def _input_filter(model, weights: Weights):
+    """Put the fixed input filter a checkpoint was trained with (metadata ``input_filter``,
+    e.g. DeepCluster's Sobel) in front of the network."""
+    name = weights.metadata.get("input_filter") or "none"
+    if name == "none":
+        return model
+    import torch
+
+    from compute.train.backbone import INPUT_FILTERS, SobelFilter
+
+    if name not in INPUT_FILTERS:
+        raise ValueError(f"checkpoint {weights.source} asks for input filter {name!r}, which "
+                         f"this version does not know ({INPUT_FILTERS}): update Topograph")
+    return torch.nn.Sequential(SobelFilter(), model)
 
 
 def _spec(backbone: str) -> BackboneSpec:

@@ -6,12 +6,15 @@ here); the arithmetic is numpy, so a worker process never needs torch threads.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import logging
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from compute.cache import fingerprint_params
 
+log = logging.getLogger(__name__)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 # Pillow first shrinks by an integer factor (box filter) while the image stays at least
@@ -94,3 +97,30 @@ def preprocessing_for(family: str, *, keep_data_bar: bool = False,
                          "is what ImageNet weights were trained on)")
     return Preprocessing(resize=round(input_size * 256 / 224), crop=input_size,
                          keep_data_bar=keep_data_bar)
+
+
+def preprocessing_for_checkpoint(metadata: dict[str, Any], *, input_size: int | None = None,
+                                 keep_data_bar: bool = False) -> Preprocessing | None:
+    """The recipe a trained checkpoint was made with, from its metadata (``input_size``,
+    ``resize``, ``mean``, ``std``; see compute.train.checkpoint.CheckpointMetadata); None
+    when the metadata does not say (e.g. a bare state dict).
+
+    An explicit ``input_size`` that differs from the checkpoint's wins (the resize scales
+    with it) and is logged as a WARNING, since the network was trained at another size.
+    """
+    trained = metadata.get("input_size")
+    if trained is None:
+        return None
+    trained = int(trained)
+    prep = Preprocessing(resize=int(metadata.get("resize") or round(trained * 256 / 224)),
+                         crop=trained, mean=tuple(metadata.get("mean") or IMAGENET_MEAN),
+                         std=tuple(metadata.get("std") or IMAGENET_STD),
+                         keep_data_bar=keep_data_bar)
+    if input_size is None or input_size == trained:
+        return prep
+    if input_size < 32:
+        raise ValueError(f"input_size {input_size} is too small for a CNN: use >= 32, or drop "
+                         f"it to use the checkpoint's {trained}")
+    log.warning("the checkpoint was trained on %d-pixel inputs; embedding at %d pixels as "
+                "asked (drop --input-size to use the checkpoint's size)", trained, input_size)
+    return replace(prep, crop=input_size, resize=round(input_size * prep.resize / trained))

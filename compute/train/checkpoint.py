@@ -8,8 +8,9 @@ The format is the embedder's (:mod:`compute.embed.checkpoint`; ``python -m compu
      "metadata": {...},     # CheckpointMetadata as plain JSON-able values
      "resume": {...}}       # optional: optimiser/head state and RNG-free epoch counter
 
-The embedder applies no Sobel filter: a checkpoint trained with ``input_filter="sobel"``
-must be loaded with :func:`load_backbone`, which puts the filter back in front.
+The embedder reads the input size, resize, normalisation and input filter (Sobel) from
+the metadata, so ``python -m compute embed --weights CKPT`` needs no ``--input-size``;
+:func:`load_backbone` also puts the filter back in front.
 ``metadata`` is plain data (str, int, float, lists, dicts), so the file loads with
 ``torch.load(path, weights_only=True)``. Files are written atomically.
 """
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 from compute.embed.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+from compute.embed.preprocess import IMAGENET_MEAN, IMAGENET_STD
 
 FORMAT = f"{CHECKPOINT_FORMAT}/{CHECKPOINT_VERSION}"
 
@@ -40,6 +42,7 @@ class CheckpointMetadata:
     strategy: "finetune" | "triplet" | "deepcluster" | "simclr" | "autoencoder".
     init: the starting weights ("random", "imagenet" or the path of a parent checkpoint).
     input_size / resize: the network's input crop and the resize before it (pixels).
+    mean / std: the per-channel normalisation of the input (ImageNet's by default).
     input_filter: "none" or "sobel" (applied inside the loaded backbone).
     feature_dim: length of the output vector.
     data_fingerprint: content digest of the training images (or embeddings) and labels.
@@ -63,11 +66,13 @@ class CheckpointMetadata:
     seed: int
     history: tuple[dict[str, float], ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
+    mean: tuple[float, ...] = IMAGENET_MEAN
+    std: tuple[float, ...] = IMAGENET_STD
     format: str = FORMAT
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
-        d["classes"] = list(self.classes)
+        d["classes"], d["mean"], d["std"] = list(self.classes), list(self.mean), list(self.std)
         d["history"] = [dict(h) for h in self.history]
         return json.loads(json.dumps(d))  # plain types only: loadable with weights_only
 
@@ -76,6 +81,8 @@ class CheckpointMetadata:
         names = {f.name for f in dataclasses.fields(cls)}
         known = {k: v for k, v in d.items() if k in names}
         known["classes"] = tuple(known.get("classes", ()))
+        known["mean"] = tuple(known.get("mean", IMAGENET_MEAN))
+        known["std"] = tuple(known.get("std", IMAGENET_STD))
         known["history"] = tuple(dict(h) for h in known.get("history", ()))
         return cls(**known)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from compute.cache import fingerprint_array
-from compute.embed.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocessing, preprocessing_for
+from compute.embed.preprocess import Preprocessing, preprocessing_for
 from compute.progress import ProgressFn, report
 
 if TYPE_CHECKING:
@@ -163,7 +163,8 @@ BatchTransform = Callable[["torch.Tensor"], "torch.Tensor"]
 
 def batch_tensor(stack: ImageStack, rows: np.ndarray, *,
                  augment: BatchTransform | None = None) -> torch.Tensor:
-    """A normalised float32 batch (B, 3, crop, crop) of ``rows``.
+    """A float32 batch (B, 3, crop, crop) of ``rows``, normalised with the stack's
+    preprocessing mean and std (ImageNet's unless changed).
 
     Without ``augment`` the images are centre-cropped (evaluation); with it, ``augment``
     maps the float [0, 1] batch (B, 3, S, S) to (B, 3, crop, crop).
@@ -175,8 +176,8 @@ def batch_tensor(stack: ImageStack, rows: np.ndarray, *,
     if x.shape[1] == 1:
         x = x.expand(-1, 3, -1, -1)
     x = centre_crop(x, stack.preprocessing.crop) if augment is None else augment(x)
-    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    mean = torch.tensor(stack.preprocessing.mean).view(1, 3, 1, 1)
+    std = torch.tensor(stack.preprocessing.std).view(1, 3, 1, 1)
     return ((x - mean) / std).contiguous()
 
 

@@ -81,7 +81,6 @@ class DeepClusterTrainer:
                              f"clustered per epoch); got k = {options.k}: pass a smaller --k")
         self.stack, self.backbone, self.config, self.options = stack, backbone, config, options
         lr = config.lr or DEFAULT_LR
-        self.lr = lr
         self.optimizer = sgd(backbone.parameters(), config, lr)
         self.augment = light_augmentation(stack.preprocessing.crop, min_scale=options.min_scale)
         self.params = {"lr": lr, **asdict(options)}
@@ -100,7 +99,7 @@ class DeepClusterTrainer:
                                seed=int(rng.integers(2**31 - 1)))
         weights = torch.from_numpy(inverse_size_weights(assign, self.options.k))
         head = self._fresh_head(features.shape[1])
-        head_opt = torch.optim.SGD(head.parameters(), lr=self.lr,
+        head_opt = torch.optim.SGD(head.parameters(), lr=self.optimizer.param_groups[0]["lr"],
                                    weight_decay=self.config.weight_decay)
         steps = capped(batches(len(rows), self.config.batch_size, rng=rng, drop_last=True),
                        self.config)
@@ -121,6 +120,11 @@ class DeepClusterTrainer:
         return {"cluster_loss": total / max(len(steps), 1),
                 "clusters_used": float(len(np.unique(assign))),
                 **_nmi_to_labels(assign, self.stack.labels[rows])}
+
+    def steps_in_epoch(self) -> int:
+        n = len(self.stack.pixels)
+        rows = n if self.options.cluster_limit is None else min(self.options.cluster_limit, n)
+        return len(capped(batches(rows, self.config.batch_size, drop_last=True), self.config))
 
     def _fresh_head(self, dim: int) -> nn.Module:
         from torch import nn

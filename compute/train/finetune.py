@@ -62,6 +62,9 @@ class FinetuneTrainer:
                 val_steps, self.val_rows, train=False, progress=None)
         return metrics
 
+    def steps_in_epoch(self) -> int:
+        return len(capped(batches(len(self.train_rows), self.config.batch_size), self.config))
+
     def _pass(self, steps: list[np.ndarray], rows: np.ndarray, *, train: bool,
               progress: ProgressFn | None) -> tuple[float, float]:
         import torch

@@ -5,6 +5,10 @@ strategy gets ``numpy.random.default_rng([seed, e])``; nothing random carries ov
 epoch to the next except the weights and optimiser state, which the checkpoint stores. So
 a run of E epochs and a run of E1 epochs resumed to E give the same weights (on the same
 machine and thread count).
+
+Learning rate: set before every step from the run's schedule (:mod:`compute.train.schedule`),
+which the checkpoint stores; each epoch's history entry has its first and last rate
+(``lr``, ``lr_last``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,13 @@ from compute.train.checkpoint import (
     save_checkpoint,
 )
 from compute.train.data import ImageStack
+from compute.train.schedule import (
+    LRSchedule,
+    make_schedule,
+    remember_base_lr,
+    schedule_from_dict,
+    scheduled_epoch,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -47,6 +58,10 @@ class TrainConfig:
     device: torch device string ("cpu", "cuda", "cuda:1", "mps").
     seed: makes the run repeatable. steps_per_epoch: cap on steps per epoch (None: a full
     pass), for quick runs and tests. threads: torch CPU threads (None: torch's default).
+    lr_schedule: "constant" | "cosine" | "step" (see compute.train.schedule); None: constant
+    for a new run, the checkpoint's own schedule when resuming. warmup_epochs: linear
+    warm-up, in epochs (may be a fraction, e.g. 0.05 for a new head on trained weights).
+    lr_step_size / lr_gamma: the step decay (None: a third of the epochs).
     """
 
     backbone: str = "resnet18"
@@ -60,6 +75,10 @@ class TrainConfig:
     seed: int = 0
     steps_per_epoch: int | None = None
     threads: int | None = None
+    lr_schedule: str | None = None
+    warmup_epochs: float = 0.0
+    lr_step_size: int | None = None
+    lr_gamma: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -71,9 +90,17 @@ class TrainResult:
 
 
 class Trainer(Protocol):
-    """What a strategy module builds: owns its heads and optimisers, trains one epoch."""
+    """What a strategy module builds: owns its heads and optimisers, trains one epoch.
+
+    ``optimizer`` is the one whose rate the schedule sets before each step (a strategy with
+    a second, per-epoch optimiser takes the epoch's first rate from it).
+    ``steps_in_epoch()`` is the number of optimiser steps ``run_epoch`` will take.
+    """
 
     params: dict[str, Any]
+    optimizer: torch.optim.Optimizer
+
+    def steps_in_epoch(self) -> int: ...
 
     def run_epoch(self, epoch: int, rng: np.random.Generator,
                   progress: ProgressFn | None) -> dict[str, float]: ...
@@ -128,20 +155,27 @@ def train_images(stack: ImageStack, *, strategy: str, out: str | os.PathLike[str
     backbone, init = _initial_backbone(config, input_filter)
     backbone.to(config.device).train()
     trainer = make_trainer(strategy, stack, backbone, config, options)
+    remember_base_lr(trainer.optimizer)
     history: list[dict[str, float]] = []
+    schedule = requested_schedule(config)
     if resume and out.exists():
-        history = _resume(out, strategy, stack, backbone, trainer)
+        history, schedule = _resume(out, strategy, stack, backbone, trainer, config)
+    schedule = schedule or make_schedule(epochs=config.epochs, warmup_epochs=config.warmup_epochs)
     meta = None
     for epoch in range(len(history), config.epochs):
         rng = seed_epoch(config.seed, epoch)
         part = scaled(progress, epoch / config.epochs, (epoch + 1) / config.epochs)
-        metrics = trainer.run_epoch(epoch, rng, part)
-        history.append({"epoch": epoch + 1, **{k: float(v) for k, v in metrics.items()}})
+        with scheduled_epoch(trainer.optimizer, schedule, epoch=epoch,
+                             n_steps=trainer.steps_in_epoch()) as rates:
+            metrics = trainer.run_epoch(epoch, rng, part)
+        history.append({"epoch": epoch + 1, "lr": rates[0], "lr_last": rates[-1],
+                        **{k: float(v) for k, v in metrics.items()}})
         log.info("%s epoch %d/%d: %s", strategy, epoch + 1, config.epochs,
                  ", ".join(f"{k} {v:.4g}" for k, v in history[-1].items() if k != "epoch"))
-        meta = _metadata(strategy, stack, config, init, input_filter, history, trainer)
+        meta = _metadata(strategy, stack, config, init, input_filter, history, trainer,
+                         schedule)
         save_checkpoint(out, state_dict=backbone_state(backbone), metadata=meta,
-                        resume={"trainer": trainer.state()})
+                        resume={"trainer": trainer.state(), "schedule": schedule.to_dict()})
     report(progress, 1000, 1000)
     if meta is None:  # resumed a run that had already reached config.epochs
         meta = load_checkpoint(out).metadata
@@ -162,8 +196,34 @@ def _initial_backbone(config: TrainConfig, input_filter: str) -> tuple[nn.Module
     return backbone, str(config.weights)
 
 
+def requested_schedule(config: TrainConfig) -> LRSchedule | None:
+    """The schedule the config asks for (None: none named; see TrainConfig.lr_schedule)."""
+    if config.lr_schedule is None:
+        return None
+    return make_schedule(config.lr_schedule, epochs=config.epochs,
+                         warmup_epochs=config.warmup_epochs, step_size=config.lr_step_size,
+                         gamma=config.lr_gamma)
+
+
+def _resumed_schedule(out: Path, stored: LRSchedule, config: TrainConfig) -> LRSchedule:
+    """The stored schedule, checked against the request and the run's length."""
+    asked = requested_schedule(config)
+    if asked is not None and not asked.same_plan(stored):
+        raise ValueError(f"cannot resume {out} with another learning-rate schedule: it was "
+                         f"trained with {stored.to_dict()}, asked {asked.to_dict()}; drop the "
+                         "schedule options (the checkpoint's is used), or start a new run "
+                         f"from it with --weights {out}")
+    if stored.name == "cosine" and stored.epochs != config.epochs:
+        raise ValueError(f"{out} follows a cosine schedule planned for {stored.epochs} epochs: "
+                         f"resume it with --epochs {stored.epochs}, or start a new run from it "
+                         f"with --weights {out}")
+    return stored if stored.name == "cosine" else dataclasses.replace(
+        stored, epochs=config.epochs)
+
+
 def _resume(out: Path, strategy: str, stack: ImageStack, backbone: nn.Module,
-            trainer: Trainer) -> list[dict[str, float]]:
+            trainer: Trainer, config: TrainConfig
+            ) -> tuple[list[dict[str, float]], LRSchedule]:
     from compute.train.backbone import resnet_of
 
     ckpt = load_checkpoint(out)
@@ -173,22 +233,27 @@ def _resume(out: Path, strategy: str, stack: ImageStack, backbone: nn.Module,
                          "on other data; choose another --out or drop --resume")
     if ckpt.resume is None:
         raise ValueError(f"{out} has no resume state; train afresh with another --out")
+    stored = ckpt.resume.get("schedule") or {"name": "constant", "epochs": meta.epochs,
+                                             "warmup_epochs": 0.0, "step_size": 1, "gamma": 0.1}
+    schedule = _resumed_schedule(out, schedule_from_dict(stored), config)
     resnet_of(backbone).load_state_dict(ckpt.state_dict)
     trainer.load_state(ckpt.resume["trainer"])
+    remember_base_lr(trainer.optimizer)
     log.info("resuming %s from epoch %d", out, meta.epochs)
-    return [dict(h) for h in meta.history]
+    return [dict(h) for h in meta.history], schedule
 
 
 def _metadata(strategy: str, stack: ImageStack, config: TrainConfig, init: str,
               input_filter: str, history: list[dict[str, float]],
-              trainer: Trainer) -> CheckpointMetadata:
+              trainer: Trainer, schedule: LRSchedule) -> CheckpointMetadata:
     from compute.train.backbone import FEATURE_DIMS
 
-    params = {**dataclasses.asdict(config), **trainer.params}
+    params = {**dataclasses.asdict(config), **trainer.params, "schedule": schedule.to_dict()}
     params.pop("weights", None)
     return CheckpointMetadata(
         backbone=config.backbone, strategy=strategy, init=init,
         input_size=stack.preprocessing.crop, resize=stack.preprocessing.resize,
+        mean=tuple(stack.preprocessing.mean), std=tuple(stack.preprocessing.std),
         input_filter=input_filter, feature_dim=FEATURE_DIMS[config.backbone],
         data_fingerprint=stack.fingerprint, n_images=len(stack.pixels),
         n_labelled=stack.n_labelled, classes=stack.classes, epochs=len(history),

@@ -88,6 +88,10 @@ class SimCLRTrainer:
             report(progress, i + 1, len(steps))
         return {"nt_xent_loss": total / max(len(steps), 1)}
 
+    def steps_in_epoch(self) -> int:
+        return len(capped(batches(len(self.stack.pixels), self.config.batch_size,
+                                  drop_last=True), self.config))
+
     def state(self) -> dict[str, Any]:
         return {"head": self.head.state_dict(), "optimizer": self.optimizer.state_dict()}
 

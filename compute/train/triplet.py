@@ -59,13 +59,18 @@ def batch_hard_triplet_loss(features: torch.Tensor, labels: torch.Tensor, *,
     return losses.mean(), float((losses > 0).float().mean())
 
 
+def pk_shape(labels: np.ndarray, *, per_class: int, batch_size: int) -> tuple[int, int]:
+    """(P classes per batch, batches per pass) of :func:`pk_batches`."""
+    n_classes = max(2, min(len(np.unique(labels[labels >= 0])), batch_size // per_class))
+    return n_classes, max(1, int((labels >= 0).sum()) // (n_classes * per_class))
+
+
 def pk_batches(labels: np.ndarray, *, per_class: int, batch_size: int,
                rng: np.random.Generator) -> list[np.ndarray]:
     """Row batches of P classes x K rows (K = per_class; sampled with replacement only for
     classes smaller than K); about one pass over the labelled rows."""
     classes = np.unique(labels[labels >= 0])
-    n_classes = max(2, min(len(classes), batch_size // per_class))
-    n_batches = max(1, int((labels >= 0).sum()) // (n_classes * per_class))
+    n_classes, n_batches = pk_shape(labels, per_class=per_class, batch_size=batch_size)
     rows_of = {c: np.flatnonzero(labels == c) for c in classes}
     out = []
     for _ in range(n_batches):
@@ -115,6 +120,11 @@ class TripletTrainer:
             log.warning("triplet features have collapsed to one point (loss stuck at the "
                         "margin): restart with a lower --lr")
         return metrics
+
+    def steps_in_epoch(self) -> int:
+        _, n = pk_shape(self.stack.labels, per_class=self.options.per_class,
+                        batch_size=self.config.batch_size)
+        return n if self.config.steps_per_epoch is None else min(n, self.config.steps_per_epoch)
 
     def state(self) -> dict[str, Any]:
         return {"optimizer": self.optimizer.state_dict()}

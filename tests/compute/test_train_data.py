@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from compute.embed.preprocess import IMAGENET_MEAN
 from compute.train.data import (
-    IMAGENET_MEAN,
     Preprocessing,
     batch_tensor,
     batches,

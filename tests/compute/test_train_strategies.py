@@ -31,23 +31,6 @@ def test_finetune_loss_falls_and_checkpoint_loads_into_a_feature_extractor(tmp_p
     assert features.shape == (24, 512) and features.dtype == np.float32
 
 
-def test_the_embedder_loads_a_trained_checkpoint_by_path(tmp_path):
-    import torch
-
-    from compute.embed import prepare_model
-
-    config = TrainConfig(epochs=1, batch_size=6, seed=7, threads=1)
-    result = train_images(toy_stack(4, crop=32), strategy="finetune", out=tmp_path / "e.pt",
-                          config=config)
-    model = prepare_model("resnet18", weights=str(tmp_path / "e.pt"), input_size=32)
-    assert model.weights.kind == "file" and model.weights.metadata["strategy"] == "finetune"
-    assert (model.preprocessing.resize, model.preprocessing.crop) == (37, 32)
-    ours, _ = load_backbone(result.checkpoint)
-    x = torch.randn(2, 3, 32, 32)
-    with torch.no_grad():
-        np.testing.assert_allclose(model.module(x).numpy(), ours(x).numpy(), atol=1e-5)
-
-
 def test_metadata_round_trips(tmp_path):
     stack = toy_stack(4)
     config = TrainConfig(epochs=1, batch_size=6, seed=5, threads=1)
