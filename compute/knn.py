@@ -98,6 +98,32 @@ class KnnGraph:
 # --------------------------------------------------------------------------- validation
 
 
+METRICS: tuple[str, ...] = ("euclidean", "cosine")
+
+
+def metric_points(x: np.ndarray, metric: str = "euclidean", *, name: str = "x") -> np.ndarray:
+    """``x`` validated (:func:`as_points`) and made ready for Euclidean neighbours.
+
+    metric: "euclidean" returns the points as they are; "cosine" divides each row by its
+    L2 norm, so that Euclidean distances between rows are sqrt(2 (1 - cosine similarity))
+    (same neighbours as the cosine distance; densities and dimension on the unit sphere).
+    Useful for CNN features, whose norm carries little class information. A row of zeros
+    has no direction: a ValueError says which rows and what to do.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    points = as_points(x, name=name)
+    if metric == "euclidean":
+        return points
+    norms = np.linalg.norm(points.astype(np.float64), axis=1)
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        raise ValueError(f"{zero.size} row(s) of {name} are all zeros (first: row "
+                         f"{int(zero[0])}) and have no direction for the cosine metric; "
+                         "drop them or use metric 'euclidean'")
+    return (points / norms[:, None]).astype(points.dtype)
+
+
 def as_points(x: np.ndarray, *, name: str = "x") -> np.ndarray:
     """Check a data matrix and return it as a C-contiguous float32 or float64 (N, D) array.
 

@@ -49,6 +49,8 @@ class PipelineConfig:
     maxk: neighbours kept per point in the kNN graph (the UI shows up to this many).
     density, k, z, halo: the density estimator ("pak" or "knn"), its k for "knn",
         the ADP significance Z (>= 1) and whether to mark halo points.
+    metric: "euclidean" or "cosine" (embeddings L2-normalised before the kNN graph, see
+        :func:`compute.knn.metric_points`).
     projection ... min_dist: see :class:`compute.projection.ProjectionParams`.
     """
 
@@ -67,6 +69,7 @@ class PipelineConfig:
     k: int = 10
     z: float = 1.65
     halo: bool = True
+    metric: str = "euclidean"
     perplexity: float = 30.0
     n_neighbors: int = 15
     min_dist: float = 0.1
@@ -240,7 +243,8 @@ def neighbours_and_clusters(vectors: np.ndarray, *, config: PipelineConfig,
     from compute.topography import analyse
 
     topo = analyse(vectors, maxk=min(config.maxk, len(vectors) - 1), density=config.density,
-                   k=config.k, z=config.z, halo=config.halo, cache=cache, progress=progress)
+                   k=config.k, z=config.z, halo=config.halo, metric=config.metric, cache=cache,
+                   progress=progress)
     clusters = Clusters(labels=np.asarray(topo.clustering.labels, dtype=np.int64),
                         log_density=np.asarray(topo.density.log_density, dtype=np.float64),
                         halo=np.asarray(topo.clustering.is_halo, dtype=bool))

@@ -156,14 +156,18 @@ def kmeans_reference(vectors: np.ndarray, *, n_clusters: int, random_state: int 
 
 def quality_report(vectors: np.ndarray, labels: Sequence[object] | np.ndarray, *,
                    per_class: int = 100, z: float = 1.65, density: str = "pak", k: int = 30,
-                   with_adp: bool = True, random_state: int = 0,
+                   with_adp: bool = True, metric: str = "euclidean", random_state: int = 0,
                    progress: ProgressFn | None = None) -> QualityReport:
     """The representation-quality report of ``vectors`` (N, D) against ``labels`` (N,).
 
     Unlabelled rows (None / "") take part in the clustering but not in the scores.
     ``with_adp=False`` skips ADP (k-means reference only), e.g. for a quick look.
+    metric "cosine" L2-normalises the rows first (:func:`compute.knn.metric_points`): the
+    whole report (r, heatmap, k-means, ADP) is then of the normalised vectors.
     """
-    x = _checked(vectors, labels)
+    from compute.knn import metric_points
+
+    x = metric_points(_checked(vectors, labels), metric, name="vectors")
     _distinct_rows(x)
     check = representation_check(x, labels, per_class=per_class, random_state=random_state)
     heatmap = label_sorted_distances(x, labels, per_class=per_class, random_state=random_state)

@@ -40,6 +40,7 @@ class TopographyParams:
     z: float
     halo: bool
     knn_method: str
+    metric: str = "euclidean"
 
 
 @dataclass(frozen=True)
@@ -84,28 +85,30 @@ def _check(density: str, k: int, maxk: int, n: int) -> int:
 
 def analyse(x: np.ndarray, *, maxk: int = 100, density: DensityMethod = "pak", k: int = 30,
             z: float = 1.65, halo: bool = False, knn_method: str = "exact",
-            cache: StepCache | None = None, progress: ProgressFn | None = None) -> Topography:
+            metric: str = "euclidean", cache: StepCache | None = None,
+            progress: ProgressFn | None = None) -> Topography:
     """Density-peak topography of ``x`` (N, D) float: the embeddings, one row per item.
 
     maxk: neighbours in the graph (clamped to M - 1 for M distinct rows); density: "pak"
     (adaptive k*) or "knn" (fixed ``k``); z >= 1: ADP's merge significance; halo: flag
     uncertain border points; knn_method: "exact", "ivf" or "hnsw" (see
-    :func:`compute.knn.knn_graph`). Each step is cached in ``cache`` by the content of
-    ``x`` and the parameters it depends on. Raises ValueError for bad parameters or data
+    :func:`compute.knn.knn_graph`); metric: "euclidean", or "cosine" (rows L2-normalised
+    first, see :func:`compute.knn.metric_points`). Each step is cached in ``cache`` by the
+    content of ``x`` and the parameters it depends on. Raises ValueError for bad parameters or data
     (NaN rows, fewer than 3 distinct rows).
     """
     from compute.density import knn_density, pak_density
     from compute.intrinsic_dim import two_nn_dimension
-    from compute.knn import as_points, deduplicate, knn_graph
+    from compute.knn import deduplicate, knn_graph, metric_points
     from compute.peaks import find_peaks
 
     z = check_z(z)
-    points = as_points(x)
+    points = metric_points(x, metric)
     maxk = _check(density, k, int(maxk), deduplicate(points).n_distinct)
     cache = cache if cache is not None else StepCache(None)
     params = TopographyParams(maxk=maxk, density=density, k=int(k), z=z, halo=bool(halo),
-                              knn_method=knn_method)
-    inputs = fingerprint_array(points)
+                              knn_method=knn_method, metric=metric)
+    inputs = fingerprint_array(points)  # of the normalised rows under "cosine"
     upstream: dict[str, object] = {"maxk": maxk, "knn_method": knn_method}
 
     def step(name: str, compute, **more):  # each step keyed by everything upstream of it

@@ -30,11 +30,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="merge significance Z >= 1 (default 1.65)")
     parser.add_argument("--halo", action="store_true",
                         help="mark uncertain border points as halo (cluster -1)")
+    add_metric_argument(parser)
     parser.add_argument("--labels", metavar="LABELS.csv", help=LABELS_HELP)
     parser.add_argument("--cache-dir", default=None,
                         help="step cache folder (default: no cache); e.g. data/cache")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_metric_argument(parser: argparse.ArgumentParser) -> None:
+    """--metric (shared by the commands that cluster embeddings)."""
+    parser.add_argument("--metric", choices=("euclidean", "cosine"), default="euclidean",
+                        help="distance between embeddings: euclidean (default) or cosine "
+                             "(rows L2-normalised first; often better for CNN features)")
 
 
 def read_labels(path: str | Path, n_points: int) -> list[str | None]:
@@ -89,7 +97,7 @@ def topography_json(topo, scores=None) -> dict:
         "intrinsic_dimension": topo.intrinsic_dim.dimension,
         "parameters": {"maxk": topo.params.maxk, "density": topo.params.density,
                        "k": topo.params.k, "z": topo.params.z, "halo": topo.params.halo,
-                       "knn_method": topo.params.knn_method},
+                       "knn_method": topo.params.knn_method, "metric": topo.params.metric},
         "n_peaks_before_merging": topo.peaks.n_peaks,
         "clusters": [{"cluster": i, "centre_row": int(row), "population": int(pop),
                       "peak_log_density": float(rho), "peak_error": float(err)}
@@ -147,7 +155,8 @@ def run(args: argparse.Namespace) -> int:
     labels = read_labels(args.labels, x.shape[0]) if args.labels else None
     with terminal_bar("topography", enabled=not args.no_progress) as bar:
         topo = analyse(x, maxk=args.maxk, density=args.density, k=args.k, z=args.z,
-                       halo=args.halo, cache=StepCache(args.cache_dir), progress=bar)
+                       halo=args.halo, metric=args.metric, cache=StepCache(args.cache_dir),
+                       progress=bar)
     c = topo.clustering
     scores = (score_clustering(c.labels, labels, is_halo=c.is_halo)
               if labels is not None else None)

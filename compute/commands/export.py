@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     """The analysis choices (shared with import-names): the dashboard's defaults."""
+    from compute.commands.cluster import add_metric_argument
     from compute.commands.run import add_scale_arguments
     from compute.embed import BACKBONES
     from compute.pipeline import PipelineConfig
@@ -41,6 +42,7 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--maxk", type=int, default=defaults.maxk, help="kNN graph size")
     parser.add_argument("--z", type=float, default=defaults.z, help="ADP significance Z >= 1")
     parser.add_argument("--no-halo", action="store_true", help="do not mark halo points")
+    add_metric_argument(parser)
     add_scale_arguments(parser)
     parser.add_argument("--cache-dir", default="data/cache",
                         help="step cache shared with the dashboard (default: data/cache)")
@@ -57,7 +59,7 @@ def pipeline_config_from_args(args: argparse.Namespace):
     check_z(args.z)
     return PipelineConfig(images=args.images, labels=args.labels, backbone=args.backbone,
                           density=args.density, k=args.k, maxk=args.maxk, z=args.z,
-                          halo=not args.no_halo, **scale_options(args))
+                          halo=not args.no_halo, metric=args.metric, **scale_options(args))
 
 
 def labelled_run_from_args(args: argparse.Namespace):

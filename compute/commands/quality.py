@@ -15,6 +15,8 @@ import csv
 import json
 from pathlib import Path
 
+from compute.commands.cluster import add_metric_argument
+
 NAME = "quality"
 HELP = "representation-quality report of an embedding against known labels"
 
@@ -30,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--density", default="pak", choices=("pak", "knn"))
     parser.add_argument("--k", type=int, default=30, help="neighbours for --density knn")
     parser.add_argument("--no-adp", action="store_true", help="k-means reference only")
+    add_metric_argument(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -72,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     with terminal_bar("quality", enabled=not args.no_progress) as bar:
         report = quality_report(vectors, labels, per_class=args.per_class, z=args.z,
                                 density=args.density, k=args.k, with_adp=not args.no_adp,
-                                random_state=args.seed, progress=bar)
+                                metric=args.metric, random_state=args.seed, progress=bar)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "quality.json").write_text(json.dumps(report.summary(), indent=1), encoding="utf-8")

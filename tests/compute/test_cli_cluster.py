@@ -108,3 +108,16 @@ def test_labels_that_look_like_formulas_are_neutralised(embeddings, tmp_path):
     assert formula_cells(text) == []
     assert [r["label"] for r in read_rows(out / "clusters.csv")[:4]] == [
         f"'{HOSTILE_LABEL}", "'+1", "'@x", "plain"]
+
+
+def test_cosine_metric_is_applied_and_recorded(tmp_path, capsys):
+    from tests.compute.test_topography import rays
+
+    x, truth = rays()
+    np.save(tmp_path / "rays.npy", x)
+    assert main(["cluster", str(tmp_path / "rays.npy"), "--maxk", "30", "--metric", "cosine",
+                 "--out", str(tmp_path / "out"), "--no-progress"]) == 0
+    topography = json.loads((tmp_path / "out" / "topography.json").read_text())
+    assert topography["parameters"]["metric"] == "cosine"
+    clusters = [int(r["cluster"]) for r in read_rows(tmp_path / "out" / "clusters.csv")]
+    assert len(set(clusters)) == 2 and len(set(zip(clusters, truth))) == 2

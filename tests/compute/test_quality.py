@@ -89,3 +89,16 @@ def test_fewer_distinct_vectors_than_maxk_still_get_clustered():
     adp = report.clusters[1]
     assert adp.method.startswith("adp") and adp.n_clusters >= 1
     assert adp.scores.n_scored == 150
+
+
+def test_cosine_metric_reports_on_the_directions():
+    from tests.compute.test_topography import rays
+
+    x, truth = rays(n_per_ray=120)
+    labels = np.where(truth == 0, "a", "b")
+    euclidean = quality_report(x, labels, per_class=40)
+    cosine = quality_report(x, labels, per_class=40, metric="cosine")
+    adp_nmi = {r: next(c.scores.nmi for c in rep.clusters if c.method.startswith("adp"))
+               for r, rep in (("euclidean", euclidean), ("cosine", cosine))}
+    assert adp_nmi["cosine"] == pytest.approx(1.0) and adp_nmi["euclidean"] < 0.9
+    assert cosine.pearson_r > euclidean.pearson_r

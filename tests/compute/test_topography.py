@@ -101,3 +101,37 @@ def test_maxk_is_clamped_to_the_distinct_rows(blobs):
     few = np.r_[x[:6], x[:6], x[:6]]  # 18 rows, 6 distinct
     topo = analyse(few, maxk=100)
     assert topo.params.maxk == 5 and topo.clustering.labels.shape == (18,)
+
+
+def rays(n_per_ray=150, seed=0):
+    """Two directions in 8-D, the points of each at a short or a long radius (1-1.3 or
+    8-10.4, at random): the direction is the class, the norm is noise."""
+    rng = np.random.default_rng(seed)
+    directions = np.linalg.qr(rng.normal(size=(8, 2)))[0].T  # two orthonormal rows
+    truth = np.repeat([0, 1], n_per_ray)
+    radius = (rng.uniform(1.0, 1.3, truth.size) * rng.choice([1.0, 8.0], truth.size))[:, None]
+    x = radius * (directions[truth] + 0.05 * rng.normal(size=(truth.size, 8)))
+    return x.astype(np.float32), truth
+
+
+def test_cosine_metric_clusters_the_directions_whatever_the_norm():
+    from sklearn.metrics import adjusted_rand_score
+
+    x, truth = rays()
+    cosine = analyse(x, maxk=30, metric="cosine")
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    np.testing.assert_array_equal(cosine.clustering.labels,
+                                  analyse(unit, maxk=30).clustering.labels)
+    assert adjusted_rand_score(truth, cosine.clustering.labels) == 1.0
+    assert cosine.params.metric == "cosine"
+    euclidean = analyse(x, maxk=30)
+    assert euclidean.clustering.n_clusters >= 4  # Euclidean splits each class by its norm
+
+
+def test_cosine_metric_refuses_zero_rows_and_unknown_metrics():
+    x, _ = rays()
+    x[7] = 0.0
+    with pytest.raises(ValueError, match="1 row.*all zeros.*row 7.*euclidean"):
+        analyse(x, maxk=30, metric="cosine")
+    with pytest.raises(ValueError, match="metric must be one of"):
+        analyse(x, maxk=30, metric="manhattan")
