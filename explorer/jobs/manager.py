@@ -1,7 +1,8 @@
 """The one place that chooses the background-callback manager.
 
-Diskcache (a local folder, jobs in forked worker processes) by default; Celery with Redis
-when ``REDIS_URL`` is set, for a deployment where workers run elsewhere.
+Diskcache: a local folder, jobs in forked worker processes on the server's machine. (A
+Celery + Redis manager for workers on other machines is not offered: it needs a worker
+entry point and tests against a real Redis, neither of which exists yet.)
 
 A forked worker inherits the server's memory, including the import locks of modules that
 other server threads are importing at that moment; such a lock is never released in the
@@ -17,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -29,18 +29,7 @@ JOB_MODULES = ("torch", "faiss", "scipy.special", "sklearn.decomposition", "skle
 
 
 def make_background_manager(cache_dir: Path):
-    """A Dash background-callback manager for this environment."""
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        try:
-            from celery import Celery
-        except ImportError as exc:
-            raise RuntimeError("REDIS_URL is set but Celery is not installed: pip install "
-                               "'celery[redis]', or unset REDIS_URL to use Diskcache") from exc
-        from dash import CeleryManager
-
-        celery_app = Celery(__name__, broker=redis_url, backend=redis_url)
-        return CeleryManager(celery_app)
+    """The Dash background-callback manager: Diskcache in ``cache_dir/jobs``."""
     import diskcache
     from dash import DiskcacheManager
 

@@ -120,4 +120,4 @@ def test_cosine_metric_is_applied_and_recorded(tmp_path, capsys):
     topography = json.loads((tmp_path / "out" / "topography.json").read_text())
     assert topography["parameters"]["metric"] == "cosine"
     clusters = [int(r["cluster"]) for r in read_rows(tmp_path / "out" / "clusters.csv")]
-    assert len(set(clusters)) == 2 and len(set(zip(clusters, truth))) == 2
+    assert len(set(clusters)) == 2 and len(set(zip(clusters, truth, strict=True))) == 2

@@ -4,7 +4,6 @@
 The browser side (the alert shows, the app stays usable, cancel kills the worker) is in
 tests/e2e/test_failing_jobs.py."""
 
-import importlib.util
 import shutil
 
 import pytest
@@ -20,19 +19,10 @@ from explorer.state import projection_key
 from explorer.views import analysis_job, projection_job
 
 
-def test_diskcache_by_default(tmp_path, monkeypatch):
-    monkeypatch.delenv("REDIS_URL", raising=False)
+def test_diskcache_manager_keeps_its_jobs_in_the_cache_folder(tmp_path):
     manager = make_background_manager(tmp_path)
     assert isinstance(manager, DiskcacheManager)
     assert (tmp_path / "jobs").is_dir()
-
-
-@pytest.mark.skipif(importlib.util.find_spec("celery") is not None,
-                    reason="Celery is installed: the Redis path is tested with a real Redis")
-def test_redis_url_without_celery_says_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setenv("REDIS_URL", "redis://localhost:6379/0")
-    with pytest.raises(RuntimeError, match="pip install"):
-        make_background_manager(tmp_path)
 
 
 @pytest.fixture
