@@ -4,6 +4,7 @@
 DATASET_SUMMARY = "dataset-summary"
 SETTINGS_BACKBONE = "settings-backbone"
 SETTINGS_DENSITY = "settings-density"
+SETTINGS_METRIC = "settings-metric"
 SETTINGS_K = "settings-k"
 SETTINGS_Z = "settings-z"
 SETTINGS_HALO = "settings-halo"

@@ -55,6 +55,10 @@ def _dataset_section(config: AppConfig) -> html.Section:
                                        value=DEFAULTS.density,
                                        options=[{"label": "PAk (adaptive k)", "value": "pak"},
                                                 {"label": "kNN (fixed k)", "value": "knn"}])),
+        _field("Distance", dcc.Dropdown(
+            id=ids.SETTINGS_METRIC, clearable=False, value=DEFAULTS.metric,
+            options=[{"label": "Euclidean", "value": "euclidean"},
+                     {"label": "cosine (direction only)", "value": "cosine"}])),
         html.Div(className="row", children=[
             _field("k", _number(ids.SETTINGS_K, DEFAULTS.k, step=1, min_=2)),
             _field("Z", _number(ids.SETTINGS_Z, DEFAULTS.z, step=0.05, min_=1)),

@@ -64,6 +64,18 @@ def test_analysis_job_reports_progress_and_returns_a_path_free_key(app_config):
     assert str(app_config.images) not in key and json.loads(key)["maxk"] == 5
 
 
+def test_the_distance_choice_reaches_the_analysis(app_config):
+    from explorer.state import config_for, load_data
+
+    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5,
+                          metric="cosine")
+    assert json.loads(key)["metric"] == "cosine"
+    assert config_for(app_config, key).metric == "cosine"
+    euclidean, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5)
+    assert json.loads(euclidean)["metric"] == "euclidean" and euclidean != key
+    assert load_data(app_config, key).n_rows == load_data(app_config, euclidean).n_rows == 12
+
+
 def test_projection_is_requested_once_then_served_from_the_cache(app_config, keys):
     key, pkey = keys
     assert json.loads(pkey)["analysis"] == key
