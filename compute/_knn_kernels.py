@@ -51,6 +51,18 @@ def pair_distances(points: np.ndarray, rows: np.ndarray, neighbours: np.ndarray)
     return _pair_distances_serial(points, rows, neighbours)
 
 
+@numba.njit(cache=True, inline="always")
+def _insert_sorted(values, labels, pos, value, label):  # pragma: no cover - compiled
+    """Put (value, label) at slot ``pos`` or before it, shifting larger values right by one
+    (``values[:pos]`` ascending; slot ``pos`` is overwritten; ties keep earlier first)."""
+    while pos > 0 and values[pos - 1] > value:
+        values[pos] = values[pos - 1]
+        labels[pos] = labels[pos - 1]
+        pos -= 1
+    values[pos] = value
+    labels[pos] = label
+
+
 @numba.njit(parallel=True, cache=True)
 def _sorted_rows(points, indices):  # pragma: no cover - compiled
     n_rows, width = indices.shape
@@ -64,15 +76,7 @@ def _sorted_rows(points, indices):  # pragma: no cover - compiled
         row_i[:] = indices[r]
         # insertion sort (stable): faiss lists rows nearly sorted already, so this is ~linear
         for c in range(1, width):
-            d = row_d[c]
-            i = row_i[c]
-            pos = c
-            while pos > 0 and row_d[pos - 1] > d:
-                row_d[pos] = row_d[pos - 1]
-                row_i[pos] = row_i[pos - 1]
-                pos -= 1
-            row_d[pos] = d
-            row_i[pos] = i
+            _insert_sorted(row_d, row_i, c, row_d[c], row_i[c])
         if row_i[0] != r:  # a distinct point at float64 distance 0 listed before r: rare
             for c in range(1, width):
                 if row_i[c] == r:
@@ -174,13 +178,7 @@ def _smallest_columns(scores, count):  # pragma: no cover - compiled
         for c in range(n_cols):
             v = scores[r, c]
             if v < best[count - 1]:
-                pos = count - 1
-                while pos > 0 and best[pos - 1] > v:
-                    best[pos] = best[pos - 1]
-                    arg[pos] = arg[pos - 1]
-                    pos -= 1
-                best[pos] = v
-                arg[pos] = c
+                _insert_sorted(best, arg, count - 1, v, c)
         out[r] = arg
     return out
 

@@ -203,3 +203,12 @@ def test_sorted_rows_sorts_each_row_and_puts_self_first():
     assert np.all(np.diff(distances[:, 1:], axis=1) >= 0)
     np.testing.assert_allclose(distances[3], [0.0, 1.0, 1.0, 2.0])
     assert indices[3].tolist() == [3, 0, 1, 2]  # tie at 1.0: listed order kept (0 before 1)
+
+
+def test_smallest_columns_match_a_stable_argsort():
+    from compute._knn_kernels import smallest_columns
+
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 40, size=(200, 90)).astype(np.float32)  # many ties
+    expected = np.argsort(scores, axis=1, kind="stable")[:, :7]
+    np.testing.assert_array_equal(smallest_columns(scores, 7), expected)
