@@ -37,3 +37,15 @@ def three_bumps(z: float = 1.0) -> tuple[KnnGraph, Density, Clustering]:
     (between the last two); the first and last bumps share no border."""
     knn, density = line_case(THREE_BUMPS, maxk=4, kstar=2)
     return knn, density, adp(knn, density, z=z)
+
+
+def rays(n_per_ray: int = 150, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two directions in 8-D, the points of each at a short or a long radius (1-1.3 or
+    8-10.4, at random): the direction is the class, the norm is noise."""
+    rng = np.random.default_rng(seed)
+    directions = np.linalg.qr(rng.normal(size=(8, 2)))[0].T  # two orthonormal rows
+    truth = np.repeat([0, 1], n_per_ray)
+    radius = (rng.uniform(1.0, 1.3, truth.size) * rng.choice([1.0, 8.0], truth.size))[:, None]
+    x = radius * (directions[truth] + 0.05 * rng.normal(size=(truth.size, 8)))
+    return x.astype(np.float32), truth
+

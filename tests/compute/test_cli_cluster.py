@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from compute.cli import main
+from tests.compute.adp_toys import rays
 from tests.hostile_text import HOSTILE_LABEL, formula_cells
 
 
@@ -111,8 +112,6 @@ def test_labels_that_look_like_formulas_are_neutralised(embeddings, tmp_path):
 
 
 def test_cosine_metric_is_applied_and_recorded(tmp_path, capsys):
-    from tests.compute.test_topography import rays
-
     x, truth = rays()
     np.save(tmp_path / "rays.npy", x)
     assert main(["cluster", str(tmp_path / "rays.npy"), "--maxk", "30", "--metric", "cosine",

@@ -7,6 +7,7 @@ from compute.quality import (
     label_sorted_distances,
     quality_report,
 )
+from tests.compute.adp_toys import rays
 
 
 def _blobs(n_per=60, spread=0.3, seed=0):
@@ -92,8 +93,6 @@ def test_fewer_distinct_vectors_than_maxk_still_get_clustered():
 
 
 def test_cosine_metric_reports_on_the_directions():
-    from tests.compute.test_topography import rays
-
     x, truth = rays(n_per_ray=120)
     labels = np.where(truth == 0, "a", "b")
     euclidean = quality_report(x, labels, per_class=40)

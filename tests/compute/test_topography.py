@@ -8,6 +8,7 @@ import pytest
 from compute.cache import StepCache
 from compute.peaks import adp
 from compute.topography import analyse
+from tests.compute.adp_toys import rays
 
 
 @pytest.fixture(scope="module")
@@ -101,17 +102,6 @@ def test_maxk_is_clamped_to_the_distinct_rows(blobs):
     few = np.r_[x[:6], x[:6], x[:6]]  # 18 rows, 6 distinct
     topo = analyse(few, maxk=100)
     assert topo.params.maxk == 5 and topo.clustering.labels.shape == (18,)
-
-
-def rays(n_per_ray=150, seed=0):
-    """Two directions in 8-D, the points of each at a short or a long radius (1-1.3 or
-    8-10.4, at random): the direction is the class, the norm is noise."""
-    rng = np.random.default_rng(seed)
-    directions = np.linalg.qr(rng.normal(size=(8, 2)))[0].T  # two orthonormal rows
-    truth = np.repeat([0, 1], n_per_ray)
-    radius = (rng.uniform(1.0, 1.3, truth.size) * rng.choice([1.0, 8.0], truth.size))[:, None]
-    x = radius * (directions[truth] + 0.05 * rng.normal(size=(truth.size, 8)))
-    return x.astype(np.float32), truth
 
 
 def test_cosine_metric_clusters_the_directions_whatever_the_norm():

@@ -6,7 +6,7 @@ import pytest
 from compute.train.checkpoint import load_checkpoint
 from compute.train.loop import TrainConfig, train_images
 from compute.train.schedule import LRSchedule, make_schedule, step_position
-from tests.compute.train_toys import one_torch_thread, toy_stack  # noqa: F401
+from tests.compute.train_toys import assert_same_weights, one_torch_thread, toy_stack  # noqa: F401
 
 STEPS = 2  # toy_stack(4): 12 images, 80/20 split -> 9 training rows, batch 6 -> 2 steps
 
@@ -69,9 +69,7 @@ def test_a_resumed_cosine_run_continues_the_schedule_exactly(tmp_path):
     resumed = train_images(stack, strategy="finetune", out=partial, resume=True,
                            config=_config())  # no schedule named: the checkpoint's is used
     assert resumed.metadata.history == straight.metadata.history
-    a = load_checkpoint(straight.checkpoint).state_dict
-    b = load_checkpoint(resumed.checkpoint).state_dict
-    assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)
+    assert_same_weights(straight.checkpoint, resumed.checkpoint)
 
 
 def test_resume_refuses_another_schedule_or_a_longer_cosine(tmp_path):

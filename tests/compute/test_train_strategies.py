@@ -9,7 +9,7 @@ from compute.train.deepcluster import DeepClusterOptions, inverse_size_weights
 from compute.train.loop import TrainConfig, train_images
 from compute.train.simclr import nt_xent_loss
 from compute.train.triplet import batch_hard_triplet_loss
-from tests.compute.train_toys import one_torch_thread, toy_stack  # noqa: F401
+from tests.compute.train_toys import assert_same_weights, one_torch_thread, toy_stack  # noqa: F401
 
 FAST = TrainConfig(epochs=4, batch_size=12, seed=3, threads=1)
 
@@ -57,9 +57,7 @@ def test_resumed_run_continues_to_the_same_weights(tmp_path):
                            config=TrainConfig(epochs=2, batch_size=6, seed=1, threads=1))
     assert resumed.metadata.epochs == 2
     assert resumed.metadata.history == straight.metadata.history
-    a = load_checkpoint(straight.checkpoint).state_dict
-    b = load_checkpoint(resumed.checkpoint).state_dict
-    assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)
+    assert_same_weights(straight.checkpoint, resumed.checkpoint)
 
 
 def test_resume_refuses_another_strategy(tmp_path):

@@ -41,3 +41,13 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def assert_same_weights(first, second) -> None:
+    """The two checkpoint files hold bit-identical weights."""
+    from compute.train.checkpoint import load_checkpoint
+
+    a = load_checkpoint(first).state_dict
+    b = load_checkpoint(second).state_dict
+    assert a.keys() == b.keys()
+    assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)
