@@ -42,8 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backbone", default="resnet18", choices=sorted(FEATURE_DIMS))
     parser.add_argument("--weights", default="random",
                         help="start from: random, imagenet (needs internet) or a checkpoint")
-    parser.add_argument("--input-size", type=int, default=224, help="network input crop "
-                        "(pixels); e.g. 32 for 28x28 images")
+    parser.add_argument("--input-size", type=int, help="network input crop (pixels; "
+                        "default: from the image sizes, e.g. 32 for 28x28 images, at most 224)")
     parser.add_argument("--resize", type=int, help="resize before the crop (default: input "
                         "size x 256/224, as the seeds' 256 -> 224)")
     parser.add_argument("--epochs", type=int, default=10)
@@ -112,13 +112,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_images(args: argparse.Namespace, bar: object) -> object:
-    from compute.ingest import scan_folder
-    from compute.train.data import preprocessing_for_input, stack_from_dataset
+    from compute.train.data import stack_from_folder
     from compute.train.loop import TrainConfig, train_images
 
-    prep = preprocessing_for_input(args.input_size, args.resize)
-    dataset = scan_folder(args.data, labels_csv=args.labels)
-    stack, _ = stack_from_dataset(dataset, preprocessing=prep)
+    stack = stack_from_folder(args.data, args.labels, input_size=args.input_size,
+                              resize=args.resize)
     config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
                          weight_decay=args.weight_decay, device=args.device, seed=args.seed,

@@ -9,21 +9,15 @@ from PIL import Image
 
 from compute.cli import main
 from compute.train.checkpoint import load_backbone, load_checkpoint
-from tests.compute.train_toys import one_torch_thread, toy_images  # noqa: F401
+from tests.compute.train_toys import (  # noqa: F401
+    one_torch_thread,
+    write_toy_folder,
+)
 
 
 @pytest.fixture
 def toy_folder(tmp_path):
-    images, labels = toy_images(4)
-    folder = tmp_path / "images"
-    folder.mkdir()
-    with (tmp_path / "labels.csv").open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["path", "label"])
-        for i, (image, label) in enumerate(zip(images, labels, strict=True)):
-            Image.fromarray(image).save(folder / f"im{i:02d}.png")
-            writer.writerow([f"im{i:02d}.png", label])
-    return folder, tmp_path / "labels.csv"
+    return write_toy_folder(tmp_path)
 
 
 def test_train_finetune_writes_a_loadable_checkpoint(toy_folder, tmp_path, capsys):

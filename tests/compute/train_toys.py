@@ -26,6 +26,24 @@ def toy_images(n_per_class: int = 8, size: int = 20, seed: int = 0) -> tuple[np.
     return np.stack(images), labels
 
 
+def write_toy_folder(root, n_per_class: int = 4):
+    """(image folder, labels CSV) under ``root`` with the toy images as 20 x 20 PNGs."""
+    import csv
+
+    from PIL import Image
+
+    images, labels = toy_images(n_per_class)
+    folder = root / "images"
+    folder.mkdir()
+    with (root / "labels.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "label"])
+        for i, (image, label) in enumerate(zip(images, labels, strict=True)):
+            Image.fromarray(image).save(folder / f"im{i:02d}.png")
+            writer.writerow([f"im{i:02d}.png", label])
+    return folder, root / "labels.csv"
+
+
 def toy_stack(n_per_class: int = 8, *, labelled: bool = True, crop: int = 16) -> ImageStack:
     images, labels = toy_images(n_per_class)
     return stack_from_arrays(images, labels if labelled else None,
