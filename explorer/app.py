@@ -12,6 +12,7 @@ from explorer.jobs import make_background_manager, show_callback_error
 from explorer.layout import build_layout
 from explorer.security import install_security
 from explorer.serving import THUMBNAIL_MAX_AGE, THUMBNAIL_ROUTE, thumbnail_file
+from explorer.training import register_training_callbacks
 
 
 def create_app(config: AppConfig | None = None) -> Dash:
@@ -25,6 +26,7 @@ def create_app(config: AppConfig | None = None) -> Dash:
     app.layout = build_layout(config)
     register_callbacks(app, config)
     register_hierarchy_callbacks(app, config)
+    register_training_callbacks(app, config)
     _add_thumbnail_route(app, config)
     install_security(app.server, bind_host=config.host)
     return app

@@ -52,15 +52,15 @@ def _register_jobs(app: Dash, config: AppConfig) -> None:
         State(ids.SETTINGS_BACKBONE, "value"), State(ids.SETTINGS_DENSITY, "value"),
         State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_Z, "value"),
         State(ids.SETTINGS_MAXK, "value"), State(ids.SETTINGS_HALO, "value"),
-        State(ids.SETTINGS_METRIC, "value"),
+        State(ids.SETTINGS_METRIC, "value"), State(ids.SETTINGS_WEIGHTS, "value"),
         background=True, running=_RUNNING_ANALYSIS,
         progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
     )
-    def _analyse(set_progress, _clicks, backbone, density, k, z, maxk, halo, metric):
+    def _analyse(set_progress, _clicks, backbone, density, k, z, maxk, halo, metric, weights):
         return run_job(lambda: analysis_job(set_progress, config, backbone=backbone,
                                             density=density, k=k, z=z, maxk=maxk,
-                                            halo=bool(halo), metric=metric),
+                                            halo=bool(halo), metric=metric, weights=weights),
                        task="The analysis", n_outputs=2)
 
     @app.callback(Output(ids.PROJECTION_KEY, "data"), Output(ids.PROJECTION_REQUEST, "data"),

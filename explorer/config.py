@@ -28,3 +28,8 @@ class AppConfig:
     @property
     def thumbnail_dir(self) -> Path:
         return self.cache_dir / "thumbnails"
+
+    @property
+    def weights_dir(self) -> Path:
+        """Weights trained in the dashboard (see :mod:`compute.train.library`)."""
+        return self.cache_dir / "weights"

@@ -3,6 +3,7 @@
 # Left column: dataset and analysis job
 DATASET_SUMMARY = "dataset-summary"
 SETTINGS_BACKBONE = "settings-backbone"
+SETTINGS_WEIGHTS = "settings-weights"        # built-in, or the name of weights trained here
 SETTINGS_DENSITY = "settings-density"
 SETTINGS_METRIC = "settings-metric"
 SETTINGS_K = "settings-k"

@@ -13,31 +13,11 @@ from explorer.config import AppConfig
 from explorer.figures import empty_figure
 from explorer.hierarchy import hierarchy_panel
 from explorer.panels import SELECTION_HINT
+from explorer.training import quality_panel, training_section
+from explorer.widgets import field, job_controls, number
 
 DEFAULTS = PipelineConfig(images="")
 PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
-
-
-def _field(label: str, component, *, hint: str = "", class_name: str = "") -> html.Div:
-    return html.Div(className=f"field {class_name}".strip(), children=[
-        html.Label(label), component, *([html.Div(hint, className="hint")] if hint else [])])
-
-
-def _number(id_: str, value, *, step, min_=None, max_=None) -> dcc.Input:
-    return dcc.Input(id=id_, type="number", value=value, step=step, min=min_, max=max_,
-                     debounce=True, className="number")
-
-
-def _job_controls(button: html.Button | None, cancel_id: str, progress_id: str,
-                  status_id: str, error_id: str) -> html.Div:
-    return html.Div(className="job", children=[
-        html.Div(className="buttons", children=[
-            *([button] if button is not None else []),
-            html.Button("Cancel", id=cancel_id, n_clicks=0, disabled=True)]),
-        html.Progress(id=progress_id, value="0", max="1000"),
-        html.Div(id=status_id, className="status"),
-        html.Div(id=error_id, className="job-error", role="alert"),
-    ])
 
 
 def _dataset_section(config: AppConfig) -> html.Section:
@@ -49,25 +29,28 @@ def _dataset_section(config: AppConfig) -> html.Section:
         html.H3("Dataset"),
         html.Div(str(config.images), className="folder", title="image folder (--images)"),
         html.Div(id=ids.DATASET_SUMMARY, className="summary"),
-        _field("Backbone", dcc.Dropdown(id=ids.SETTINGS_BACKBONE, options=backbones,
+        field("Backbone", dcc.Dropdown(id=ids.SETTINGS_BACKBONE, options=backbones,
                                         value=DEFAULTS.backbone, clearable=False)),
-        _field("Density", dcc.Dropdown(id=ids.SETTINGS_DENSITY, clearable=False,
+        field("Weights", dcc.Dropdown(id=ids.SETTINGS_WEIGHTS, value=DEFAULTS.weights,
+                                      clearable=False, optionHeight=50,
+                                      options=[{"label": "built-in", "value": DEFAULTS.weights}])),
+        field("Density", dcc.Dropdown(id=ids.SETTINGS_DENSITY, clearable=False,
                                        value=DEFAULTS.density,
                                        options=[{"label": "PAk (adaptive k)", "value": "pak"},
                                                 {"label": "kNN (fixed k)", "value": "knn"}])),
-        _field("Distance", dcc.Dropdown(
+        field("Distance", dcc.Dropdown(
             id=ids.SETTINGS_METRIC, clearable=False, value=DEFAULTS.metric,
             options=[{"label": "Euclidean", "value": "euclidean"},
                      {"label": "cosine (direction only)", "value": "cosine"}])),
         html.Div(className="row", children=[
-            _field("k", _number(ids.SETTINGS_K, DEFAULTS.k, step=1, min_=2)),
-            _field("Z", _number(ids.SETTINGS_Z, DEFAULTS.z, step=0.05, min_=1)),
-            _field("max k", _number(ids.SETTINGS_MAXK, DEFAULTS.maxk, step=1, min_=3)),
+            field("k", number(ids.SETTINGS_K, DEFAULTS.k, step=1, min_=2)),
+            field("Z", number(ids.SETTINGS_Z, DEFAULTS.z, step=0.05, min_=1)),
+            field("max k", number(ids.SETTINGS_MAXK, DEFAULTS.maxk, step=1, min_=3)),
         ]),
         dcc.Checklist(id=ids.SETTINGS_HALO, options=[{"label": " mark halo points",
                                                       "value": "halo"}],
                       value=["halo"] if DEFAULTS.halo else []),
-        _job_controls(html.Button("Compute", id=ids.RUN_BUTTON, n_clicks=0, className="primary"),
+        job_controls(html.Button("Compute", id=ids.RUN_BUTTON, n_clicks=0, className="primary"),
                       ids.CANCEL_BUTTON, ids.PROGRESS, ids.STATUS, ids.JOB_ERROR),
     ])
 
@@ -81,38 +64,39 @@ def _projection_section() -> html.Section:
         dcc.RadioItems(id=ids.SETTINGS_DIMS, inline=True, value=defaults.n_components,
                        options=[{"label": " 2-D", "value": 2}, {"label": " 3-D", "value": 3}]),
         html.Div(className="row", children=[
-            _field("seed", _number(ids.SETTINGS_SEED, defaults.random_state, step=1, min_=0)),
-            _field("perplexity", _number(ids.SETTINGS_PERPLEXITY, defaults.perplexity, step=1,
+            field("seed", number(ids.SETTINGS_SEED, defaults.random_state, step=1, min_=0)),
+            field("perplexity", number(ids.SETTINGS_PERPLEXITY, defaults.perplexity, step=1,
                                          min_=2), class_name="tsne-only"),
         ]),
         html.Div(className="row", children=[
-            _field("UMAP neighbours", _number(ids.SETTINGS_NEIGHBORS, defaults.n_neighbors,
+            field("UMAP neighbours", number(ids.SETTINGS_NEIGHBORS, defaults.n_neighbors,
                                               step=1, min_=2)),
-            _field("min dist", _number(ids.SETTINGS_MIN_DIST, defaults.min_dist, step=0.05,
+            field("min dist", number(ids.SETTINGS_MIN_DIST, defaults.min_dist, step=0.05,
                                        min_=0, max_=1)),
         ]),
         html.Div("Projections are cached: switching back is instant.", className="hint"),
-        _job_controls(None, ids.PROJECTION_CANCEL, ids.PROJECTION_PROGRESS,
+        job_controls(None, ids.PROJECTION_CANCEL, ids.PROJECTION_PROGRESS,
                       ids.PROJECTION_STATUS, ids.PROJECTION_ERROR),
     ])
 
 
 def _settings(config: AppConfig) -> html.Div:
     return html.Div(className="panel settings", children=[
-        html.H2("Topograph"), _dataset_section(config), _projection_section()])
+        html.H2("Topograph"), _dataset_section(config), _projection_section(),
+        training_section()])
 
 
 def _view_controls() -> html.Div:
     return html.Div(className="toolbar", children=[
-        _field("Colour by", dcc.Dropdown(id=ids.COLOUR_BY, options=[], value=None,
+        field("Colour by", dcc.Dropdown(id=ids.COLOUR_BY, options=[], value=None,
                                          clearable=False), class_name="colour"),
-        _field("Scale groups", dcc.Dropdown(id=ids.SCALE_FILTER, options=[], value=[],
+        field("Scale groups", dcc.Dropdown(id=ids.SCALE_FILTER, options=[], value=[],
                                             multi=True, placeholder="all groups"),
                class_name="colour scale-filter"),
-        _field("Marker size", dcc.Slider(id=ids.MARKER_SIZE, min=1, max=12, step=1, value=4,
+        field("Marker size", dcc.Slider(id=ids.MARKER_SIZE, min=1, max=12, step=1, value=4,
                                          marks=None, tooltip={"placement": "bottom"}),
                class_name="slider"),
-        _field("Opacity", dcc.Slider(id=ids.MARKER_OPACITY, min=0.1, max=1, step=0.05,
+        field("Opacity", dcc.Slider(id=ids.MARKER_OPACITY, min=0.1, max=1, step=0.05,
                                      value=0.8, marks=None, tooltip={"placement": "bottom"}),
                class_name="slider"),
     ])
@@ -140,6 +124,7 @@ def _centre() -> html.Div:
             dcc.Tooltip(id=ids.HOVER_TOOLTIP),
         ]),
         hierarchy_slot(),
+        quality_panel(),
     ])
 
 
@@ -148,7 +133,7 @@ def _right() -> html.Div:
         html.Div(className="panel", children=[
             html.Div(className="panel-head", children=[
                 html.H3("Point"),
-                _field("neighbours", dcc.Dropdown(id=ids.NEIGHBOUR_COUNT, clearable=False,
+                field("neighbours", dcc.Dropdown(id=ids.NEIGHBOUR_COUNT, clearable=False,
                                                   value=12, options=[6, 12, 24])),
             ]),
             html.Div(id=ids.INSTANCE_PANEL,

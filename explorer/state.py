@@ -12,7 +12,7 @@ import json
 import threading
 from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
-from pathlib import PurePosixPath
+from pathlib import PurePath, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,13 @@ from compute.pipeline import (
 from compute.projection import ProjectionParams
 from compute.scale.groups import group_sort_key
 from compute.scale.table import GROUP_COLUMN, display_columns
+from compute.train.library import trained_path
 from explorer.colouring import Colouring, colouring
 from explorer.config import AppConfig
 
 CORE_RECORD_FIELDS = ("path", "id", "label", "error", "duplicate_of")
 SERVER_FIELDS = ("images", "labels", "scales", "scale_group")  # from AppConfig, not the browser
+BUILT_IN_WEIGHTS = "auto"  # else the name of weights trained in the dashboard
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +70,8 @@ def pipeline_config(app_config: AppConfig, **choices) -> PipelineConfig:
     unknown = set(choices) - known
     if unknown:
         raise ValueError(f"unknown pipeline options {sorted(unknown)}; use {sorted(known)}")
+    if choices.get("weights", BUILT_IN_WEIGHTS) != BUILT_IN_WEIGHTS:
+        choices["weights"] = str(trained_path(app_config.weights_dir, choices["weights"]))
     return PipelineConfig(images=str(app_config.images),
                           labels=str(app_config.labels) if app_config.labels else None,
                           scales=app_config.scales, scale_group=app_config.scale_group,
@@ -75,9 +79,13 @@ def pipeline_config(app_config: AppConfig, **choices) -> PipelineConfig:
 
 
 def analysis_key(config: PipelineConfig) -> str:
-    """What the browser stores for an analysis: its choices, never paths or arrays."""
-    return json.dumps({k: v for k, v in asdict(config).items()
-                       if k not in (*SERVER_FIELDS, *PROJECTION_FIELDS)}, sort_keys=True)
+    """What the browser stores for an analysis: its choices, never paths or arrays (trained
+    weights by their file name, which :func:`pipeline_config` resolves again)."""
+    choices = {k: v for k, v in asdict(config).items()
+               if k not in (*SERVER_FIELDS, *PROJECTION_FIELDS)}
+    if choices["weights"] != BUILT_IN_WEIGHTS:
+        choices["weights"] = PurePath(choices["weights"]).name
+    return json.dumps(choices, sort_keys=True)
 
 
 def projection_key(analysis: str, params: ProjectionParams) -> str:

@@ -5,6 +5,7 @@ import pytest
 from explorer import ids
 from explorer.app import create_app
 from explorer.config import AppConfig
+from explorer.training import ids as training_ids
 from explorer.views import analysis_job
 
 
@@ -42,7 +43,8 @@ def test_layout_has_the_main_components_and_the_hierarchy_slot(app_and_key):
     text = str(app.layout)
     for component_id in (ids.SCATTER, ids.RUN_BUTTON, ids.PROGRESS, ids.INSTANCE_PANEL,
                          ids.SELECTION_PANEL, ids.COLOUR_BY, ids.HIERARCHY_SLOT,
-                         ids.PROJECTION_PROGRESS, ids.EXPORT_DOWNLOAD):
+                         ids.PROJECTION_PROGRESS, ids.EXPORT_DOWNLOAD, ids.SETTINGS_WEIGHTS,
+                         training_ids.BUTTON, training_ids.QUALITY_BUTTON):
         assert component_id in text
 
 
@@ -51,5 +53,6 @@ def test_every_callback_is_registered(app_and_key):
     outputs = " ".join(app.callback_map)
     for prop in (f"{ids.RUN_KEY}.data", f"{ids.SCATTER}.figure", f"{ids.INSTANCE_PANEL}.children",
                  f"{ids.SELECTION_PANEL}.children", f"{ids.EXPORT_DOWNLOAD}.data",
-                 f"{ids.FOCUS_ROW}.data"):
+                 f"{ids.FOCUS_ROW}.data", f"{ids.SETTINGS_WEIGHTS}.options",
+                 f"{training_ids.TRAINED}.data", f"{training_ids.QUALITY_HEATMAP}.figure"):
         assert prop in outputs

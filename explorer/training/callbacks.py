@@ -1,0 +1,64 @@
+"""The representation panel's callbacks: the training job, the Weights and Start menus,
+and the quality-report job."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, State
+
+from explorer import ids as explorer_ids
+from explorer.config import AppConfig
+from explorer.jobs import run_job
+from explorer.training import ids
+from explorer.training.views import backbone_of_weights, quality_job, train_job, weights_menus
+
+_RUNNING_TRAINING = [(Output(ids.BUTTON, "disabled"), True, False),
+                     (Output(ids.CANCEL, "disabled"), False, True),
+                     (Output(ids.STATUS, "children"), "training...", "")]
+_RUNNING_QUALITY = [(Output(ids.QUALITY_BUTTON, "disabled"), True, False),
+                    (Output(ids.QUALITY_CANCEL, "disabled"), False, True),
+                    (Output(ids.QUALITY_STATUS, "children"), "scoring...", "")]
+
+
+def register_training_callbacks(app: Dash, config: AppConfig) -> None:
+    @app.callback(
+        Output(ids.TRAINED, "data"), Output(ids.RESULT, "children"), Output(ids.ERROR, "children"),
+        Input(ids.BUTTON, "n_clicks"), State(ids.STRATEGY, "value"), State(ids.BACKBONE, "value"),
+        State(ids.START, "value"), State(ids.EPOCHS, "value"), State(ids.BATCH_SIZE, "value"),
+        State(ids.INPUT_SIZE, "value"), State(ids.LEARNING_RATE, "value"),
+        background=True, running=_RUNNING_TRAINING, prevent_initial_call=True,
+        progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
+        cancel=[Input(ids.CANCEL, "n_clicks")],
+    )
+    def _train(set_progress, _clicks, strategy, backbone, start, epochs, batch_size, input_size,
+               lr):
+        return run_job(lambda: train_job(set_progress, config, strategy=strategy,
+                                         backbone=backbone, start=start, epochs=epochs,
+                                         batch_size=batch_size, input_size=input_size, lr=lr),
+                       task="The training", n_outputs=2)
+
+    # On page load and after each run: the trained weights on the server, newest first.
+    @app.callback(
+        Output(explorer_ids.SETTINGS_WEIGHTS, "options"),
+        Output(explorer_ids.SETTINGS_WEIGHTS, "value"),
+        Output(ids.START, "options"), Output(ids.START, "value"),
+        Input(ids.TRAINED, "data"), State(explorer_ids.SETTINGS_WEIGHTS, "value"),
+        State(ids.START, "value"))
+    def _menus(trained, current, start):
+        return weights_menus(config, trained, current, start)
+
+    @app.callback(Output(explorer_ids.SETTINGS_BACKBONE, "value"),
+                  Input(explorer_ids.SETTINGS_WEIGHTS, "value"), prevent_initial_call=True)
+    def _backbone(name):
+        return backbone_of_weights(config, name)
+
+    @app.callback(
+        Output(ids.QUALITY_SUMMARY, "children"), Output(ids.QUALITY_HEATMAP, "figure"),
+        Output(ids.QUALITY_ERROR, "children"), Input(ids.QUALITY_BUTTON, "n_clicks"),
+        State(explorer_ids.RUN_KEY, "data"),
+        background=True, running=_RUNNING_QUALITY, prevent_initial_call=True,
+        progress=[Output(ids.QUALITY_PROGRESS, "value"), Output(ids.QUALITY_PROGRESS, "max")],
+        cancel=[Input(ids.QUALITY_CANCEL, "n_clicks")],
+    )
+    def _quality(set_progress, _clicks, key):
+        return run_job(lambda: quality_job(set_progress, config, key),
+                       task="The quality report", n_outputs=2)
