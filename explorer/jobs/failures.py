@@ -16,6 +16,7 @@ from dash import no_update, set_props
 from dash.exceptions import BackgroundCallbackError
 
 from explorer import ids
+from explorer.jobs.manager import WORKER_DIED
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ class JobFailure:
 
 def describe_failure(exc: BaseException, *, task: str) -> JobFailure:
     """What to tell the user about ``exc`` raised by ``task`` (e.g. "The analysis")."""
+    if isinstance(exc, BackgroundCallbackError) and WORKER_DIED in str(exc):
+        return JobFailure(f"{task} stopped: {_died(exc)}, most likely by the system's "
+                          "out-of-memory killer.",
+                          "Close other programs, or choose a smaller backbone or a lower "
+                          "max k, then try again.")
     if isinstance(exc, MemoryError):
         return JobFailure(f"{task} ran out of memory.",
                           "Close other programs, or choose a smaller backbone or a lower "
@@ -63,12 +69,38 @@ def run_job(job: Callable[[], tuple], *, task: str, n_outputs: int) -> tuple:
 
 
 def show_callback_error(exc: Exception) -> None:
-    """Dash's ``on_error`` for every callback: log, say why in the page's alert, and leave
-    the callback's outputs as they were (so the page stays usable)."""
+    """Dash's ``on_error`` for every callback: log, say why in the alert of the job that
+    failed (else in the page's alert), and leave the callback's outputs as they were (so
+    the page stays usable)."""
     log.error("callback failed", exc_info=exc)
     task = "A background job" if isinstance(exc, BackgroundCallbackError) else "The last action"
     text = describe_failure(exc, task=task).message
-    set_props(ids.APP_ERROR, {"children": f"{text} (click to dismiss)"})
+    alert = _job_alert()
+    if alert is not None:
+        set_props(alert, {"children": text})
+    else:
+        set_props(ids.APP_ERROR, {"children": f"{text} (click to dismiss)"})
+
+
+def _job_alert() -> str | None:
+    """The id of the failed callback's own job alert (an output whose id ends in
+    "-error"), if it has one."""
+    from dash import callback_context
+
+    try:
+        outputs = callback_context.outputs_list
+    except Exception:  # no callback context (called outside a request)
+        return None
+    flat = [o for group in outputs for o in (group if isinstance(group, list) else [group])]
+    return next((o["id"] for o in flat if isinstance(o.get("id"), str)
+                 and o["id"].endswith("-error") and o["id"] != ids.APP_ERROR), None)
+
+
+def _died(exc: BaseException) -> str:
+    """The worker's fate out of Dash's "An error occurred inside a background callback:
+    <message>" wrapping."""
+    text = str(exc)
+    return text[text.index(WORKER_DIED):].splitlines()[0].rstrip(".")
 
 
 def _first_line(exc: BaseException) -> str:

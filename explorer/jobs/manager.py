@@ -18,6 +18,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -29,16 +32,73 @@ JOB_MODULES = ("torch", "faiss", "scipy.special", "sklearn.decomposition", "skle
 
 
 def make_background_manager(cache_dir: Path):
-    """The Dash background-callback manager: Diskcache in ``cache_dir/jobs``."""
+    """The Dash background-callback manager: Diskcache in ``cache_dir/jobs``, reporting
+    workers that die without a result (see :func:`watched_manager_class`)."""
     import diskcache
-    from dash import DiskcacheManager
 
     jobs_dir = Path(cache_dir) / "jobs"
     jobs_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     import_job_modules()
     log.info("job modules imported in %.1f s", time.perf_counter() - start)
-    return DiskcacheManager(diskcache.Cache(str(jobs_dir)))
+    return watched_manager_class()(diskcache.Cache(str(jobs_dir)))
+
+
+def watched_manager_class():
+    """Dash's DiskcacheManager, except that a job whose worker process died without a
+    result (the kernel's out-of-memory killer sends SIGKILL, which no Python code sees)
+    ends with an error saying so, instead of looking like a Cancel: Dash takes a dead
+    worker without a result for a cancelled job and silently drops it.
+
+    A job's id is its worker's pid, a child of this server, so ``waitpid`` tells how it
+    ended; jobs ended through Cancel (``terminate_job``) are remembered and stay silent.
+    """
+    from dash import DiskcacheManager
+
+    class WatchedDiskcacheManager(DiskcacheManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._cancelled: set[int] = set()
+            self._cancelled_lock = threading.Lock()
+
+        def terminate_job(self, job) -> None:
+            if job is not None:
+                with self._cancelled_lock:
+                    self._cancelled.add(int(job))
+            super().terminate_job(job)
+
+        def get_result(self, key, job):
+            result = super().get_result(key, job)
+            if result is self.UNDEFINED and job is not None:
+                with self._cancelled_lock:
+                    cancelled = int(job) in self._cancelled
+                death = None if cancelled else worker_death(int(job))
+                if death is not None:
+                    log.error("background job %s: %s", job, death)
+                    return {"background_callback_error": {"msg": death, "tb": ""}}
+            return result
+
+    return WatchedDiskcacheManager
+
+
+WORKER_DIED = "the job's worker process"
+
+
+def worker_death(pid: int) -> str | None:
+    """How the child process ``pid`` ended, if it ended without a result; None while it
+    runs, after a normal exit, or when it is not (or no longer) this process's child."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return None
+    if done == 0:
+        return None
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.valid_signals() else number
+        return f"{WORKER_DIED} was killed by {name}"
+    code = os.WEXITSTATUS(status)
+    return f"{WORKER_DIED} exited with code {code} without a result" if code else None
 
 
 def import_job_modules(modules: tuple[str, ...] = JOB_MODULES) -> None:

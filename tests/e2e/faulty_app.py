@@ -5,6 +5,8 @@ test triggers them from the page as a user would:
 - k = 13: ``MemoryError`` inside the step (the machine ran out of memory).
 - k = 14: the step never ends; every 50 ms it writes ``"<pid> <count>"`` to the file
   named by ``$TOPOGRAPH_HEARTBEAT`` (the test checks that Cancel really stops it).
+- k = 19: the worker process is killed with SIGKILL, as the kernel's out-of-memory killer
+  does (no Python code runs, no exception is raised).
 
 Every other k runs the real step. Background jobs run in forked worker processes, which
 inherit the patched step.
@@ -13,6 +15,7 @@ inherit the patched step.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -23,6 +26,7 @@ from compute.progress import report
 
 OUT_OF_MEMORY_K = 13
 ENDLESS_K = 14
+KILLED_K = 19
 HEARTBEAT_ENV = "TOPOGRAPH_HEARTBEAT"
 _real_step = pipeline.neighbours_and_clusters
 
@@ -32,6 +36,8 @@ def faulty_step(vectors, *, config, cache, progress=None):
         raise MemoryError
     if config.k == ENDLESS_K:
         beat_forever(Path(os.environ[HEARTBEAT_ENV]), progress)
+    if config.k == KILLED_K:
+        os.kill(os.getpid(), signal.SIGKILL)
     return _real_step(vectors, config=config, cache=cache, progress=progress)
 
 

@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from tests.appserver import running_app
-from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV, OUT_OF_MEMORY_K
+from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV, KILLED_K, OUT_OF_MEMORY_K
 from tests.imagefiles import write_blob_images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -87,6 +87,16 @@ def test_out_of_memory_is_explained_and_the_next_run_works(app_page):
     alert = wait_for_alert(app_page)
     assert "ran out of memory" in alert and "try again" in alert
     assert app_page.inner_text("#job-status") == ""  # no "computing..." left behind
+    compute(app_page, k=12)
+    wait_for_success(app_page, k=12)
+
+
+def test_a_worker_killed_like_the_oom_killer_does_is_explained_and_the_next_run_works(
+        app_page):
+    compute(app_page, k=KILLED_K)
+    alert = wait_for_alert(app_page)
+    assert "killed by SIGKILL" in alert and "out-of-memory killer" in alert
+    assert "try again" in alert
     compute(app_page, k=12)
     wait_for_success(app_page, k=12)
 

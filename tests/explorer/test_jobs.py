@@ -4,10 +4,14 @@
 The browser side (the alert shows, the app stays usable, cancel kills the worker) is in
 tests/e2e/test_failing_jobs.py."""
 
+import os
 import shutil
+import signal
+import time
 
 import pytest
 from dash import DiskcacheManager, no_update
+from dash.exceptions import BackgroundCallbackError
 
 import compute.pipeline
 from compute.projection import ProjectionParams
@@ -15,6 +19,7 @@ from explorer import ids
 from explorer.app import create_app
 from explorer.config import AppConfig
 from explorer.jobs import JobFailure, describe_failure, make_background_manager, run_job
+from explorer.jobs.manager import worker_death
 from explorer.state import projection_key
 from explorer.views import analysis_job, projection_job
 
@@ -23,6 +28,64 @@ def test_diskcache_manager_keeps_its_jobs_in_the_cache_folder(tmp_path):
     manager = make_background_manager(tmp_path)
     assert isinstance(manager, DiskcacheManager)
     assert (tmp_path / "jobs").is_dir()
+
+
+def ended_child(how: str) -> int:
+    """The pid of a forked child that ended ``how`` ("sigkill", "exit3" or "ok"),
+    not yet reaped."""
+    pid = os.fork()
+    if pid == 0:  # the child
+        if how == "sigkill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(3 if how == "exit3" else 0)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # wait until it is a zombie, without reaping it
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return pid
+        time.sleep(0.01)
+    raise AssertionError("the child did not end")
+
+
+@pytest.mark.parametrize(("how", "said"), [
+    ("sigkill", "the job's worker process was killed by SIGKILL"),
+    ("exit3", "the job's worker process exited with code 3 without a result"),
+    ("ok", None)])
+def test_worker_death_tells_how_a_child_ended(how, said):
+    pid = ended_child(how)
+    assert worker_death(pid) == said
+    assert worker_death(pid) is None  # reaped: asked again, nothing to tell
+
+
+def test_a_running_worker_or_a_stranger_has_no_death_to_report():
+    assert worker_death(os.getpid()) is None  # not our child
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(5)
+        os._exit(0)
+    try:
+        assert worker_death(pid) is None  # still running
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def test_a_killed_worker_ends_its_job_with_an_error_but_a_cancelled_one_stays_silent(tmp_path):
+    manager = make_background_manager(tmp_path)
+    killed = ended_child("sigkill")
+    result = manager.get_result("no-result-key", killed)
+    assert "killed by SIGKILL" in result["background_callback_error"]["msg"]
+    cancelled = ended_child("sigkill")
+    manager.terminate_job(cancelled)
+    assert manager.get_result("no-result-key", cancelled) is manager.UNDEFINED
+
+
+def test_a_killed_worker_is_explained_as_the_out_of_memory_killer():
+    exc = BackgroundCallbackError("An error occurred inside a background callback: the job's "
+                                  "worker process was killed by SIGKILL\n")
+    failure = describe_failure(exc, task="A background job")
+    assert failure.what == ("A background job stopped: the job's worker process was killed by "
+                            "SIGKILL, most likely by the system's out-of-memory killer.")
+    assert "lower max k" in failure.fix
 
 
 @pytest.fixture
