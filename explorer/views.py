@@ -8,6 +8,7 @@ the arrays server-side (:mod:`explorer.state`) and return components, figures or
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import PurePath
 
 import numpy as np
 from dash import dcc, html, no_update
@@ -38,6 +39,7 @@ from explorer.selection import (
     selection_table,
 )
 from explorer.state import (
+    BUILT_IN_WEIGHTS,
     ExplorerData,
     analysis_key,
     colouring_for,
@@ -64,8 +66,22 @@ def analysis_job(set_progress, config: AppConfig, **choices) -> tuple[str, str]:
     ValueError that says what to do; the callback's :func:`explorer.jobs.run_job` shows it
     in the job's alert and leaves the page as it was."""
     cfg = pipeline_config(config, **{k: v for k, v in choices.items() if v is not None})
+    _check_weights_fit(config, cfg)
     analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=_progress(set_progress))
     return analysis_key(cfg), analysis.summary()
+
+
+def _check_weights_fit(config: AppConfig, cfg) -> None:
+    """Trained weights embed only with the network they were trained for."""
+    if cfg.weights == BUILT_IN_WEIGHTS:
+        return
+    from compute.train.library import trained_weights
+
+    weights = trained_weights(config.weights_dir, PurePath(cfg.weights).name)
+    if weights.metadata.backbone != cfg.backbone:
+        raise ValueError(f"the weights {weights.name} were trained for {weights.metadata.backbone}"
+                         f", not {cfg.backbone}: choose Backbone {weights.metadata.backbone}, "
+                         "or the built-in Weights")
 
 
 def projection_params(*, method, dims, seed, perplexity, n_neighbors,

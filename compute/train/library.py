@@ -83,6 +83,13 @@ def trained_path(folder: str | os.PathLike[str], name: str) -> Path:
     return path
 
 
+def trained_weights(folder: str | os.PathLike[str], name: str) -> TrainedWeights:
+    """The checkpoint called ``name`` in ``folder`` with its metadata (ValueError as
+    :func:`trained_path`)."""
+    path = trained_path(folder, name)
+    return TrainedWeights(name, path, _read_metadata(path))
+
+
 def default_options(strategy: str, n_images: int) -> object | None:
     """The strategy's options for a folder of ``n_images`` (DeepCluster: k = 300 as in the
     seeds, at most N / 10 so that a small folder still has ~10 images a cluster)."""

@@ -84,6 +84,13 @@ def test_bad_training_choices_say_what_to_do(app_config, choices, message):
     assert not list(app_config.weights_dir.glob("*.pt"))
 
 
+@pytest.mark.parametrize("backbone", ["pixels", "resnet50"])
+def test_trained_weights_with_another_network_say_which_to_choose(app_config, trained,
+                                                                   backbone):
+    with pytest.raises(ValueError, match="choose Backbone resnet18, or the built-in Weights"):
+        analysis_job(lambda _p: None, app_config, backbone=backbone, weights=trained)
+
+
 def test_weights_outside_the_folder_are_refused_before_any_work(app_config):
     with pytest.raises(ValueError, match="Weights list"):
         analysis_job(lambda _p: None, app_config, backbone="resnet18", weights="/etc/passwd")
