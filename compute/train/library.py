@@ -13,6 +13,7 @@ run's file is removed by the next run once its process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -183,8 +184,6 @@ def _read_metadata(path: Path) -> CheckpointMetadata:
     from compute.train.checkpoint import load_checkpoint
 
     meta = load_checkpoint(path).metadata
-    try:
+    with contextlib.suppress(OSError):  # a read-only folder: list it anyway
         _write_sidecar(path, meta)
-    except OSError:  # a read-only folder: list it anyway
-        pass
     return meta

@@ -7,9 +7,9 @@ from dash import dcc, html
 
 from compute.train.backbone import FEATURE_DIMS
 from explorer.figures import empty_figure
-from explorer.widgets import field, job_controls, number
 from explorer.training import ids
 from explorer.training.views import START_LABELS, STRATEGY_LABELS
+from explorer.widgets import field, job_controls, number
 
 
 def training_section() -> html.Section:
