@@ -17,7 +17,6 @@ import compute.pipeline
 from compute.projection import ProjectionParams
 from explorer import ids
 from explorer.app import create_app
-from explorer.config import AppConfig
 from explorer.jobs import JobFailure, describe_failure, make_background_manager, run_job
 from explorer.jobs.manager import worker_death
 from explorer.state import projection_key
@@ -89,10 +88,8 @@ def test_a_killed_worker_is_explained_as_the_out_of_memory_killer():
 
 
 @pytest.fixture
-def config(blob_folder, tmp_path):
-    images, labels = blob_folder
-    return AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
-                     names_db=tmp_path / "names.sqlite")
+def config(app_config):
+    return app_config
 
 
 @pytest.mark.parametrize(("exc", "what", "fix"), [

@@ -20,13 +20,6 @@ TINY = {"epochs": 1, "batch_size": 4}
 
 
 @pytest.fixture
-def app_config(blob_folder, tmp_path):
-    images, labels = blob_folder
-    return AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
-                     names_db=tmp_path / "names.sqlite")
-
-
-@pytest.fixture
 def trained(app_config):
     """Name of SimCLR weights trained through the job (12 images, one epoch)."""
     seen = []

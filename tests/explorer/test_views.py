@@ -38,13 +38,6 @@ PCA2 = {"method": "pca", "dims": 2, "seed": 0, "perplexity": 30, "n_neighbors": 
 
 
 @pytest.fixture
-def app_config(blob_folder, tmp_path):
-    images, labels = blob_folder
-    return AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
-                     names_db=tmp_path / "names.sqlite")
-
-
-@pytest.fixture
 def keys(app_config):
     """(analysis key, 2-D PCA projection key) after both jobs ran."""
     key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels")
