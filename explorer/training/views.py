@@ -29,28 +29,21 @@ LIMITS = {"epochs": (1, 1000), "batch_size": (2, 4096), "input_size": (16, 1024)
 QUALITY_PER_CLASS = 50  # heatmap rows per class (500 x 500 px for ten classes)
 
 
-def weights_options(config: AppConfig) -> list[dict]:
-    """The analysis' Weights menu: the built-in weights, then the trained ones (newest
-    first)."""
-    return [{"label": "built-in (ImageNet where available offline)", "value": BUILT_IN_WEIGHTS},
-            *({"label": w.label, "value": w.name} for w in list_trained(config.weights_dir))]
-
-
-def start_options(config: AppConfig) -> list[dict]:
-    """What a training run may start from: random, ImageNet, or weights trained here."""
-    return [*({"label": v, "value": k} for k, v in START_LABELS.items()),
-            *({"label": f"continue: {w.label}", "value": w.name}
-              for w in list_trained(config.weights_dir))]
-
-
 def weights_menus(config: AppConfig, trained: str | None, current: str | None,
                   start: str | None) -> tuple[list[dict], str, list[dict], str]:
-    """(Weights options, Weights value, Start options, Start value): a run that just
-    finished becomes the chosen Weights; a choice whose file is gone falls back."""
-    options = weights_options(config)
+    """(Weights options, Weights value, Start options, Start value).
+
+    Weights: the built-in weights, then the trained ones (newest first); Start: random,
+    ImageNet, or weights trained here. A run that just finished becomes the chosen Weights;
+    a choice whose file is gone falls back."""
+    found = list_trained(config.weights_dir)
+    options = [{"label": "built-in (ImageNet where available offline)",
+                "value": BUILT_IN_WEIGHTS},
+               *({"label": w.label, "value": w.name} for w in found)]
+    starts = [*({"label": v, "value": k} for k, v in START_LABELS.items()),
+              *({"label": f"continue: {w.label}", "value": w.name} for w in found)]
     names = {o["value"] for o in options}
     value = trained if trained in names else current if current in names else BUILT_IN_WEIGHTS
-    starts = start_options(config)
     start_value = start if start in {o["value"] for o in starts} else "random"
     return options, value, starts, start_value
 
