@@ -36,11 +36,14 @@ class FeatureStore:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path or ":memory:", timeout=120)
-        with self._db:
-            self._db.execute("CREATE TABLE IF NOT EXISTS features "
-                             "(id TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-            self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
-                             "value TEXT NOT NULL)")
+        tables = {row[0] for row in self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"features", "meta"} <= tables:  # a store only read never writes
+            with self._db:
+                self._db.execute("CREATE TABLE IF NOT EXISTS features "
+                                 "(id TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+                self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
+                                 "value TEXT NOT NULL)")
         self._check_meta({"dim": self.dim, **(meta or {})})
 
     def __len__(self) -> int:
@@ -100,8 +103,10 @@ class FeatureStore:
         if clash:
             raise ValueError(f"feature store {self.path} was made with other settings "
                              f"({sorted(clash)}); delete it or use another cache folder")
-        with self._db:
-            self._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", wanted.items())
+        new = [(k, v) for k, v in wanted.items() if k not in stored]
+        if new:  # only a new store (or new keys) is written: readers of a full one never lock
+            with self._db:
+                self._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", new)
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:

@@ -286,3 +286,29 @@ def test_copy_of_a_folder_reuses_the_store(folder: Path, tmp_path: Path) -> None
     calls: list[tuple[int, int]] = []
     _embed(tmp_path / "copy", store_dir=store, progress=lambda d, t: calls.append((d, t)))
     assert calls == [(5, 5)]
+
+
+def test_opening_a_full_store_to_read_it_takes_no_write_lock(tmp_path):
+    """Jobs and the server open one store at once; a reader must not need the write lock
+    that another job holds (seen: "database is locked" in the quality-report job)."""
+    import sqlite3
+    import threading
+
+    from compute.embed.store import FeatureStore
+
+    path = tmp_path / "features.sqlite"
+    first = FeatureStore(path, dim=2, meta={"backbone": "x"})
+    first.put(["a"], np.ones((1, 2), np.float32))
+    first.close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process is writing
+    read = []
+    thread = threading.Thread(target=lambda: read.append(
+        FeatureStore(path, dim=2, meta={"backbone": "x"}).get(["a"])))
+    thread.start()
+    thread.join(timeout=20)
+    waited_for_the_writer = thread.is_alive()
+    writer.execute("ROLLBACK")
+    thread.join()
+    assert not waited_for_the_writer
+    assert read and read[0].tolist() == [[1.0, 1.0]]
