@@ -5,6 +5,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from compute._parallel import twin_kernel
+
 
 @numba.njit(cache=True)
 def _log_shell_volumes(dist_row, k, d, log_omega):  # pragma: no cover - compiled
@@ -68,7 +70,7 @@ def _solve_slope(log_v, k):  # pragma: no cover - compiled
     return a, False
 
 
-@numba.njit(parallel=True, cache=True)
+@twin_kernel()
 def pak_solve(distances, kstar, d, log_omega):  # pragma: no cover - compiled
     """Maximise sum_l [F + a l - v_l exp(F + a l)] for every row.
 
@@ -103,7 +105,7 @@ def pak_solve(distances, kstar, d, log_omega):  # pragma: no cover - compiled
     return free, slope, status
 
 
-@numba.njit(parallel=True, cache=True)
+@twin_kernel()
 def kstar_scan(log_dist, indices, d, threshold):  # pragma: no cover - compiled
     """k* per row: first k in 3..maxk-2 with D_k >= threshold, else maxk - 1 (a first
     crossing at maxk - 2 also gives maxk - 1, as in the reference).

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from compute._parallel import twin_kernel
+
 
 @numba.njit(cache=True, fastmath=True)
 def _row_distances(points, rows, neighbours, out, r):  # pragma: no cover - compiled
@@ -19,18 +21,10 @@ def _row_distances(points, rows, neighbours, out, r):  # pragma: no cover - comp
         out[r, c] = np.sqrt(total)
 
 
-@numba.njit(parallel=True, cache=True)
-def _pair_distances_parallel(points, rows, neighbours):  # pragma: no cover - compiled
+@twin_kernel()
+def _pair_distances(points, rows, neighbours):  # pragma: no cover - compiled
     out = np.empty(neighbours.shape, dtype=np.float64)
     for r in numba.prange(neighbours.shape[0]):
-        _row_distances(points, rows, neighbours, out, r)
-    return out
-
-
-@numba.njit(cache=True)
-def _pair_distances_serial(points, rows, neighbours):  # pragma: no cover - compiled
-    out = np.empty(neighbours.shape, dtype=np.float64)
-    for r in range(neighbours.shape[0]):
         _row_distances(points, rows, neighbours, out, r)
     return out
 
@@ -47,8 +41,8 @@ def pair_distances(points: np.ndarray, rows: np.ndarray, neighbours: np.ndarray)
     rows = np.ascontiguousarray(rows, dtype=np.int64)
     neighbours = np.ascontiguousarray(neighbours, dtype=np.int64)
     if neighbours.size >= _PARALLEL_MIN_PAIRS:
-        return _pair_distances_parallel(points, rows, neighbours)
-    return _pair_distances_serial(points, rows, neighbours)
+        return _pair_distances(points, rows, neighbours)
+    return _pair_distances.serial(points, rows, neighbours)
 
 
 @numba.njit(cache=True, inline="always")
@@ -63,7 +57,7 @@ def _insert_sorted(values, labels, pos, value, label):  # pragma: no cover - com
     labels[pos] = label
 
 
-@numba.njit(parallel=True, cache=True)
+@twin_kernel()
 def _sorted_rows(points, indices):  # pragma: no cover - compiled
     n_rows, width = indices.shape
     rows = np.arange(n_rows)
@@ -97,7 +91,7 @@ def sorted_rows(points: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np
     return _sorted_rows(points, np.ascontiguousarray(indices, dtype=np.int64))
 
 
-@numba.njit(parallel=True, cache=True)
+@twin_kernel()
 def _first_two_members(indices, distances, label, rows):  # pragma: no cover - compiled
     n_rows = rows.shape[0]
     maxk = indices.shape[1] - 1
@@ -125,7 +119,7 @@ def first_two_members(indices: np.ndarray, distances: np.ndarray, label: np.ndar
                               np.ascontiguousarray(rows, dtype=np.int64))
 
 
-@numba.njit(parallel=True, cache=True)
+@twin_kernel()
 def _three_smallest(gram, norms):  # pragma: no cover - compiled
     n_batch, size, _ = gram.shape
     out = np.empty((n_batch, size, 3), dtype=np.int64)
@@ -168,7 +162,7 @@ def three_smallest(gram: np.ndarray, norms: np.ndarray) -> np.ndarray:
     return _three_smallest(gram, norms)
 
 
-@numba.njit(parallel=True, cache=True)
+@twin_kernel()
 def _smallest_columns(scores, count):  # pragma: no cover - compiled
     n_rows, n_cols = scores.shape
     out = np.empty((n_rows, count), dtype=np.int64)

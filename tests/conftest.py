@@ -13,6 +13,15 @@ DEMO_IMAGES = REPO_ROOT / "data" / "demo" / "images"
 DEMO_LABELS = REPO_ROOT / "data" / "demo" / "labels.csv"
 
 
+@pytest.fixture(autouse=True)
+def _parallel_kernels_restored(monkeypatch):
+    """A test that builds the app (which makes its process run numba kernels serially,
+    see compute._parallel) leaves the next tests' kernels as they were."""
+    from compute import _parallel
+
+    monkeypatch.setattr(_parallel, "_serial_pid", _parallel._serial_pid)
+
+
 @pytest.fixture
 def blob_folder(tmp_path: Path) -> tuple[Path, Path]:
     """(image folder, labels CSV) with 12 small PNGs in two classes."""
