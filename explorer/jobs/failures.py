@@ -36,6 +36,9 @@ class JobFailure:
 def describe_failure(exc: BaseException, *, task: str) -> JobFailure:
     """What to tell the user about ``exc`` raised by ``task`` (e.g. "The analysis")."""
     if isinstance(exc, BackgroundCallbackError) and WORKER_DIED in str(exc):
+        if "SIGKILL" not in str(exc):
+            return JobFailure(f"{task} stopped: {_died(exc)}.",
+                              "The server log says why; try again, or report it.")
         return JobFailure(f"{task} stopped: {_died(exc)}, most likely by the system's "
                           "out-of-memory killer.",
                           "Close other programs, or choose a smaller backbone or a lower "

@@ -11,6 +11,13 @@ session hung in ``import torch``). So the Diskcache manager is made only after t
 modules jobs need are imported, before the server answers its first request. (Importing
 them in a background thread instead races with request threads importing the same
 modules: a test saw torch half-imported.)
+
+OpenMP does not survive fork either. GNU OpenMP, numba's threading layer, kills a
+forked worker that runs a parallel kernel after its parent started numba's pool, so the
+server runs its own numba kernels serially and leaves parallel ones to the workers
+(:mod:`compute._parallel`). And a worker forked from a thread that had run an OpenMP
+loop (faiss, torch) hangs in its own next loop, so workers are forked from a launcher
+thread that runs nothing else.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import os
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,9 @@ def make_background_manager(cache_dir: Path):
     workers that die without a result (see :func:`watched_manager_class`)."""
     import diskcache
 
+    from compute._parallel import stay_serial_in_this_process
+
+    stay_serial_in_this_process()
     jobs_dir = Path(cache_dir) / "jobs"
     jobs_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -60,6 +71,14 @@ def watched_manager_class():
             super().__init__(*args, **kwargs)
             self._cancelled: set[int] = set()
             self._cancelled_lock = threading.Lock()
+            self._launcher = ThreadPoolExecutor(max_workers=1,
+                                                thread_name_prefix="job-launcher")
+
+        def call_job_fn(self, key, job_fn, args, context):
+            """Start the job's worker from the launcher thread (see :func:`_start_worker`);
+            its pid."""
+            job_args = (key, self._make_progress_key(key), args, context)
+            return self._launcher.submit(_start_worker, job_fn, job_args).result()
 
         def terminate_job(self, job) -> None:
             if job is not None:
@@ -79,6 +98,28 @@ def watched_manager_class():
             return result
 
     return WatchedDiskcacheManager
+
+
+def _start_worker(job_fn, job_args: tuple) -> int:
+    """Fork a worker that runs ``job_fn(*job_args)``; its pid. Called only in the launcher
+    thread, which never runs OpenMP code: a forked child is a copy of the thread that
+    forked, and one whose thread had run an OpenMP loop (faiss, torch) inherits that
+    thread's pool without its threads, so the child's next OpenMP loop waits forever
+    (seen: a job hung in faiss's search after the server's request thread had searched).
+    """
+    from multiprocess import Process
+
+    worker = Process(target=_run_job, args=(job_fn, *job_args))
+    worker.start()
+    return worker.pid
+
+
+def _run_job(job_fn, *job_args) -> None:
+    """A job worker's main: SIGTERM kills it as usual (the server's own handler, which
+    turns SIGTERM into a clean exit, would make a worker stopped by someone else look
+    like one that finished without a result), then Dash's job function runs."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    job_fn(*job_args)
 
 
 WORKER_DIED = "the job's worker process"

@@ -7,6 +7,8 @@ tests/e2e/test_failing_jobs.py."""
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -21,6 +23,7 @@ from explorer.jobs import JobFailure, describe_failure, make_background_manager,
 from explorer.jobs.manager import worker_death
 from explorer.state import projection_key
 from explorer.views import analysis_job, projection_job
+from tests.conftest import REPO_ROOT
 
 
 def test_diskcache_manager_keeps_its_jobs_in_the_cache_folder(tmp_path):
@@ -165,3 +168,73 @@ def test_a_failing_ordinary_callback_shows_the_page_alert(config):
     assert ids.COLOUR_BY not in body.get("response", {})
     alert = body["sideUpdate"][ids.APP_ERROR]["children"]
     assert "does not exist" in alert and "Restore" in alert
+
+
+def test_a_job_forked_after_the_server_ran_kernels_runs_them_in_parallel(tmp_path):
+    """The server runs small steps itself (the hierarchy panel's views); a job it forks
+    afterwards still runs numba's parallel kernels, instead of being killed by GNU
+    OpenMP, and faiss's OpenMP search, instead of hanging in it (the server searched in
+    the thread that asks for the job). A fresh interpreter: this test process may have
+    started numba's pool."""
+    script = f"""
+import time
+import numpy as np
+from compute import _parallel
+from compute.topography import analyse
+from explorer.jobs import make_background_manager
+
+manager = make_background_manager({str(tmp_path)!r})
+blobs = np.random.default_rng(0).normal(size=(2000, 6)).astype(np.float32)
+analyse(blobs, maxk=30)  # as a view in a request thread would
+print("server pool started:", _parallel.numba_pool_started())
+
+def job(key, progress_key, args, context):
+    analyse(blobs, maxk=30, density="knn")
+    manager.handle.set(key, [_parallel.parallel_kernels_allowed(),
+                             _parallel.numba_pool_started()])
+
+pid = manager.call_job_fn("job-key", job, (), {{}})
+deadline = time.monotonic() + 120  # seconds of work at most; a hung worker never ends
+while not manager.result_ready("job-key") and time.monotonic() < deadline:
+    time.sleep(0.1)
+print("job result:", manager.get_result("job-key", pid))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert "server pool started: False" in done.stdout
+    assert "job result: [True, True]" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_worker_stopped_by_sigterm_ends_its_job_with_an_error(tmp_path):
+    """The server turns SIGTERM into a clean exit; its workers must not inherit that, or a
+    worker stopped by SIGTERM (GNU OpenMP's way to stop a forked worker) looks cancelled."""
+    manager = make_background_manager(tmp_path)
+
+    def job(*_args):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+
+    def clean_exit(_signum, _frame):
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, clean_exit)
+    try:
+        pid = manager.call_job_fn("sigterm-key", job, (), {})
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    deadline = time.monotonic() + 30
+    result = manager.UNDEFINED
+    while result is manager.UNDEFINED and time.monotonic() < deadline:
+        time.sleep(0.05)
+        result = manager.get_result("sigterm-key", pid)
+    assert "killed by SIGTERM" in result["background_callback_error"]["msg"]
+
+
+def test_a_worker_killed_by_another_signal_is_not_blamed_on_memory():
+    exc = BackgroundCallbackError("An error occurred inside a background callback: the job's "
+                                  "worker process was killed by SIGTERM\n")
+    failure = describe_failure(exc, task="The analysis")
+    assert failure.what == ("The analysis stopped: the job's worker process was killed by "
+                            "SIGTERM.")
+    assert "server log" in failure.fix and "memory" not in failure.message
