@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -81,6 +82,10 @@ def our_worker(path: str, maxk: int, method: str, graph_out: str | None) -> dict
     from compute.intrinsic_dim import id_scale_analysis, two_nn_dimension
     from compute.knn import knn_graph, knn_recall
 
+    if os.environ.get(SERIAL_KERNELS):
+        from compute._parallel import stay_serial_in_this_process
+
+        stay_serial_in_this_process()
     warm = make_clusters(3000, seed=1)  # big enough for every code path of the scale analysis
     _, warmup = timed(lambda: _pipeline(warm, 50, method))
     x = np.load(path)
@@ -121,11 +126,10 @@ def _pipeline(x, maxk, method):
 SINGLE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                          "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
 ENV: dict[str, str] = {}  # extra environment for both sides' processes (--single-thread)
+SERIAL_KERNELS = "BENCH_SERIAL_KERNELS"  # our worker stays serial (--serial-kernels)
 
 
 def run_process(command: list[str]) -> dict:
-    import os
-
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT,
                           env={**os.environ, **ENV})
     if done.returncode != 0:
@@ -232,12 +236,18 @@ def main() -> int:
     parser.add_argument("--single-thread", action="store_true",
                         help="run both sides on one thread (OMP/BLAS/numba): CPU times then "
                         "compare cleanly on a busy machine")
+    parser.add_argument("--serial-kernels", action="store_true",
+                        help="our side runs its numba kernels serially, as the dashboard's "
+                        "server does (compute._parallel); implies --no-dadapy")
     parser.add_argument("--out", default=str(OUT / "density_peaks.md"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--graph-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.single_thread:
         ENV.update(SINGLE_THREAD)
+    if args.serial_kernels:
+        ENV[SERIAL_KERNELS] = "1"
+        args.no_dadapy = True
     if args.worker:
         print(json.dumps(our_worker(args.worker, args.maxk, args.method[0], args.graph_out)))
         return 0
@@ -271,8 +281,6 @@ def main() -> int:
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 
