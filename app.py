@@ -45,6 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--train-device", default="cpu", metavar="DEVICE",
+                        help="torch device of the dashboard's training jobs: cpu (default), "
+                             "cuda, cuda:1 or mps")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev only)")
     return parser.parse_args(argv)
 
@@ -63,7 +66,20 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
                          "network run code through the debugger; drop --debug or --host")
     return AppConfig(images=images.resolve(), labels=labels.resolve() if labels else None,
                      cache_dir=args.cache_dir.resolve(), names_db=args.names.resolve(),
-                     host=args.host, **_scale_options(args))
+                     host=args.host, train_device=_train_device(args.train_device),
+                     **_scale_options(args))
+
+
+def _train_device(device: str) -> str:
+    """The name only: whether the device is usable is checked by the training job, since
+    touching CUDA in the server would break the workers it forks."""
+    from compute.torch_compat import check_device_name
+
+    try:
+        check_device_name(device)
+    except ValueError as exc:
+        raise SystemExit(f"error: --train-device: {exc}") from None
+    return device
 
 
 def _scale_options(args: argparse.Namespace) -> dict:

@@ -6,11 +6,14 @@ load. Declaring the two op schemas it registers fake kernels for (``nms``, ``qnm
 the import finish; models and ``transforms.v2`` then work (``torchvision.ops`` kernels and
 ``torchvision.io`` decoding do not: decode with Pillow). On a matching install the plain
 import succeeds and nothing is declared.
+
+Also: checks that a torch device name is usable here, with a message that says what to do.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from types import ModuleType
 
 log = logging.getLogger(__name__)
@@ -42,3 +45,32 @@ def import_torchvision() -> ModuleType:
             _library.define(schema)
         import torchvision
     return torchvision
+
+
+_DEVICE = re.compile(r"cpu|cuda(:\d+)?|mps")
+
+
+def check_device_name(device: str) -> None:
+    """ValueError unless ``device`` names a torch device this project supports ("cpu",
+    "cuda", "cuda:N", "mps"); touches no device, so it is safe before a fork."""
+    if not _DEVICE.fullmatch(device):
+        raise ValueError(f"unknown device {device!r}: use cpu, cuda, cuda:N or mps")
+
+
+def check_device(device: str) -> None:
+    """ValueError saying what to do unless torch can use ``device`` here. Initialises CUDA
+    for a cuda device: call it where the work runs (a job's worker), not in a process that
+    forks workers afterwards."""
+    import torch
+
+    check_device_name(device)
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device}: this torch has no usable CUDA device; "
+                             "use cpu")
+        index = int(device.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise ValueError(f"device {device}: there are only {torch.cuda.device_count()} "
+                             "CUDA devices (cuda:0 ...)")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("device mps: this machine has no usable Apple GPU; use cpu")

@@ -24,6 +24,7 @@ class AppConfig:
     scales: bool = True  # read scale bars (PipelineConfig.scales)
     scale_group: str | None = None  # analyse only this scale group (PipelineConfig.scale_group)
     host: str = DEFAULT_HOST  # the address the server binds (decides which Host it answers)
+    train_device: str = "cpu"  # torch device of training jobs ("cpu", "cuda", "cuda:1", "mps")
 
     @property
     def thumbnail_dir(self) -> Path:

@@ -130,12 +130,9 @@ def _restrict_to_scale_group(dataset, group: str, cache_dir: Path, *, progress: 
 def _check_options(args: argparse.Namespace) -> None:
     if args.batch_size < 1 or args.workers < 0 or (args.threads is not None and args.threads < 1):
         raise ValueError("--batch-size and --threads must be >= 1 and --workers >= 0")
-    if args.device == "cuda":
-        import torch
+    from compute.torch_compat import check_device
 
-        if not torch.cuda.is_available():
-            raise ValueError("--device cuda: this torch has no usable CUDA device; "
-                             "use --device cpu")
+    check_device(args.device)
 
 
 def _meta(args: argparse.Namespace, model, dataset, shard) -> dict:

@@ -146,8 +146,11 @@ def train_images(stack: ImageStack, *, strategy: str, out: str | os.PathLike[str
     """
     import torch
 
+    from compute.torch_compat import check_device
+
     if config.epochs < 1 or config.batch_size < 2:
         raise ValueError("need epochs >= 1 and batch size >= 2")
+    check_device(config.device)
     if config.threads:
         torch.set_num_threads(config.threads)
     out = Path(out)

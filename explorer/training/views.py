@@ -67,7 +67,7 @@ def train_config(config: AppConfig, *, backbone: str, start: str, epochs, batch_
     weights = start if start in START_LABELS else str(trained_path(config.weights_dir, start))
     return TrainConfig(backbone=backbone, weights=weights,
                        epochs=_whole("epochs", epochs), batch_size=_whole("batch_size", batch_size),
-                       lr=_rate(lr))
+                       lr=_rate(lr), device=config.train_device)
 
 
 def train_job(set_progress, config: AppConfig, *, strategy: str, backbone: str = "resnet18",
@@ -85,10 +85,11 @@ def train_job(set_progress, config: AppConfig, *, strategy: str, backbone: str =
                                              epochs=epochs, batch_size=batch_size, lr=lr),
                          input_size=size, scan_cache=config.cache_dir / "scan",
                          progress=lambda done, total: set_progress((str(done), str(total))))
-    return weights.name, train_result(weights, seconds=time.perf_counter() - t0)
+    return weights.name, train_result(weights, seconds=time.perf_counter() - t0,
+                                      device=config.train_device)
 
 
-def train_result(weights: TrainedWeights, *, seconds: float) -> html.Div:
+def train_result(weights: TrainedWeights, *, seconds: float, device: str = "cpu") -> html.Div:
     """The finished run: its name, time and one line of metrics per epoch."""
     meta = weights.metadata
     rows = [html.Tr([html.Td(str(h.get("epoch", i + 1))),
@@ -97,7 +98,8 @@ def train_result(weights: TrainedWeights, *, seconds: float) -> html.Div:
             for i, h in enumerate(meta.history)]
     return html.Div(className="train-result", children=[
         html.P(f"Trained {weights.name} ({meta.strategy}, {meta.backbone} at "
-               f"{meta.input_size} px, {meta.n_images} images) in {seconds:.0f} s. It is now "
+               f"{meta.input_size} px, {meta.n_images} images) in {seconds:.0f} s on "
+               f"{device}. It is now "
                "chosen under Weights: press Compute to embed with it."),
         html.Table(className="train-history", children=[
             html.Thead(html.Tr([html.Th("epoch"), html.Th("metrics")])), html.Tbody(rows)]),

@@ -113,6 +113,13 @@ def test_defaults_are_loopback_and_no_debug():
     assert config_from_args(args).host == "127.0.0.1"
 
 
+def test_the_training_device_is_checked_by_name_at_start():
+    assert config_from_args(parse_args([])).train_device == "cpu"
+    assert config_from_args(parse_args(["--train-device", "cuda:1"])).train_device == "cuda:1"
+    with pytest.raises(SystemExit, match="--train-device: unknown device 'gpu'"):
+        config_from_args(parse_args(["--train-device", "gpu"]))
+
+
 def test_debug_on_a_network_address_is_refused():
     with pytest.raises(SystemExit, match="--debug"):
         config_from_args(parse_args(["--debug", "--host", "0.0.0.0"]))

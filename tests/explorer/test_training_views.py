@@ -26,7 +26,18 @@ def trained(app_config):
     name, result = train_job(seen.append, app_config, strategy="simclr", **TINY)
     assert seen[-1] == ("1000", "1000")
     assert name in str(result) and "press Compute" in str(result)
+    assert f"on {app_config.train_device}." in str(result)
     return name
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="has a CUDA device")
+def test_training_on_a_missing_gpu_says_to_use_the_cpu(app_config):
+    from dataclasses import replace
+
+    on_gpu = replace(app_config, train_device="cuda")
+    with pytest.raises(ValueError, match="no usable CUDA device; use cpu"):
+        train_job(lambda _p: None, on_gpu, strategy="simclr", **TINY)
+    assert not list(on_gpu.weights_dir.glob("*.pt"))  # nothing half-written
 
 
 def test_trained_weights_join_the_menus_and_pick_their_backbone(app_config, trained):
