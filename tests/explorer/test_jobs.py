@@ -81,13 +81,16 @@ def test_a_killed_worker_ends_its_job_with_an_error_but_a_cancelled_one_stays_si
     assert manager.get_result("no-result-key", cancelled) is manager.UNDEFINED
 
 
-def test_a_killed_worker_is_explained_as_the_out_of_memory_killer():
+@pytest.mark.parametrize(("signal_name", "reason", "fix"), [
+    ("SIGKILL", ", most likely by the system's out-of-memory killer.", "lower max k"),
+    ("SIGTERM", ".", "server log")])  # not blamed on memory
+def test_a_killed_worker_says_what_killed_it(signal_name, reason, fix):
     exc = BackgroundCallbackError("An error occurred inside a background callback: the job's "
-                                  "worker process was killed by SIGKILL\n")
-    failure = describe_failure(exc, task="A background job")
-    assert failure.what == ("A background job stopped: the job's worker process was killed by "
-                            "SIGKILL, most likely by the system's out-of-memory killer.")
-    assert "lower max k" in failure.fix
+                                  f"worker process was killed by {signal_name}\n")
+    failure = describe_failure(exc, task="The analysis")
+    assert failure.what == ("The analysis stopped: the job's worker process was killed by "
+                            f"{signal_name}{reason}")
+    assert fix in failure.fix
 
 
 @pytest.fixture
@@ -229,12 +232,3 @@ def test_a_worker_stopped_by_sigterm_ends_its_job_with_an_error(tmp_path):
         time.sleep(0.05)
         result = manager.get_result("sigterm-key", pid)
     assert "killed by SIGTERM" in result["background_callback_error"]["msg"]
-
-
-def test_a_worker_killed_by_another_signal_is_not_blamed_on_memory():
-    exc = BackgroundCallbackError("An error occurred inside a background callback: the job's "
-                                  "worker process was killed by SIGTERM\n")
-    failure = describe_failure(exc, task="The analysis")
-    assert failure.what == ("The analysis stopped: the job's worker process was killed by "
-                            "SIGTERM.")
-    assert "server log" in failure.fix and "memory" not in failure.message
