@@ -57,20 +57,22 @@ def check_device_name(device: str) -> None:
         raise ValueError(f"unknown device {device!r}: use cpu, cuda, cuda:N or mps")
 
 
-def check_device(device: str) -> None:
-    """ValueError saying what to do unless torch can use ``device`` here. Initialises CUDA
+def check_device(device: str, *, option: str = "") -> None:
+    """ValueError saying what to do unless torch can use ``device`` here; ``option`` is
+    the flag the user chose it with (e.g. "--device"), for the message. Initialises CUDA
     for a cuda device: call it where the work runs (a job's worker), not in a process that
     forks workers afterwards."""
     import torch
 
     check_device_name(device)
+    chosen = f"{option or 'device'} {device}"
+    use_cpu = f"use {option} cpu" if option else "use cpu"
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ValueError(f"device {device}: this torch has no usable CUDA device; "
-                             "use cpu")
+            raise ValueError(f"{chosen}: this torch has no usable CUDA device; {use_cpu}")
         index = int(device.partition(":")[2] or 0)
         if index >= torch.cuda.device_count():
-            raise ValueError(f"device {device}: there are only {torch.cuda.device_count()} "
-                             "CUDA devices (cuda:0 ...)")
+            raise ValueError(f"{chosen}: there are only {torch.cuda.device_count()} CUDA "
+                             "devices (cuda:0 ...)")
     if device == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("device mps: this machine has no usable Apple GPU; use cpu")
+        raise ValueError(f"{chosen}: this machine has no usable Apple GPU; {use_cpu}")

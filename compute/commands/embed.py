@@ -132,7 +132,7 @@ def _check_options(args: argparse.Namespace) -> None:
         raise ValueError("--batch-size and --threads must be >= 1 and --workers >= 0")
     from compute.torch_compat import check_device
 
-    check_device(args.device)
+    check_device(args.device, option="--device")
 
 
 def _meta(args: argparse.Namespace, model, dataset, shard) -> dict:

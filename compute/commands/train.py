@@ -99,7 +99,9 @@ def schedule_config(args: argparse.Namespace) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     from compute.progress import terminal_bar
+    from compute.torch_compat import check_device
 
+    check_device(args.device, option="--device")  # before minutes of loading images
     with terminal_bar(f"train {args.strategy}", enabled=not args.no_progress) as bar:
         if args.strategy == "autoencoder":
             meta = _run_autoencoder(args, bar)

@@ -74,11 +74,13 @@ def train_job(set_progress, config: AppConfig, *, strategy: str, backbone: str =
               start: str = "random", epochs=5, batch_size=64, input_size=None,
               lr=None) -> tuple[str, html.Div]:
     """Background job: train on the server's folder; return (weights name, result)."""
+    from compute.torch_compat import check_device
     from compute.train.library import train_into
 
     if strategy not in IMAGE_STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: choose one of {list(IMAGE_STRATEGIES)}")
     size = None if input_size in (None, "") else _whole("input_size", input_size)
+    check_device(config.train_device, option="--train-device")  # safe here: in the worker
     t0 = time.perf_counter()
     weights = train_into(config.weights_dir, config.images, config.labels, strategy=strategy,
                          config=train_config(config, backbone=backbone, start=start,

@@ -33,8 +33,10 @@ def test_the_cpu_is_always_usable():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA device")
 def test_cuda_without_a_cuda_device_says_to_use_the_cpu():
-    with pytest.raises(ValueError, match="no usable CUDA device; use cpu"):
+    with pytest.raises(ValueError, match="^device cuda: .*no usable CUDA device; use cpu"):
         check_device("cuda")
+    with pytest.raises(ValueError, match="^--device cuda: .* use --device cpu"):
+        check_device("cuda", option="--device")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -40,6 +40,19 @@ def test_train_supervised_without_labels_is_a_clear_error(toy_folder, tmp_path, 
     assert err.startswith("error:") and "--labels" in err
 
 
+def test_train_on_a_missing_gpu_is_a_clear_error(toy_folder, tmp_path, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    folder, _ = toy_folder
+    rc = main(["train", str(folder), "--strategy", "simclr", "--device", "cuda",
+               "--epochs", "1", "--no-progress", "--out", str(tmp_path / "s.pt")])
+    assert rc == 2
+    assert "use --device cpu" in capsys.readouterr().err
+    assert not (tmp_path / "s.pt").exists()
+
+
 def test_train_autoencoder_on_an_embeddings_file(tmp_path):
     x = np.random.default_rng(0).normal(size=(40, 12)).astype(np.float32)
     np.save(tmp_path / "emb.npy", x)

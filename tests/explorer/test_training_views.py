@@ -35,7 +35,7 @@ def test_training_on_a_missing_gpu_says_to_use_the_cpu(app_config):
     from dataclasses import replace
 
     on_gpu = replace(app_config, train_device="cuda")
-    with pytest.raises(ValueError, match="no usable CUDA device; use cpu"):
+    with pytest.raises(ValueError, match="no usable CUDA device; use --train-device cpu"):
         train_job(lambda _p: None, on_gpu, strategy="simclr", **TINY)
     assert not list(on_gpu.weights_dir.glob("*.pt"))  # nothing half-written
 
