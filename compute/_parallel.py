@@ -72,7 +72,6 @@ class TwinKernel:
     def __init__(self, py_func: Callable[..., Any], **options: Any) -> None:
         import numba
 
-        self.py_func = py_func
         self.parallel = numba.njit(parallel=True, cache=True, **options)(py_func)
         self.serial = numba.njit(cache=True, **options)(_renamed_copy(py_func, "_serial"))
         self.__doc__ = py_func.__doc__

@@ -20,7 +20,7 @@ from tests.conftest import REPO_ROOT
 # A script's preamble: a kernel large enough to run in parallel, and a fork that reports
 # how its child ended.
 PREAMBLE = """
-import os, signal, sys
+import os, signal
 import numpy as np
 from compute import _parallel
 from compute._knn_kernels import sorted_rows, _sorted_rows
@@ -125,6 +125,7 @@ def test_the_whole_pipeline_in_a_serial_process_leaves_the_pool_alone():
 
 def test_in_this_process_a_twin_runs_parallel_unless_told_otherwise(monkeypatch):
     monkeypatch.setattr(_parallel, "_serial_pid", None)
+    monkeypatch.setattr(_parallel, "_inherited_pool_pid", None)
     assert _parallel.parallel_kernels_allowed() or _parallel._inherited_pool_pid == os.getpid()
     _parallel.stay_serial_in_this_process()
     assert not _parallel.parallel_kernels_allowed()
@@ -138,7 +139,9 @@ def _random_graph(n: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     return points, indices.astype(np.int64)
 
 
-def _kernel_inputs() -> dict[str, tuple]:
+@pytest.fixture(scope="module")
+def kernel_inputs() -> dict[str, tuple]:
+    """Arguments for each twin kernel, from one small kNN graph."""
     from compute.knn import knn_graph
 
     points, indices = _random_graph(400, 12)
@@ -164,12 +167,12 @@ def _kernel_inputs() -> dict[str, tuple]:
 @pytest.mark.parametrize("name", ["_pair_distances", "_sorted_rows", "_first_two_members",
                                   "_three_smallest", "_smallest_columns", "pak_solve",
                                   "kstar_scan"])
-def test_both_variants_of_each_kernel_give_identical_results(name):
+def test_both_variants_of_each_kernel_give_identical_results(name, kernel_inputs):
     from compute import _density_kernels
 
     kernel = getattr(_knn_kernels, name, None) or getattr(_density_kernels, name)
     assert isinstance(kernel, _parallel.TwinKernel)
-    args = _kernel_inputs()[name]
+    args = kernel_inputs[name]
     parallel, serial = kernel.parallel(*args), kernel.serial(*args)
     parallel = parallel if isinstance(parallel, tuple) else (parallel,)
     serial = serial if isinstance(serial, tuple) else (serial,)
@@ -182,3 +185,6 @@ def test_the_two_variants_have_their_own_disk_cache_entries():
     assert kernel.serial.py_func.__qualname__ == "_sorted_rows_serial"
     assert kernel.parallel.py_func.__qualname__ == "_sorted_rows"
     assert kernel.serial.py_func.__code__ is kernel.parallel.py_func.__code__
+    index_files = {variant._cache._cache_file._index_path
+                   for variant in (kernel.serial, kernel.parallel)}
+    assert len(index_files) == 2  # numba's on-disk index of each variant
