@@ -3,7 +3,7 @@
     python benchmarks/bench_adp.py [--n 50000] [--maxk 100] [--z 1.65]
 
 Data: 10 Gaussians in an 8-dimensional latent space, embedded linearly in D = 64 (seeded).
-The exact kNN graph is computed here (compute.knn.knn_graph, faiss flat L2; saved under
+The exact kNN graph is computed here (compute.graph.knn.knn_graph, faiss flat L2; saved under
 benchmarks/out/ and reused by later runs with the same N and maxk); DADApy (venvs/dadapy, see
 benchmarks/oracle/make_adp_fixtures.py) computes the 2-NN dimension and PAk on it and times
 its ADP; then our ADP runs on DADApy's densities, so both sides see identical inputs. Prints
@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "out"
 DADAPY = ROOT / "venvs" / "dadapy" / "bin" / "python"
 
@@ -48,8 +47,8 @@ def best_of(fn, repeats: int) -> tuple[float, object]:
 def main() -> None:
     from sklearn.metrics import adjusted_rand_score
 
-    from compute.density import Density
-    from compute.knn import KnnGraph, knn_graph
+    from compute.graph.density import Density
+    from compute.graph.knn import KnnGraph, knn_graph
     from compute.peaks import find_peaks, remerge
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -72,8 +71,8 @@ def main() -> None:
         np.savez(inp, distances=distances, indices=indices)
     knn = KnnGraph(distances=distances, indices=indices)
     if args.skip_dadapy:
-        from compute.density import knn_density
-        from compute.intrinsic_dim import two_nn_dimension
+        from compute.graph.density import knn_density
+        from compute.graph.intrinsic_dim import two_nn_dimension
 
         d = two_nn_dimension(knn).dimension
         density, ref = knn_density(knn, intrinsic_dim=d, k=30), None

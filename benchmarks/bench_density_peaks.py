@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from benchmarks.timing import CPU, timed  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
@@ -78,9 +77,9 @@ def run_our_adp(knn, density, z: float):
 
 def our_worker(path: str, maxk: int, method: str, graph_out: str | None) -> dict:
     """Run our steps in this process; returns times (s), peak RSS and diagnostics."""
-    from compute.density import kstar_selection, pak_density
-    from compute.intrinsic_dim import id_scale_analysis, two_nn_dimension
-    from compute.knn import knn_graph, knn_recall
+    from compute.graph.density import kstar_selection, pak_density
+    from compute.graph.intrinsic_dim import id_scale_analysis, two_nn_dimension
+    from compute.graph.knn import knn_graph, knn_recall
 
     if os.environ.get(SERIAL_KERNELS):
         from compute._parallel import stay_serial_in_this_process
@@ -112,9 +111,9 @@ def our_worker(path: str, maxk: int, method: str, graph_out: str | None) -> dict
 
 
 def _pipeline(x, maxk, method):
-    from compute.density import kstar_selection, pak_density
-    from compute.intrinsic_dim import id_scale_analysis, two_nn_dimension
-    from compute.knn import knn_graph
+    from compute.graph.density import kstar_selection, pak_density
+    from compute.graph.intrinsic_dim import id_scale_analysis, two_nn_dimension
+    from compute.graph.knn import knn_graph
 
     knn = knn_graph(x, maxk=maxk, method=method)
     dim = two_nn_dimension(knn).dimension

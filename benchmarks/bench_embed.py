@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "data")]
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 NANOWIRES = REPO.parent / "shared" / "data" / "sem-nanowires"
 BACKBONES = ("resnet18", "resnet50", "efficientnet_lite0")
@@ -40,8 +39,9 @@ BACKBONES = ("resnet18", "resnet50", "efficientnet_lite0")
 
 def fashion_folder(n: int, root: Path) -> Path:
     """``root/fmnist-<n>``: the first ``n`` train images as PNGs (written once)."""
-    from make_demo import read_idx
     from PIL import Image
+
+    from data.make_demo import read_idx
 
     folder = root / f"fmnist-{n}"
     done = folder / ".complete"

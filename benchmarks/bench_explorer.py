@@ -28,8 +28,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from compute.projection import ProjectionParams  # noqa: E402
 from explorer import ids  # noqa: E402
 from explorer.app import create_app  # noqa: E402

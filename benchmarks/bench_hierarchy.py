@@ -3,7 +3,7 @@
     python -m benchmarks.bench_hierarchy [--sizes 2000 20000] [--dim 32]
 
 Synthetic data: 12 Gaussian clusters in D dimensions (intrinsic dimension 8). For each N:
-the one-time part (compute.topography.analyse: kNN graph, 2-NN, PAk, ADP peaks), one
+the one-time part (compute.peaks.topography.analyse: kNN graph, 2-NN, PAk, ADP peaks), one
 re-merge at a new Z with the tree, MDS map and labelled clustering (what a slider move
 costs), the clusters-against-Z curve (61 re-merges), and matching 20 stored names.
 """
@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from compute.labelling import clusters_against_z, hierarchy_at, labelled_clustering
 from compute.naming import Anchor, NameRecord, RunInfo
-from compute.topography import analyse
+from compute.naming.labelling import clusters_against_z, hierarchy_at, labelled_clustering
+from compute.peaks.topography import analyse
 
 
 def synthetic(n: int, dim: int, seed: int = 0) -> np.ndarray:

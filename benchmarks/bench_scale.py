@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
@@ -24,7 +23,6 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from benchmarks.synthetic_sem import render_plain_frame, synthetic_set  # noqa: E402
 from compute.scale import read_folder_scales, read_scale  # noqa: E402

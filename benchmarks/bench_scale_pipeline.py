@@ -23,8 +23,6 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 from benchmarks.synthetic_sem import write_sem_folder  # noqa: E402
 from compute.cache import StepCache  # noqa: E402

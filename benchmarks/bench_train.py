@@ -19,14 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from compute.commands.train import add_schedule_arguments, schedule_config  # noqa: E402
 from compute.train.data import (  # noqa: E402
@@ -205,7 +203,7 @@ def checkpoint_features(ckpt: Path, stack: ImageStack) -> np.ndarray:
 def score(vectors: np.ndarray, stack: ImageStack, name: str, args: argparse.Namespace) -> None:
     from PIL import Image
 
-    from compute.quality import heatmap_rgb, quality_report
+    from compute.evaluation.quality import heatmap_rgb, quality_report
 
     labels = [stack.classes[c] if c >= 0 else None for c in stack.labels]
     t0 = time.time()

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from compute.density import pak_density
-from compute.intrinsic_dim import two_nn_dimension
-from compute.knn import knn_graph
+from compute.graph.density import pak_density
+from compute.graph.intrinsic_dim import two_nn_dimension
+from compute.graph.knn import knn_graph
 from compute.peaks import adp
 
 OUT = Path(__file__).resolve().parent / "out"

@@ -29,10 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench_explorer import Client  # noqa: E402
-
+from benchmarks.bench_explorer import Client  # noqa: E402
 from compute.projection import ProjectionParams  # noqa: E402
 from explorer import ids  # noqa: E402
 from explorer.app import create_app  # noqa: E402

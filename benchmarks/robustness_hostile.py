@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from compute.ingest import read_manifest, reason_kind  # noqa: E402
 from tests.hostile_folder import (  # noqa: E402

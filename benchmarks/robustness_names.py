@@ -41,7 +41,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from explorer import ids as main_ids  # noqa: E402
 from explorer.hierarchy import ids  # noqa: E402

@@ -6,7 +6,7 @@ has two halves so a projection can be switched without touching the analysis:
 
 * :func:`analyse_folder` - scan, scale readings (optionally keeping one scale group),
   thumbnails, embed, then kNN graph, densities and ADP clusters
-  (:func:`compute.topography.analyse`);
+  (:func:`compute.peaks.topography.analyse`);
 * :func:`project_analysis` - one 2-D or 3-D projection of that analysis.
 
 :func:`run_pipeline` runs both.
@@ -24,12 +24,12 @@ import numpy as np
 
 from compute.cache import StepCache, fingerprint_params, fingerprint_strings
 from compute.embed import Embeddings, embed_dataset
+from compute.graph.knn import KnnGraph
 from compute.ingest import Dataset, scan_folder
-from compute.knn import KnnGraph
+from compute.ingest.thumbnails import render_thumbnails
 from compute.progress import ProgressFn, report, scaled
 from compute.projection import PROJECTION_VERSION, Projection, ProjectionParams, project
 from compute.scale import ScaleReading, ScaleSelection
-from compute.thumbnails import render_thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class PipelineConfig:
     density, k, z, halo: the density estimator ("pak" or "knn"), its k for "knn",
         the ADP significance Z (>= 1) and whether to mark halo points.
     metric: "euclidean" or "cosine" (embeddings L2-normalised before the kNN graph, see
-        :func:`compute.knn.metric_points`).
+        :func:`compute.arrays.metric_points`).
     projection ... min_dist: see :class:`compute.projection.ProjectionParams`.
     """
 
@@ -239,8 +239,8 @@ def neighbours_and_clusters(vectors: np.ndarray, *, config: PipelineConfig,
                             cache: StepCache, progress: ProgressFn | None = None
                             ) -> tuple[KnnGraph, Clusters]:
     """The kNN graph of ``vectors`` (N, D) and the ADP clusters and log-densities computed
-    from that same graph (:func:`compute.topography.analyse`, every step cached)."""
-    from compute.topography import analyse
+    from that same graph (:func:`compute.peaks.topography.analyse`, every step cached)."""
+    from compute.peaks.topography import analyse
 
     topo = analyse(vectors, maxk=min(config.maxk, len(vectors) - 1), density=config.density,
                    k=config.k, z=config.z, halo=config.halo, metric=config.metric, cache=cache,

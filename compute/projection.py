@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compute.knn import KnnGraph, as_points
+from compute.arrays import as_points
+from compute.graph.knn import KnnGraph
 from compute.progress import ProgressFn, report
 
 log = logging.getLogger(__name__)

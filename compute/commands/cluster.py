@@ -88,7 +88,7 @@ def _finite_or_none(values: np.ndarray) -> list:
 
 def topography_json(topo, scores=None) -> dict:
     """The JSON document written to topography.json (see the module of this command)."""
-    from compute.hierarchy import dendrogram, mds_map
+    from compute.peaks.hierarchy import dendrogram, mds_map
 
     c = topo.clustering
     tree = dendrogram(c, rho_max=topo.rho_max)
@@ -147,9 +147,9 @@ def write_clusters_csv(path: Path, topo, labels: list[str | None] | None) -> Non
 
 def run(args: argparse.Namespace) -> int:
     from compute.cache import StepCache
+    from compute.evaluation.scores import score_clustering
+    from compute.peaks.topography import analyse
     from compute.progress import terminal_bar
-    from compute.scores import score_clustering
-    from compute.topography import analyse
 
     x = load_embeddings(args.embeddings)
     labels = read_labels(args.labels, x.shape[0]) if args.labels else None

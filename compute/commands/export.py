@@ -63,9 +63,9 @@ def pipeline_config_from_args(args: argparse.Namespace):
 
 
 def labelled_run_from_args(args: argparse.Namespace):
-    """The :class:`compute.labelling.LabelledRun` for the command-line choices."""
+    """The :class:`compute.naming.labelling.LabelledRun` for the command-line choices."""
     from compute.cache import StepCache
-    from compute.labelling import label_analysis
+    from compute.naming.labelling import label_analysis
     from compute.pipeline import analyse_folder
     from compute.progress import terminal_bar
 
@@ -78,8 +78,8 @@ def labelled_run_from_args(args: argparse.Namespace):
 def reference_clustering_from_args(args: argparse.Namespace):
     """The clustering of ``--reference``'s images with the newer images assigned."""
     from compute.cache import StepCache
-    from compute.export import read_images_csv
-    from compute.labelling import label_with_reference
+    from compute.naming.export import read_images_csv
+    from compute.naming.labelling import label_with_reference
     from compute.pipeline import analyse_folder
 
     reference = Path(args.reference)
@@ -92,8 +92,8 @@ def reference_clustering_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from compute.export import write_export
     from compute.naming import NameStore
+    from compute.naming.export import write_export
 
     names = Path(args.names)
     if not names.is_file():

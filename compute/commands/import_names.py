@@ -27,8 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from compute.export import export_paths, import_names, names_from_export
     from compute.naming import NameStore, RunInfo
+    from compute.naming.export import export_paths, import_names, names_from_export
 
     sidecar = args.run_json or export_paths(args.export).sidecar
     try:

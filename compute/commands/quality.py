@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from PIL import Image
 
+    from compute.evaluation.quality import heatmap_rgb, quality_report
     from compute.progress import terminal_bar
-    from compute.quality import heatmap_rgb, quality_report
 
     path = Path(args.embeddings)
     if not path.is_file():

@@ -115,7 +115,7 @@ def _input_filter(model, weights: Weights):
         return model
     import torch
 
-    from compute.train.backbone import INPUT_FILTERS, SobelFilter
+    from compute.embed.filters import INPUT_FILTERS, SobelFilter
 
     if name not in INPUT_FILTERS:
         raise ValueError(f"checkpoint {weights.source} asks for input filter {name!r}, which "

@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compute.cache import fingerprint_strings
-from compute.databar import crop_box_without_bar, detect_data_bar
 from compute.ingest.decode import DEFAULT_MAX_PIXELS, ImageDecodeError, decode_image
 from compute.ingest.labels import folder_label, read_labels_csv
 from compute.ingest.records import NOT_USABLE, Dataset, ImageRecord
 from compute.ingest.scan_cache import ScanCache
 from compute.progress import ProgressFn, report
+from compute.scale.databar import crop_box_without_bar, detect_data_bar
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ class LabelledClustering:
         folder) and known labels (None where unlabelled).
     labels:    (N,) int64 cluster 0..K-1 of every image (halo points keep their cluster).
     is_halo:   (N,) bool, below its cluster's highest saddle (uncertain membership).
-    assigned:  (N,) bool, placed by :func:`compute.assign.assign_new_points` rather than
+    assigned:  (N,) bool, placed by :func:`compute.peaks.assign.assign_new_points` rather than
         clustered.
     peak_rows: (K,) int64 row of each cluster's peak.
     tree:      the peak dendrogram (leaves are the clusters).

@@ -91,7 +91,7 @@ def tree_from_linkage(linkage: np.ndarray, *, leaf_heights: np.ndarray,
     merge_heights: (K-1,) float, the log-density of each merge (its saddle).
     populations:   (K,) int, points per cluster.
 
-    These are the fields of :class:`compute.hierarchy.Dendrogram`.
+    These are the fields of :class:`compute.peaks.hierarchy.Dendrogram`.
     """
     leaf_heights = np.asarray(leaf_heights, dtype=np.float64)
     merge_heights = np.asarray(merge_heights, dtype=np.float64)

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from compute.density import Density
-from compute.knn import KnnGraph
+from compute.graph.density import Density
+from compute.graph.knn import KnnGraph
 from compute.peaks.merge import (
     NO_SADDLE,
     Clustering,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compute.density import Density
-from compute.knn import KnnGraph
+from compute.graph.density import Density
+from compute.graph.knn import KnnGraph
 from compute.progress import ProgressFn, report
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def _validate(knn: KnnGraph, density: Density) -> tuple[np.ndarray, np.ndarray, 
         raise ValueError("the kNN graph has no neighbours (maxk = 0): rebuild it with maxk >= 1")
     if n and not np.array_equal(indices[:, 0], np.arange(n)):
         raise ValueError("knn.indices[:, 0] must be each point itself; pass the KnnGraph "
-                         "built by compute.knn.knn_graph")
+                         "built by compute.graph.knn.knn_graph")
     if indices.min(initial=0) < 0 or indices.max(initial=0) >= n:
         raise ValueError("knn.indices holds row indices outside 0..N-1: rebuild the kNN graph")
     if not (np.isfinite(rho).all() and np.isfinite(sigma).all()):

@@ -187,10 +187,10 @@ def read_scale(gray: np.ndarray, *, band: Box | None = None,
     other than uint8 it is stretched to 8 bits by percentiles first).
 
     ``band`` is the data bar's box in image pixels; None means detect it with
-    :func:`compute.databar.detect_data_bar`. ``metadata`` (from
+    :func:`compute.scale.databar.detect_data_bar`. ``metadata`` (from
     :func:`compute.scale.metadata.read_tiff_scale`) wins over the bar for the pixel size.
     """
-    from compute.databar import detect_data_bar
+    from compute.scale.databar import detect_data_bar
 
     gray = np.asarray(gray)
     if gray.ndim != 2:

@@ -12,17 +12,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from compute.embed.filters import INPUT_FILTERS, SobelFilter
 from compute.progress import ProgressFn, report
 
 if TYPE_CHECKING:
-    import torch
     from torch import nn
 
     from compute.train.data import ImageStack
 
 log = logging.getLogger(__name__)
 FEATURE_DIMS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048}
-INPUT_FILTERS = ("none", "sobel")
 
 
 def build_backbone(name: str, *, weights: str = "random", input_filter: str = "none") -> nn.Module:
@@ -68,25 +67,6 @@ def _Plain(net: nn.Module) -> nn.Module:  # noqa: N802 - reads like a class at c
 def resnet_of(backbone: nn.Module) -> nn.Module:
     """The ResNet inside a backbone built by :func:`build_backbone`."""
     return backbone[1]
-
-
-def SobelFilter() -> nn.Module:  # noqa: N802 - a module factory
-    """Fixed (non-trainable) layer: normalised RGB -> grayscale -> (|grad|, gy, gx)."""
-    import torch
-    from torch import nn
-
-    class _Sobel(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            gx = torch.tensor([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
-            self.register_buffer("kernel", torch.stack([gx.T, gx])[:, None])
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            gray = x.mean(dim=1, keepdim=True)
-            g = nn.functional.conv2d(gray, self.kernel, padding=1)
-            return torch.cat([g.norm(dim=1, keepdim=True), g], dim=1)
-
-    return _Sobel()
 
 
 def extract_features(backbone: nn.Module, stack: ImageStack, *, rows: np.ndarray | None = None,

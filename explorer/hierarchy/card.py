@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 from dash import html
 
-from compute.card import borders, composition, densest, node_rows, sample
-from compute.labelling import LabelledRun
 from compute.naming import PATH_SEPARATOR, NameMatch, NameRecord
+from compute.naming.card import borders, composition, densest, node_rows, sample
+from compute.naming.labelling import LabelledRun
 from compute.naming.store import HistoryEntry
 from explorer.serving import thumbnail_url
 

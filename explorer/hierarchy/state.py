@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from compute.cache import StepCache
-from compute.labelling import LabelledRun, label_analysis, topography_of
 from compute.naming import NameStore
+from compute.naming.labelling import LabelledRun, label_analysis, topography_of
+from compute.peaks.topography import Topography
 from compute.pipeline import Analysis, analyse_folder
-from compute.topography import Topography
 from explorer.config import AppConfig
 from explorer.state import config_for
 
@@ -70,7 +70,7 @@ def load_run(app_config: AppConfig, key: str, z: float, density: str | None = No
 def clusters_curve(app_config: AppConfig, key: str, density: str | None = None,
                    k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(Z values, number of clusters at each)."""
-    from compute.labelling import clusters_against_z
+    from compute.naming.labelling import clusters_against_z
 
     grid = z_grid()
     return grid, clusters_against_z(load_base(app_config, key, density, k).topography, grid)

@@ -11,8 +11,8 @@ import numpy as np
 from dash import Patch, dcc, no_update
 from dash.exceptions import PreventUpdate
 
-from compute.export import export_texts
 from compute.naming import NameConflictError
+from compute.naming.export import export_texts
 from explorer.config import AppConfig
 from explorer.figures import MAIN, empty_figure
 from explorer.hierarchy import figures
@@ -193,7 +193,7 @@ def export_view(config: AppConfig, key: str | None, params):
 
 def scores_view(config: AppConfig, key: str | None, params):
     """(scores text, confusion matrix figure) against the known labels."""
-    from compute.scores import score_clustering
+    from compute.evaluation.scores import score_clustering
 
     if not key:
         return "", empty_figure("no analysis")
@@ -211,7 +211,7 @@ def scores_view(config: AppConfig, key: str | None, params):
 
 def dimension_view(config: AppConfig, key: str | None):
     """(2-NN fit, ID against scale, PCA spectrum) figures of the analysis."""
-    from compute.intrinsic_dim import id_scale_analysis, pca_spectrum
+    from compute.graph.intrinsic_dim import id_scale_analysis, pca_spectrum
 
     if not key:
         blank = empty_figure("no analysis")

@@ -23,7 +23,7 @@ def distance_heatmap_figure(rgb: np.ndarray, classes: tuple[str, ...],
                             boundaries: np.ndarray, *, pearson_r: float) -> go.Figure:
     """The label-sorted distance matrix as one PNG image, class names at the block centres.
 
-    rgb: (n, n, 3) uint8 from :func:`compute.quality.heatmap_rgb`; boundaries:
+    rgb: (n, n, 3) uint8 from :func:`compute.evaluation.quality.heatmap_rgb`; boundaries:
     (len(classes) + 1,) row offsets of the class blocks. A PNG (tens of kB) rather than a
     heatmap trace, whose n x n numbers would be megabytes of JSON.
     """

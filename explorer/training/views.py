@@ -2,8 +2,9 @@
 
 Training runs :func:`compute.train.library.train_into` on the server's image folder and
 adds the checkpoint to the server's weights folder; the browser only ever sees the
-checkpoint's *name*. The quality report runs :func:`compute.quality.quality_report` on the
-current analysis' embeddings against the known labels.
+checkpoint's *name*. The quality report runs
+:func:`compute.evaluation.quality.quality_report` on the current analysis' embeddings
+against the known labels.
 """
 
 from __future__ import annotations
@@ -111,8 +112,8 @@ def train_result(weights: TrainedWeights, *, seconds: float, device: str = "cpu"
 def quality_job(set_progress, config: AppConfig, key: str | None) -> tuple[html.Div, object]:
     """Background job: the representation-quality report of the analysis ``key``;
     returns (summary, heatmap figure). ValueError without an analysis or known labels."""
+    from compute.evaluation.quality import heatmap_rgb, quality_report
     from compute.pipeline import analyse_folder
-    from compute.quality import heatmap_rgb, quality_report
 
     if not key:
         raise ValueError("no analysis yet: press Compute first")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from compute.density import Density
-from compute.knn import KnnGraph
+from compute.graph.density import Density
+from compute.graph.knn import KnnGraph
 from compute.peaks import Clustering, adp
 
 

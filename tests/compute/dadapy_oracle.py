@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compute.knn import KnnGraph
+from compute.graph.knn import KnnGraph
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dadapy"
 CASES = ("two_gaussians", "gaussian_mixture", "anisotropic", "uneven_density", "adp_fallback")

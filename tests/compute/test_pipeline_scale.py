@@ -147,8 +147,8 @@ def test_embed_command_embeds_only_the_group(sem_folder, sem_cache, tmp_path, ca
 
 @pytest.mark.slow
 def test_export_command_exports_only_the_group(sem_folder, sem_cache, tmp_path):
-    from compute.export import read_images_csv
     from compute.naming import NameStore
+    from compute.naming.export import read_images_csv
 
     folder, truth = sem_folder
     names = NameStore(tmp_path / "names.sqlite").path

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from compute.knn import KnnGraph, knn_graph
+from compute.graph.knn import KnnGraph, knn_graph
 from compute.projection import ProjectionParams, project, validate_params
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compute.export import read_images_csv
+from compute.naming.export import read_images_csv
 from explorer.config import AppConfig
 from explorer.hierarchy import state
 from explorer.hierarchy.views import (

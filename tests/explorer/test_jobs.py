@@ -183,7 +183,7 @@ def test_a_job_forked_after_the_server_ran_kernels_runs_them_in_parallel(tmp_pat
 import time
 import numpy as np
 from compute import _parallel
-from compute.topography import analyse
+from compute.peaks.topography import analyse
 from explorer.jobs import make_background_manager
 
 manager = make_background_manager({str(tmp_path)!r})

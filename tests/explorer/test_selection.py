@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compute.knn import knn_graph
+from compute.graph.knn import knn_graph
 from explorer.selection import (
     nearest_outside,
     neighbours_of,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,11 +9,7 @@ import pytest
 from tests.semfolder import require_tesseract
 
 REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:  # benchmarks/synthetic_sem.py is shared with the benchmark
-    sys.path.insert(0, str(REPO))
-
 SEM_NANOWIRES = REPO.parent / "shared" / "data" / "sem-nanowires"
-
 
 
 @pytest.fixture

@@ -1,0 +1,8 @@
+"""How good a clustering or a representation is.
+
+- :mod:`compute.evaluation.scores`: NMI / AMI / ARI against known labels, confusion matrix,
+  the label-distance correlation of an embedding.
+- :mod:`compute.evaluation.quality`: the representation-quality report.
+- :mod:`compute.evaluation.baselines`: k-means, agglomerative, DBSCAN, HDBSCAN references.
+- :mod:`compute.evaluation.model_selection`: grids over the density estimator and Z.
+"""
