@@ -83,7 +83,7 @@ def _train_device(device: str) -> str:
 
 
 def _scale_options(args: argparse.Namespace) -> dict:
-    from compute.commands.run import scale_options
+    from compute.options import scale_options
 
     try:
         return scale_options(args)

@@ -17,6 +17,7 @@ import numpy as np
 
 from compute.naming import Anchor, NameRecord, RunInfo
 from compute.naming.labelling import clusters_against_z, hierarchy_at, labelled_clustering
+from compute.params import AnalysisParams
 from compute.peaks.topography import analyse
 
 
@@ -46,9 +47,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for n in args.sizes:
         x = synthetic(n, args.dim)
-        peaks, t_peaks = timed(lambda x=x: analyse(x, maxk=30))
-        hierarchy_at(peaks, z=1.65)  # warm-up (imports)
-        hier, t_merge = timed(lambda peaks=peaks: hierarchy_at(peaks, z=2.3))
+        peaks, t_peaks = timed(lambda x=x: analyse(x, AnalysisParams(maxk=30)))
+        hierarchy_at(peaks.remerge(z=1.65))  # warm-up (imports)
+        hier, t_merge = timed(lambda peaks=peaks: hierarchy_at(peaks.remerge(z=2.3)))
         ids = [f"img{i}" for i in range(n)]
         clustering, t_label = timed(lambda hier=hier, ids=ids: labelled_clustering(
             hier, ids=ids, paths=ids, known_labels=[None] * len(ids), run=run))

@@ -204,12 +204,14 @@ def score(vectors: np.ndarray, stack: ImageStack, name: str, args: argparse.Name
     from PIL import Image
 
     from compute.evaluation.quality import heatmap_rgb, quality_report
+    from compute.params import AnalysisParams
 
     labels = [stack.classes[c] if c >= 0 else None for c in stack.labels]
     t0 = time.time()
     reports = {}
     for density in ("pak", "knn"):
-        rep = quality_report(vectors, labels, density=density, k=30, per_class=100)
+        rep = quality_report(vectors, labels, per_class=100,
+                             params=AnalysisParams(maxk=100, density=density, k=30))
         reports[density] = rep.summary()
     summary = {"name": name, "args": vars(args), "shape": list(vectors.shape),
                "pak": reports["pak"], "knn_k30": reports["knn"],

@@ -122,11 +122,11 @@ def dash_post(port: int, outputs: list[tuple[str, str]], inputs: list[tuple[str,
 
 @dataclass(frozen=True)
 class Session:
-    """What one browser tab holds: the analysis key and the hierarchy parameters."""
+    """What one browser tab holds: the analysis key and the page's cut (its view)."""
 
     port: int
     key: str
-    params: dict
+    view: dict
 
     def card(self, node: int) -> tuple[str, dict]:
         """(name field, editing state) the card callback gives for ``node``."""
@@ -134,9 +134,9 @@ class Session:
             self.port,
             [(ids.CARD, "children"), (ids.NAME_INPUT, "value"), (ids.NOTE_INPUT, "value"),
              (ids.EDITING, "data")],
-            [(ids.SELECTED, "data", {"node": node}), (ids.NAMES_VERSION, "data", 0),
-             (ids.RELOAD_BUTTON, "n_clicks", 0)],
-            [(main_ids.RUN_KEY, "data", self.key), (ids.PARAMS, "data", self.params)])
+            [(ids.SELECTED, "data", {"node": node}), (ids.RELOAD_BUTTON, "n_clicks", 0),
+             (main_ids.VIEW, "data", self.view)],
+            [(main_ids.RUN_KEY, "data", self.key)])
         return reply[ids.NAME_INPUT]["value"], reply[ids.EDITING]["data"]
 
     def save(self, editing: dict, *, name: str, user: str, clicks: int) -> str:
@@ -146,7 +146,7 @@ class Session:
             [(ids.SAVE_BUTTON, "n_clicks", clicks), (ids.DELETE_BUTTON, "n_clicks", 0)],
             [(ids.NAME_INPUT, "value", name), (ids.NOTE_INPUT, "value", ""),
              (ids.USER_INPUT, "value", user), (ids.EDITING, "data", editing),
-             (main_ids.RUN_KEY, "data", self.key), (ids.PARAMS, "data", self.params),
+             (main_ids.RUN_KEY, "data", self.key), (main_ids.VIEW, "data", self.view),
              (ids.NAMES_VERSION, "data", clicks)])
         return reply[ids.NAME_STATUS]["children"]
 
@@ -282,8 +282,7 @@ def run_trial(trial: int, *, args: argparse.Namespace, work: Path, session_of, n
 def prepare(args: argparse.Namespace, work: Path):
     """Warm the step cache (so trials time saves, not embeddings); (session maker, nodes)."""
     from explorer.config import AppConfig
-    from explorer.hierarchy.state import load_run
-    from explorer.state import analysis_key, config_for, pipeline_config
+    from explorer.state import View, analysis_key, load_run, pipeline_config
 
     config = AppConfig(cache_dir=(work / "cache").resolve(),
                        names_db=(work / "names.sqlite").resolve())
@@ -292,10 +291,9 @@ def prepare(args: argparse.Namespace, work: Path):
                            labels=args.labels.resolve() if args.labels else None,
                            cache_dir=config.cache_dir, names_db=config.names_db)
     key = analysis_key(pipeline_config(config))
-    chosen = config_for(config, key)
-    params = {"z": chosen.z, "density": chosen.density, "k": chosen.k}
-    run = load_run(config, key, round(chosen.z, 2), chosen.density, chosen.k)
-    return (lambda port: Session(port=port, key=key, params=params),
+    view = View().store()
+    run = load_run(config, key, view)
+    return (lambda port: Session(port=port, key=key, view=view),
             run.clustering.tree.n_nodes)
 
 

@@ -5,8 +5,8 @@ functions; every step is cached by content, so the second caller is fast. The pi
 has two halves so a projection can be switched without touching the analysis:
 
 * :func:`analyse_folder` - scan, scale readings (optionally keeping one scale group),
-  thumbnails, embed, then kNN graph, densities and ADP clusters
-  (:func:`compute.peaks.topography.analyse`);
+  thumbnails, embed, then the whole density-peak topography (kNN graph, intrinsic
+  dimension, densities, ADP peaks and the cut at Z: :func:`compute.peaks.topography.analyse`);
 * :func:`project_analysis` - one 2-D or 3-D projection of that analysis.
 
 :func:`run_pipeline` runs both.
@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,31 +28,31 @@ from compute.embed import Embeddings, embed_dataset
 from compute.graph.knn import KnnGraph
 from compute.ingest import Dataset, scan_folder
 from compute.ingest.thumbnails import render_thumbnails
+from compute.params import AnalysisParams
 from compute.progress import ProgressFn, report, scaled
 from compute.projection import PROJECTION_VERSION, Projection, ProjectionParams, project
 from compute.scale import ScaleReading, ScaleSelection
 
+if TYPE_CHECKING:
+    from compute.peaks.topography import Topography
+
 log = logging.getLogger(__name__)
 
-PROJECTION_FIELDS = ("projection", "n_components", "random_state", "perplexity",
-                     "n_neighbors", "min_dist")
 SCALE_JOBS = min(4, os.cpu_count() or 1)  # images whose data bar is OCR'd at once
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """What to compute. Paths are strings so the config is JSON-serialisable.
+    """What to compute for one image folder. Paths are strings so the config is
+    JSON-serialisable.
 
+    backbone, weights, keep_data_bar: the representation (see :mod:`compute.embed`).
     scales: read each image's scale (TIFF metadata, else the SEM data bar by OCR; images
         without a data bar cost nothing, see :mod:`compute.scale.dataset`).
     scale_group: analyse only the images in this scale group (e.g. "1-2 um"; see
         :func:`compute.scale.all_groups`); None: every image. Needs ``scales``.
-    maxk: neighbours kept per point in the kNN graph (the UI shows up to this many).
-    density, k, z, halo: the density estimator ("pak" or "knn"), its k for "knn",
-        the ADP significance Z (>= 1) and whether to mark halo points.
-    metric: "euclidean" or "cosine" (embeddings L2-normalised before the kNN graph, see
-        :func:`compute.arrays.metric_points`).
-    projection ... min_dist: see :class:`compute.projection.ProjectionParams`.
+    analysis: every choice that decides the clusters (:class:`compute.params.AnalysisParams`).
+    projection: the 2-D / 3-D view (:class:`compute.projection.ProjectionParams`).
     """
 
     images: str
@@ -61,18 +62,8 @@ class PipelineConfig:
     keep_data_bar: bool = False
     scales: bool = True
     scale_group: str | None = None
-    projection: str = "pca"
-    n_components: int = 2
-    random_state: int = 0
-    maxk: int = 30
-    density: str = "pak"
-    k: int = 10
-    z: float = 1.65
-    halo: bool = True
-    metric: str = "euclidean"
-    perplexity: float = 30.0
-    n_neighbors: int = 15
-    min_dist: float = 0.1
+    analysis: AnalysisParams = AnalysisParams()
+    projection: ProjectionParams = ProjectionParams()
 
     @property
     def key(self) -> str:
@@ -81,43 +72,46 @@ class PipelineConfig:
 
     @property
     def analysis_key(self) -> str:
-        """The id of the analysis half (everything but the projection choices)."""
-        return fingerprint_params({k: v for k, v in asdict(self).items()
-                                   if k not in PROJECTION_FIELDS})
+        """The id of what must be computed: the projection and the cut (Z, halo) left out."""
+        fields_ = {k: v for k, v in asdict(self).items() if k != "projection"}
+        fields_["analysis"] = self.analysis.graph_dict()
+        return fingerprint_params(fields_)
 
-    @property
-    def projection_params(self) -> ProjectionParams:
-        return ProjectionParams(method=self.projection, n_components=self.n_components,
-                                random_state=self.random_state, perplexity=self.perplexity,
-                                n_neighbors=self.n_neighbors, min_dist=self.min_dist)
-
-
-@dataclass(frozen=True)
-class Clusters:
-    """Per-row results of the density-peak engine.
-
-    labels: (N,) int64 ADP cluster of each row, 0..K-1 (halo rows keep their cluster).
-    log_density: (N,) float64 log-density of each row.
-    halo: (N,) bool, True for halo rows (below their cluster's highest saddle).
-    """
-
-    labels: np.ndarray
-    log_density: np.ndarray
-    halo: np.ndarray
+    def with_analysis(self, params: AnalysisParams) -> PipelineConfig:
+        return replace(self, analysis=params)
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything about a folder that does not depend on the projection."""
+    """Everything about a folder that does not depend on the projection.
+
+    topography: the whole density-peak analysis of the embedded rows (kNN graph, intrinsic
+        dimension, densities, peaks, and the clustering at ``config.analysis``'s cut);
+        :meth:`at` re-cuts it for another Z without recomputing.
+    """
 
     config: PipelineConfig
     dataset: Dataset
     embeddings: Embeddings
-    knn: KnnGraph
-    clusters: Clusters
+    topography: Topography
     thumbnails: Path
     scales: tuple[ScaleReading, ...] | None = None  # one per embedded row; None: not read
     scale_selection: ScaleSelection | None = None  # what a scale group kept and left out
+
+    @property
+    def knn(self) -> KnnGraph:
+        return self.topography.knn
+
+    @property
+    def params(self) -> AnalysisParams:
+        """The analysis parameters as computed (maxk clamped to the rows)."""
+        return self.topography.params
+
+    def at(self, params: AnalysisParams) -> Analysis:
+        """The same analysis cut at ``params``' Z and halo (ValueError for other graph
+        parameters: those need :func:`analyse_folder`)."""
+        return replace(self, config=self.config.with_analysis(params),
+                       topography=self.topography.at(params))
 
     @property
     def labels(self) -> list[str | None]:
@@ -167,12 +161,12 @@ def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
                                keep_data_bar=config.keep_data_bar, cache=cache,
                                progress=scaled(progress, 0.45, 0.8))
     dataset = dataset.with_failures(dict(embeddings.failures))
-    knn, clusters = neighbours_and_clusters(embeddings.vectors, config=config, cache=cache,
-                                            progress=scaled(progress, 0.8, 1.0))
+    topography = topography_of(embeddings.vectors, config.analysis, cache=cache,
+                               progress=scaled(progress, 0.8, 1.0))
     report(progress, 1000, 1000)
     scales = tuple(readings[i] for i in embeddings.ids) if readings is not None else None
-    return Analysis(config=config, dataset=dataset, embeddings=embeddings, knn=knn,
-                    clusters=clusters, thumbnails=thumbs, scales=scales,
+    return Analysis(config=config, dataset=dataset, embeddings=embeddings,
+                    topography=topography, thumbnails=thumbs, scales=scales,
                     scale_selection=selection)
 
 
@@ -228,24 +222,17 @@ def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,
                  progress: ProgressFn | None = None) -> PipelineResult:
     """Run every step for ``config``; ``cache_dir`` holds step results and thumbnails."""
     analysis = analyse_folder(config, cache_dir=cache_dir, progress=scaled(progress, 0.0, 0.85))
-    projection = project_analysis(analysis, config.projection_params, cache_dir=cache_dir,
+    projection = project_analysis(analysis, config.projection, cache_dir=cache_dir,
                                   progress=scaled(progress, 0.85, 1.0))
     report(progress, 1000, 1000)
     parts = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
     return PipelineResult(**parts, projection=projection)
 
 
-def neighbours_and_clusters(vectors: np.ndarray, *, config: PipelineConfig,
-                            cache: StepCache, progress: ProgressFn | None = None
-                            ) -> tuple[KnnGraph, Clusters]:
-    """The kNN graph of ``vectors`` (N, D) and the ADP clusters and log-densities computed
-    from that same graph (:func:`compute.peaks.topography.analyse`, every step cached)."""
+def topography_of(vectors: np.ndarray, params: AnalysisParams, *, cache: StepCache,
+                  progress: ProgressFn | None = None) -> Topography:
+    """The density-peak topography of the embedded rows ``vectors`` (N, D) for ``params``
+    (:func:`compute.peaks.topography.analyse`, every step cached)."""
     from compute.peaks.topography import analyse
 
-    topo = analyse(vectors, maxk=min(config.maxk, len(vectors) - 1), density=config.density,
-                   k=config.k, z=config.z, halo=config.halo, metric=config.metric, cache=cache,
-                   progress=progress)
-    clusters = Clusters(labels=np.asarray(topo.clustering.labels, dtype=np.int64),
-                        log_density=np.asarray(topo.density.log_density, dtype=np.float64),
-                        halo=np.asarray(topo.clustering.is_halo, dtype=bool))
-    return topo.knn, clusters
+    return analyse(vectors, params, cache=cache, progress=progress)

@@ -1,4 +1,8 @@
-"""``python -m compute cluster EMB.npy --out DIR``: density-peak clustering of embeddings."""
+"""``python -m compute cluster EMB.npy --out DIR``: density-peak clustering of embeddings.
+
+The analysis flags and their defaults are those of every command and of the dashboard
+(:mod:`compute.options`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from compute.options import add_analysis_arguments, analysis_params
 from compute.spreadsheet import neutralise
 
 NAME = "cluster"
@@ -22,27 +27,12 @@ LABELS_HELP = ("optional CSV of known labels to score against: a header with the
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("embeddings", metavar="EMB.npy", help="(N, D) float array, one row "
                         "per item (e.g. embeddings.npy written by 'run')")
-    parser.add_argument("--maxk", type=int, default=100, help="neighbours (default 100)")
-    parser.add_argument("--density", choices=("pak", "knn"), default="pak",
-                        help="PAk (adaptive) or kNN with fixed --k (default pak)")
-    parser.add_argument("--k", type=int, default=30, help="k of the kNN density (default 30)")
-    parser.add_argument("--z", type=float, default=1.65,
-                        help="merge significance Z >= 1 (default 1.65)")
-    parser.add_argument("--halo", action="store_true",
-                        help="mark uncertain border points as halo (cluster -1)")
-    add_metric_argument(parser)
+    add_analysis_arguments(parser)
     parser.add_argument("--labels", metavar="LABELS.csv", help=LABELS_HELP)
     parser.add_argument("--cache-dir", default=None,
                         help="step cache folder (default: no cache); e.g. data/cache")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def add_metric_argument(parser: argparse.ArgumentParser) -> None:
-    """--metric (shared by the commands that cluster embeddings)."""
-    parser.add_argument("--metric", choices=("euclidean", "cosine"), default="euclidean",
-                        help="distance between embeddings: euclidean (default) or cosine "
-                             "(rows L2-normalised first; often better for CNN features)")
 
 
 def read_labels(path: str | Path, n_points: int) -> list[str | None]:
@@ -95,9 +85,7 @@ def topography_json(topo, scores=None) -> dict:
     doc = {
         "n_points": topo.knn.n_points,
         "intrinsic_dimension": topo.intrinsic_dim.dimension,
-        "parameters": {"maxk": topo.params.maxk, "density": topo.params.density,
-                       "k": topo.params.k, "z": topo.params.z, "halo": topo.params.halo,
-                       "knn_method": topo.params.knn_method, "metric": topo.params.metric},
+        "parameters": topo.params.to_dict(),
         "n_peaks_before_merging": topo.peaks.n_peaks,
         "clusters": [{"cluster": i, "centre_row": int(row), "population": int(pop),
                       "peak_log_density": float(rho), "peak_error": float(err)}
@@ -154,9 +142,7 @@ def run(args: argparse.Namespace) -> int:
     x = load_embeddings(args.embeddings)
     labels = read_labels(args.labels, x.shape[0]) if args.labels else None
     with terminal_bar("topography", enabled=not args.no_progress) as bar:
-        topo = analyse(x, maxk=args.maxk, density=args.density, k=args.k, z=args.z,
-                       halo=args.halo, metric=args.metric, cache=StepCache(args.cache_dir),
-                       progress=bar)
+        topo = analyse(x, analysis_params(args), cache=StepCache(args.cache_dir), progress=bar)
     c = topo.clustering
     scores = (score_clustering(c.labels, labels, is_halo=c.is_halo)
               if labels is not None else None)

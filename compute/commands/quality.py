@@ -3,9 +3,10 @@
 LABELS is a CSV with a ``label`` column: with a ``row`` column (e.g. the ``manifest.csv``
 that ``python -m compute run`` writes next to ``embeddings.npy``) labels go to those rows;
 without one, the CSV has one line per embedding row, in order. Empty labels mean unknown.
-Writes DIR/quality.json (Pearson r with the label distance, NMI/AMI/ARI of ADP and of a
-k-means reference) and DIR/heatmap.png (distances of a class-balanced sample, sorted by
-label, class blocks outlined).
+Writes DIR/quality.json (Pearson r with the label distance, NMI/AMI/ARI of ADP with the
+analysis flags of every command, and of k-means, agglomerative and HDBSCAN references)
+and DIR/heatmap.png (distances of a class-balanced sample, sorted by label, class blocks
+outlined).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import csv
 import json
 from pathlib import Path
 
-from compute.commands.cluster import add_metric_argument
+from compute.options import add_analysis_arguments, analysis_params
 
 NAME = "quality"
 HELP = "representation-quality report of an embedding against known labels"
@@ -28,11 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--labels", required=True, help="CSV with 'label' (and 'row') columns")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--per-class", type=int, default=100, help="heatmap sample per class")
-    parser.add_argument("--z", type=float, default=1.65, help="ADP significance Z")
-    parser.add_argument("--density", default="pak", choices=("pak", "knn"))
-    parser.add_argument("--k", type=int, default=30, help="neighbours for --density knn")
-    parser.add_argument("--no-adp", action="store_true", help="k-means reference only")
-    add_metric_argument(parser)
+    parser.add_argument("--no-adp", action="store_true", help="the references only (no ADP)")
+    add_analysis_arguments(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -73,9 +71,9 @@ def run(args: argparse.Namespace) -> int:
     vectors = np.load(path)
     labels = read_row_labels(args.labels, len(vectors))
     with terminal_bar("quality", enabled=not args.no_progress) as bar:
-        report = quality_report(vectors, labels, per_class=args.per_class, z=args.z,
-                                density=args.density, k=args.k, with_adp=not args.no_adp,
-                                metric=args.metric, random_state=args.seed, progress=bar)
+        report = quality_report(vectors, labels, params=analysis_params(args),
+                                per_class=args.per_class, with_adp=not args.no_adp,
+                                random_state=args.seed, progress=bar)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "quality.json").write_text(json.dumps(report.summary(), indent=1), encoding="utf-8")

@@ -1,8 +1,17 @@
 """``python -m compute run DIR --out OUT``: the dashboard's whole pipeline, in batch.
 
-Writes OUT/embeddings.npy, OUT/projection.npy, OUT/manifest.csv and, unless --no-scale,
-OUT/scales.csv (the scale reading of each embedded row). ``--scale-group 1-2um`` keeps
-only the images in that scale group (the others are counted in the summary line).
+Writes, in OUT:
+
+- ``embeddings.npy`` (N x D float32), ``projection.npy`` (N x 2|3), ``manifest.csv`` (one
+  row per file; ``row`` empty for files without an embedding, the reason in ``error``);
+- ``clusters.csv``: one row per embedded image: ``id, path, cluster, is_halo, log_density,
+  assigned, known_label, cluster_name, level_*, hierarchy_path`` - the same table as the
+  labelled export (:mod:`compute.naming.export`), unnamed; ``clusters.tree.csv`` (the
+  hierarchy, one row per node) and ``clusters.json`` (the analysis parameters and counts);
+- unless --no-scale, ``scales.csv`` (the scale reading of each embedded row).
+
+The analysis flags and their defaults are those of every command and of the dashboard
+(:mod:`compute.options`). ``--scale-group 1-2um`` keeps only the images in that group.
 """
 
 from __future__ import annotations
@@ -12,57 +21,34 @@ from pathlib import Path
 
 import numpy as np
 
+from compute.options import add_analysis_arguments, add_folder_arguments, pipeline_config
+
 NAME = "run"
-HELP = "scan an image folder, embed it and project it (the dashboard's pipeline)"
+HELP = "scan an image folder, embed, cluster and project it (the dashboard's pipeline)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from compute.embed import BACKBONES
-    from compute.projection import METHODS
+    from compute.projection import METHODS, ProjectionParams
 
-    parser.add_argument("images", help="image folder (scanned recursively)")
-    parser.add_argument("--labels", help="CSV with 'path' or 'id' and 'label' columns")
-    parser.add_argument("--backbone", default="pixels", choices=sorted(BACKBONES))
-    parser.add_argument("--weights", default="auto",
-                        help="auto, imagenet, random or a .pth file (see 'embed --help')")
-    parser.add_argument("--projection", default="pca", choices=METHODS)
+    add_folder_arguments(parser, positional=True)
+    add_analysis_arguments(parser)
+    parser.add_argument("--projection", default=ProjectionParams().method, choices=METHODS)
     parser.add_argument("--dims", type=int, default=2, choices=(2, 3))
-    add_scale_arguments(parser)
-    parser.add_argument("--cache-dir", default="data/cache",
-                        help="step cache shared with the dashboard (default: data/cache)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
-    """--scale-group and --no-scale (shared by the commands that run the pipeline)."""
-    parser.add_argument("--scale-group", metavar="GROUP",
-                        help="analyse only the images in this scale group, e.g. 1-2um, "
-                             "200nm, 10um (read from TIFF metadata or the SEM data bar; "
-                             "see 'python -m compute scale')")
-    parser.add_argument("--no-scale", action="store_true",
-                        help="do not read scale bars (saves the OCR time on SEM frames)")
-
-
-def scale_options(args: argparse.Namespace) -> dict:
-    """The PipelineConfig fields of --scale-group / --no-scale (the group name checked)."""
-    from compute.scale import canonical_group
-
-    if args.scale_group is not None and args.no_scale:
-        raise ValueError("--scale-group needs the scale readings: drop --no-scale")
-    group = canonical_group(args.scale_group) if args.scale_group is not None else None
-    return {"scales": not args.no_scale, "scale_group": group}
-
-
 def run(args: argparse.Namespace) -> int:
     from compute.ingest import write_manifest
-    from compute.pipeline import PipelineConfig, run_pipeline
+    from compute.naming.export import write_export
+    from compute.naming.labelling import label_analysis
+    from compute.pipeline import run_pipeline
     from compute.progress import terminal_bar
+    from compute.projection import ProjectionParams
     from compute.scale.table import write_scales_csv
 
-    config = PipelineConfig(images=args.images, labels=args.labels, backbone=args.backbone,
-                            weights=args.weights, **scale_options(args),
-                            projection=args.projection, n_components=args.dims)
+    config = pipeline_config(args, projection=ProjectionParams(method=args.projection,
+                                                               n_components=args.dims))
     with terminal_bar("pipeline", enabled=not args.no_progress) as bar:
         result = run_pipeline(config, cache_dir=args.cache_dir, progress=bar)
     out = Path(args.out)
@@ -73,9 +59,29 @@ def run(args: argparse.Namespace) -> int:
                    rows={path: i for i, path in enumerate(result.embeddings.paths)})
     if result.scales is not None:
         write_scales_csv(out / "scales.csv", _scale_rows(result), keys=("row", "path", "id"))
+    clustering = label_analysis(result).clustering
+    write_export(out / "clusters.csv", clustering, clustering.match([]))
     print(f"{result.summary()}; embeddings {result.embeddings.vectors.shape} "
-          f"({result.embeddings.backbone}); written to {out}")
+          f"({result.embeddings.backbone}); {clustering.n_clusters} clusters "
+          f"({result.params.describe()}); written to {out}")
+    print_scores(clustering)
     return 0
+
+
+def print_scores(clustering) -> None:
+    """NMI / AMI / ARI against the known labels, when there are any."""
+    from compute.evaluation.scores import score_clustering
+
+    if not any(clustering.known_labels):
+        return
+    try:
+        s = score_clustering(clustering.labels, list(clustering.known_labels),
+                             is_halo=clustering.is_halo)
+    except ValueError as exc:
+        print(f"no scores: {exc}")
+        return
+    print(f"scores on {s.n_scored} labelled images ({s.n_halo} halo left out): "
+          f"NMI {s.nmi:.3f}, AMI {s.ami:.3f}, ARI {s.ari:.3f}")
 
 
 def _scale_rows(result):

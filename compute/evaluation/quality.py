@@ -6,10 +6,11 @@ Three views of how well an embedding separates known classes:
    heatmap: a good embedding shows dark diagonal blocks) -> :func:`label_sorted_distances`;
 2. the Pearson correlation between those distances and the 0/1 label distance
    (:func:`compute.evaluation.scores.representation_check`);
-3. NMI / AMI / ARI of Advanced Density Peaks clusters of the whole embedding, scored on the
-   labelled subset (:func:`adp_clusters`,
-   :func:`compute.evaluation.scores.score_clustering`), and of k-means with k = number of
-   classes as a familiar reference (:func:`kmeans_reference`).
+3. NMI / AMI / ARI of the analysis' Advanced Density Peaks clusters (the same
+   :class:`compute.params.AnalysisParams` as every other view), scored on the labelled
+   subset (:func:`compute.evaluation.scores.score_clustering`), beside familiar references:
+   k-means and agglomerative clustering told the number of classes, HDBSCAN told nothing
+   (:func:`reference_clusterings`).
 
 Everything is a pure function over arrays; :func:`heatmap_rgb` renders the matrix as an
 RGB uint8 image without any plotting library (the CLI saves it with Pillow).
@@ -18,16 +19,21 @@ RGB uint8 image without any plotting library (the CLI saves it with Pillow).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from compute.evaluation.scores import Scores, labelled_mask, representation_check, score_clustering
+from compute.params import AnalysisParams
 from compute.progress import ProgressFn, report, scaled
 
+if TYPE_CHECKING:
+    from compute.peaks.topography import Topography
+
 log = logging.getLogger(__name__)
+MAX_BASELINE_POINTS = 5000  # agglomerative needs O(N^2) memory and time
 
 
 @dataclass(frozen=True)
@@ -121,74 +127,86 @@ def label_sorted_distances(vectors: np.ndarray, labels: Sequence[object] | np.nd
                                 classes=tuple(str(c) for c in classes), boundaries=boundaries)
 
 
-def adp_clusters(vectors: np.ndarray, *, z: float = 1.65, density: str = "pak", k: int = 30,
-                 maxk: int = 100, progress: ProgressFn | None = None,
-                 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """ADP on the whole embedding: (labels (N,) int64, is_halo (N,) bool, 2-NN dimension).
-
-    kNN graph (maxk) -> 2-NN intrinsic dimension -> PAk (``density="pak"``) or fixed-k kNN
-    (``density="knn"``, k) log-density -> ADP with significance ``z``.
-    """
-    from compute.graph.density import knn_density, pak_density
-    from compute.graph.intrinsic_dim import two_nn_dimension
-    from compute.graph.knn import knn_graph
-    from compute.peaks import adp
-
-    if density not in ("pak", "knn"):
-        raise ValueError(f"density must be 'pak' or 'knn'; got {density!r}")
-    x = np.ascontiguousarray(vectors, dtype=np.float32)
-    n_distinct = _distinct_rows(x)
-    knn = knn_graph(x, maxk=min(maxk, n_distinct - 1), progress=scaled(progress, 0, 0.7))
-    d = two_nn_dimension(knn).dimension
-    dens = (pak_density(knn, intrinsic_dim=d) if density == "pak"
-            else knn_density(knn, intrinsic_dim=d, k=k))
-    report(scaled(progress, 0, 1), 8, 10)
-    clustering = adp(knn, dens, z=z)
-    return clustering.labels, clustering.is_halo, float(d)
-
-
-def kmeans_reference(vectors: np.ndarray, *, n_clusters: int, random_state: int = 0) -> np.ndarray:
-    """k-means labels (N,) int64 with k = ``n_clusters`` (a reference, NOT ADP)."""
-    from compute.evaluation.baselines import kmeans
-
-    return kmeans(np.asarray(vectors, dtype=np.float64), n_clusters=n_clusters,
-                  random_state=random_state).labels
-
-
 def quality_report(vectors: np.ndarray, labels: Sequence[object] | np.ndarray, *,
-                   per_class: int = 100, z: float = 1.65, density: str = "pak", k: int = 30,
-                   with_adp: bool = True, metric: str = "euclidean", random_state: int = 0,
+                   params: AnalysisParams | None = None, per_class: int = 100,
+                   with_adp: bool = True, with_baselines: bool = True, random_state: int = 0,
+                   topography: Topography | None = None,
                    progress: ProgressFn | None = None) -> QualityReport:
     """The representation-quality report of ``vectors`` (N, D) against ``labels`` (N,).
 
-    Unlabelled rows (None / "") take part in the clustering but not in the scores.
-    ``with_adp=False`` skips ADP (k-means reference only), e.g. for a quick look.
-    metric "cosine" L2-normalises the rows first (:func:`compute.arrays.metric_points`): the
-    whole report (r, heatmap, k-means, ADP) is then of the normalised vectors.
+    ``params``: the analysis (metric, graph, density, cut) whose ADP clusters are scored,
+    as everywhere else (default :class:`AnalysisParams`); ``topography``: that analysis
+    when the caller holds it already (nothing is recomputed; it must match ``params``).
+    Under the cosine metric the whole report (r, heatmap, references, ADP) is of the
+    L2-normalised rows (:func:`compute.arrays.metric_points`). Unlabelled rows (None / "")
+    take part in the clustering but not in the scores. References told the number of
+    classes K: k-means, and with ``with_baselines`` agglomerative (Ward) and HDBSCAN (told
+    nothing), on at most :data:`MAX_BASELINE_POINTS` rows. ``with_adp=False`` skips ADP.
     """
     from compute.arrays import metric_points
 
-    x = metric_points(_checked(vectors, labels), metric, name="vectors")
+    params = AnalysisParams() if params is None else params
+    x = metric_points(_checked(vectors, labels), params.metric, name="vectors")
     _distinct_rows(x)
     check = representation_check(x, labels, per_class=per_class, random_state=random_state)
     heatmap = label_sorted_distances(x, labels, per_class=per_class, random_state=random_state)
-    n_classes = len(heatmap.classes)
-    clusters = [ClusterQuality(method=f"kmeans-k{n_classes}", n_clusters=n_classes,
-                               scores=score_clustering(kmeans_reference(
-                                   x, n_clusters=n_classes, random_state=random_state), labels),
-                               params={"n_clusters": n_classes, "random_state": random_state})]
+    clusters = list(reference_clusterings(x, labels, n_classes=len(heatmap.classes),
+                                          with_baselines=with_baselines,
+                                          random_state=random_state))
     dim = None
     if with_adp:
-        found, halo, dim = adp_clusters(x, z=z, density=density, k=k,
-                                        progress=scaled(progress, 0.1, 1.0))
-        method = f"adp-{density}{'' if density == 'pak' else f'-k{k}'}-z{z:g}"
-        clusters.append(ClusterQuality(method=method, n_clusters=int(found.max()) + 1,
-                                       scores=score_clustering(found, labels, is_halo=halo),
-                                       params={"z": z, "density": density, "k": k}))
+        topo = _topography(vectors, params, topography, progress=scaled(progress, 0.1, 1.0))
+        c, dim = topo.clustering, topo.intrinsic_dim.dimension
+        clusters.append(ClusterQuality(
+            method=adp_method(params), n_clusters=c.n_clusters,
+            scores=score_clustering(c.labels, labels, is_halo=c.is_halo),
+            params=params.to_dict()))
     report(progress, 1, 1)
     return QualityReport(n_points=len(x), n_labelled=int(labelled_mask(labels).sum()),
                          pearson_r=check.pearson_r, heatmap=heatmap, clusters=tuple(clusters),
                          intrinsic_dim=dim)
+
+
+def adp_method(params: AnalysisParams) -> str:
+    """A short name of the ADP run, e.g. ``adp-pak-z1.65-cosine``."""
+    density = "pak" if params.density == "pak" else f"knn-k{params.k}"
+    return f"adp-{density}-z{params.z:g}-{params.metric}"
+
+
+def _topography(vectors: np.ndarray, params: AnalysisParams, topography: Topography | None,
+                *, progress: ProgressFn | None) -> Topography:
+    from compute.peaks.topography import analyse
+
+    if topography is not None:
+        return topography.at(params)
+    return analyse(vectors, params, progress=progress)
+
+
+def reference_clusterings(x: np.ndarray, labels: Sequence[object] | np.ndarray, *,
+                          n_classes: int, with_baselines: bool = True,
+                          random_state: int = 0) -> Iterator[ClusterQuality]:
+    """The familiar methods on the same rows ``x`` (N, D), scored on the labelled ones:
+    k-means and agglomerative (Ward) told the number of classes, HDBSCAN told nothing
+    (noise left out of its scores). Beyond :data:`MAX_BASELINE_POINTS` rows, a seeded
+    sample of that many is clustered and scored."""
+    from compute.evaluation import baselines
+
+    rows = np.arange(len(x))
+    if len(x) > MAX_BASELINE_POINTS:
+        rows = np.sort(np.random.default_rng(random_state).choice(
+            len(x), MAX_BASELINE_POINTS, replace=False))
+    sample, known = x[rows], np.asarray(labels, dtype=object)[rows]
+    methods = [lambda: baselines.kmeans(sample, n_clusters=n_classes, random_state=random_state)]
+    if with_baselines:
+        methods += [lambda: baselines.agglomerative(sample, n_clusters=n_classes),
+                    lambda: baselines.hdbscan(sample, min_cluster_size=max(5, len(rows) // 200))]
+    for method in methods:
+        found = method()
+        noise = found.is_noise if found.is_noise.any() else None
+        name = found.method + (f"-k{n_classes}" if "n_clusters" in found.params else "")
+        yield ClusterQuality(method=name, n_clusters=found.n_clusters,
+                             scores=score_clustering(found.labels, known, is_halo=noise),
+                             params={**found.params, "n_rows": int(len(rows))})
 
 
 def heatmap_rgb(heatmap: LabelSortedDistances, *, cell: int = 1,

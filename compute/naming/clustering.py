@@ -27,6 +27,7 @@ class LabelledClustering:
     peak_rows: (K,) int64 row of each cluster's peak.
     tree:      the peak dendrogram (leaves are the clusters).
     run:       the parameters of the run.
+    log_density: (N,) float64 log-density of every image (None where not known).
     """
 
     ids: tuple[str, ...]
@@ -38,11 +39,12 @@ class LabelledClustering:
     peak_rows: np.ndarray
     tree: ClusterTree
     run: RunInfo
+    log_density: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
         sizes = {len(self.paths), len(self.known_labels), len(self.labels), len(self.is_halo),
-                 len(self.assigned)}
+                 len(self.assigned), n if self.log_density is None else len(self.log_density)}
         if sizes != {n}:
             raise ValueError(f"ids, paths, known_labels, labels, is_halo and assigned need "
                              f"one entry per image ({n}); got lengths {sorted(sizes)}")

@@ -71,6 +71,8 @@ def images_frame(clustering: LabelledClustering, names: Mapping[int, str]) -> pd
         "known_label": [label or "" for label in clustering.known_labels],
         "cluster_name": [names.get(int(c), "") for c in labels],
     })
+    if clustering.log_density is not None:
+        frame.insert(4, "log_density", np.asarray(clustering.log_density, dtype=np.float64))
     for level in range(depth):
         column = [p[level] if level < len(p) else "" for p in leaf_paths]
         frame[f"level_{level + 1}"] = [column[c] for c in labels]
@@ -114,6 +116,7 @@ def export_texts(clustering: LabelledClustering, match: NameMatch) -> ExportText
     tree = neutralised_frame(tree_frame(clustering, match), TREE_TEXT_COLUMNS)
     sidecar = {
         "run": asdict(clustering.run),
+        "parameters": _parameters(clustering.run),
         "n_images": len(clustering.ids), "n_clusters": clustering.n_clusters,
         "n_halo": int(np.sum(clustering.is_halo)),
         "n_assigned": int(np.sum(clustering.assigned)),
@@ -126,6 +129,13 @@ def export_texts(clustering: LabelledClustering, match: NameMatch) -> ExportText
     return ExportTexts(images_csv=images.to_csv(index=False, lineterminator="\n"),
                        tree_csv=tree.to_csv(index=False, lineterminator="\n"),
                        sidecar_json=json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n")
+
+
+def _parameters(run: RunInfo) -> dict:
+    """The analysis parameters of ``run`` in the names of :class:`compute.params.AnalysisParams`
+    (the flags that reproduce it: ``--metric --maxk --density --k --z --halo``)."""
+    return {"metric": run.metric, "maxk": run.maxk, "density": run.density, "k": run.k,
+            "z": run.z, "halo": run.halo, "knn_method": run.knn_method}
 
 
 def write_export(out: str | Path, clustering: LabelledClustering, match: NameMatch) -> ExportFiles:
@@ -146,6 +156,8 @@ def read_images_csv(path: str | Path) -> pd.DataFrame:
         if column in IMAGE_TEXT_COLUMNS or column.startswith("level_"):
             frame[column] = [unneutralise(v) for v in frame[column]]
     frame["cluster"] = frame["cluster"].astype(np.int64)
+    if "log_density" in frame.columns:
+        frame["log_density"] = frame["log_density"].astype(np.float64)
     for column in ("is_halo", "assigned"):
         frame[column] = frame[column].map({"True": True, "False": False}).astype(bool)
     return frame

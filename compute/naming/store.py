@@ -31,6 +31,7 @@ from compute.naming.text import clean_name, clean_note, clean_user
 
 KINDS = ("cluster", "node")
 SCHEMA_VERSION = 1
+DATASET_SHARE = 0.5  # of a name's images a data set must hold to show the name
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS names (
@@ -70,7 +71,12 @@ class NameConflictError(Exception):
 
 @dataclass(frozen=True)
 class RunInfo:
-    """The run a name was given in: which data, embedding and clustering parameters."""
+    """The run a name was given in: which data, embedding and analysis parameters.
+
+    The analysis fields are those of :class:`compute.params.AnalysisParams` (build with
+    :meth:`of`); ``metric``, ``maxk`` and ``knn_method`` are None in records written
+    before they were recorded. ``k`` is None for the PAk density (it has no fixed k).
+    """
 
     data_fingerprint: str
     backbone: str
@@ -79,6 +85,17 @@ class RunInfo:
     k: int | None
     z: float
     halo: bool = False
+    metric: str | None = None
+    maxk: int | None = None
+    knn_method: str | None = None
+
+    @classmethod
+    def of(cls, params, *, data_fingerprint: str, backbone: str, weights: str) -> RunInfo:
+        """The run of an :class:`compute.params.AnalysisParams` on a data set."""
+        return cls(data_fingerprint=data_fingerprint, backbone=backbone, weights=weights,
+                   density=params.density, k=params.k if params.density == "knn" else None,
+                   z=float(params.z), halo=bool(params.halo), metric=params.metric,
+                   maxk=int(params.maxk), knn_method=params.knn_method)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -131,6 +148,14 @@ class HistoryEntry:
 
 def _pack(members: Iterable[str]) -> bytes:
     return "\n".join(sorted(members)).encode("utf-8")
+
+
+def belongs_to(anchor: Anchor, dataset_ids: set[str] | frozenset[str]) -> bool:
+    """True if at least :data:`DATASET_SHARE` of the anchor's member images are in the
+    data set: a name follows its images (content ids), so it stays with a folder that
+    grew or lost a few images and never shows on a folder of other images."""
+    present = sum(1 for m in anchor.members if m in dataset_ids)
+    return present >= DATASET_SHARE * len(anchor.members) and present > 0
 
 
 def _now() -> str:
@@ -244,12 +269,28 @@ class NameStore:
 
     # -- reads --------------------------------------------------------------------------
 
-    def live(self) -> list[NameRecord]:
-        """Every name that is not deleted, oldest first."""
+    def live(self, *, dataset_ids: Iterable[str] | None = None) -> list[NameRecord]:
+        """Every name that is not deleted, oldest first.
+
+        ``dataset_ids``: the image ids of one data set; then only the names that belong to
+        it (:func:`belongs_to`): one database serves many folders, and a folder never sees
+        the names given on another.
+        """
         with self._connect() as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM names WHERE deleted = 0 "
                                 "ORDER BY name_id").fetchall()
-        return [_record(row) for row in rows]
+        records = [_record(row) for row in rows]
+        if dataset_ids is None:
+            return records
+        ids = dataset_ids if isinstance(dataset_ids, set | frozenset) else set(dataset_ids)
+        return [r for r in records if belongs_to(r.anchor, ids)]
+
+    def revision(self) -> int:
+        """A number that grows with every save, update or delete (the last history row):
+        what a reader caches names under, so it never shows a stale version."""
+        with self._connect() as conn:
+            return int(conn.execute("SELECT COALESCE(MAX(history_id), 0) FROM name_history")
+                       .fetchone()[0])
 
     def get(self, name_id: int) -> NameRecord:
         """The current version of a live name; KeyError if absent or deleted."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from compute.graph.density import Density
 from compute.graph.knn import KnnGraph
+from compute.params import check_z
 from compute.peaks.merge import (
     NO_SADDLE,
     Clustering,
     MergeHistory,
     SaddleMatrix,
-    check_z,
     remerge,
 )
 from compute.peaks.structure import Peaks, find_peaks

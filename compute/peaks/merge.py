@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from compute.params import check_z
 from compute.peaks.structure import Peaks
 
 #: Saddle log-density of a pair of clusters that share no border (and of the diagonal).
@@ -84,15 +84,6 @@ class Clustering:
     def assignment(self) -> np.ndarray:
         """(N,) int64: ``labels`` with -1 for halo points."""
         return np.where(self.is_halo, -1, self.labels)
-
-
-def check_z(z: float) -> float:
-    """Z as a float, or ValueError: ADP's merge rule needs a finite Z >= 1."""
-    z = float(z)
-    if not math.isfinite(z) or z < 1.0:
-        raise ValueError(f"Z must be a finite number >= 1 (got {z}); the usual range is "
-                         "1.0-2.3, default 1.65")
-    return z
 
 
 class _SaddleGraph:

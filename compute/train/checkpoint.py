@@ -49,6 +49,7 @@ class CheckpointMetadata:
     n_images / n_labelled / classes: the training data.
     epochs: epochs completed; history: one dict of metrics per epoch.
     seed: the run's seed; params: the strategy's own options (lr, margin, k, ...).
+    source: the name of the image folder it was trained on ("" if unknown).
     """
 
     backbone: str
@@ -69,6 +70,7 @@ class CheckpointMetadata:
     mean: tuple[float, ...] = IMAGENET_MEAN
     std: tuple[float, ...] = IMAGENET_STD
     format: str = FORMAT
+    source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)

@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,12 +50,15 @@ class ImageStack:
     pixels: (N, C, S, S) uint8, C in {1, 3}, S = ``preprocessing.resize``.
     labels: (N,) int64 class codes, -1 where the label is unknown.
     classes: class names; ``labels[i] == j`` means ``classes[j]``.
+    source: the image folder's name ("" if not from a folder), recorded in checkpoints so a
+        user sees which images weights were trained on.
     """
 
     pixels: np.ndarray
     labels: np.ndarray
     classes: tuple[str, ...]
     preprocessing: Preprocessing
+    source: str = ""
 
     @property
     def n_labelled(self) -> int:
@@ -113,7 +117,7 @@ def stack_from_folder(images: str | os.PathLike[str], labels: str | os.PathLike[
     size = input_size or auto_input_size([(r.width or 0, r.height or 0) for r in dataset.usable])
     stack, _ = stack_from_dataset(dataset, preprocessing=preprocessing_for_input(size, resize),
                                   progress=scaled(progress, 0.5, 1.0))
-    return stack
+    return replace(stack, source=Path(images).resolve().name)
 
 
 def auto_input_size(widths_heights: Sequence[tuple[int, int]]) -> int:

@@ -42,13 +42,17 @@ class TrainedWeights:
     @property
     def label(self) -> str:
         """One line for a menu, e.g. "simclr, resnet18 at 32 px, 5 epochs, nt_xent_loss
-        4.92 (simclr-resnet18-0123456789ab.pt)"."""
+        4.92; trained on sem-run42, 1200 images (simclr-resnet18-0123456789ab.pt)": which
+        folder the weights learnt from, so weights of one folder are not taken for
+        another's."""
         m = self.metadata
         last = {k: v for k, v in (m.history[-1] if m.history else {}).items()
                 if k not in ("epoch", "lr", "lr_last")}
         scores = ", ".join(f"{k} {v:.3g}" for k, v in list(last.items())[:2])
+        where = f"{m.source}, {m.n_images} images" if m.source else f"{m.n_images} images"
         return (f"{m.strategy}, {m.backbone} at {m.input_size} px, {m.epochs} epoch"
-                f"{'s' if m.epochs != 1 else ''}{', ' + scores if scores else ''} ({self.name})")
+                f"{'s' if m.epochs != 1 else ''}{', ' + scores if scores else ''}; trained on "
+                f"{where} ({self.name})")
 
 
 def list_trained(folder: str | os.PathLike[str]) -> list[TrainedWeights]:

@@ -260,7 +260,7 @@ def _metadata(strategy: str, stack: ImageStack, config: TrainConfig, init: str,
         input_filter=input_filter, feature_dim=FEATURE_DIMS[config.backbone],
         data_fingerprint=stack.fingerprint, n_images=len(stack.pixels),
         n_labelled=stack.n_labelled, classes=stack.classes, epochs=len(history),
-        seed=config.seed, history=tuple(history), params=params)
+        seed=config.seed, history=tuple(history), params=params, source=stack.source)
 
 
 def sgd(parameters: Any, config: TrainConfig, lr: float) -> torch.optim.Optimizer:

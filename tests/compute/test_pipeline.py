@@ -1,5 +1,7 @@
 import numpy as np
+import pytest
 
+from compute.params import AnalysisParams
 from compute.pipeline import (
     PipelineConfig,
     analyse_folder,
@@ -57,21 +59,33 @@ def test_projection_switch_reuses_the_analysis(blob_folder, tmp_path):
 
 def test_clusters_come_from_the_same_graph(blob_folder, tmp_path):
     images, labels = blob_folder
-    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels), maxk=5,
-                                             density="knn", k=4),
+    params = AnalysisParams(maxk=5, density="knn", k=4)
+    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels),
+                                             analysis=params),
                               cache_dir=tmp_path / "cache")
-    clusters = analysis.clusters
-    assert clusters.labels.shape == clusters.log_density.shape == clusters.halo.shape == (12,)
-    assert analysis.knn.maxk == 5
+    topo = analysis.topography
+    assert topo.clustering.labels.shape == topo.density.log_density.shape == (12,)
+    assert analysis.knn is topo.knn and analysis.knn.maxk == 5
+    assert analysis.params == params
     # two well-separated blobs never share a cluster
     lab = np.array(analysis.labels)
-    for c in np.unique(clusters.labels):
-        assert len(set(lab[clusters.labels == c])) == 1
+    for c in np.unique(topo.clustering.labels):
+        assert len(set(lab[topo.clustering.labels == c])) == 1
+    # a new cut re-merges the same peaks: nothing is recomputed, the graph is the same
+    cut = analysis.at(params.at_cut(z=3.0, halo=False))
+    assert cut.knn is analysis.knn and cut.params.z == 3.0 and not cut.params.halo
+    with pytest.raises(ValueError, match="needs a new analysis"):
+        analysis.at(AnalysisParams(maxk=5, density="pak"))
 
 
 def test_config_key_is_stable_and_distinguishes_choices():
     a = PipelineConfig(images="x")
     assert a.key == PipelineConfig(images="x").key
-    assert a.key != PipelineConfig(images="x", n_components=3).key
-    assert a.analysis_key == PipelineConfig(images="x", projection="umap").analysis_key
-    assert a.analysis_key != PipelineConfig(images="x", z=2.0).analysis_key
+    assert a.key != PipelineConfig(images="x", projection=ProjectionParams(n_components=3)).key
+    umap = PipelineConfig(images="x", projection=ProjectionParams(method="umap"))
+    assert a.analysis_key == umap.analysis_key
+    # the cut (Z, halo) is not computed: one analysis serves every Z
+    assert a.analysis_key == PipelineConfig(images="x",
+                                            analysis=AnalysisParams(z=2.0)).analysis_key
+    assert a.analysis_key != PipelineConfig(images="x",
+                                            analysis=AnalysisParams(metric="cosine")).analysis_key

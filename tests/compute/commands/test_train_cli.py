@@ -85,8 +85,10 @@ def test_quality_writes_json_and_heatmap(tmp_path):
     assert rc == 0
     summary = json.loads((tmp_path / "q" / "quality.json").read_text())
     assert summary["pearson_r_label_distance"] > 0.8
-    assert [c["method"] for c in summary["clusters"]] == ["kmeans-k2", "adp-pak-z1.65"]
+    assert [c["method"] for c in summary["clusters"]] == [
+        "kmeans-k2", "agglomerative-ward-k2", "hdbscan", "adp-pak-z1.65-euclidean"]
     assert summary["clusters"][0]["nmi"] == pytest.approx(1.0)
+    assert summary["clusters"][1]["nmi"] == pytest.approx(1.0)  # two far-apart blobs
     with Image.open(tmp_path / "q" / "heatmap.png") as im:
         assert im.size[0] == im.size[1] >= 20
 

@@ -110,12 +110,13 @@ def test_the_whole_pipeline_in_a_serial_process_leaves_the_pool_alone():
     compiled) in a process that stays serial."""
     out = run_script("""
         from compute.graph.intrinsic_dim import id_scale_analysis
+        from compute.params import AnalysisParams
         from compute.peaks.topography import analyse
         _parallel.stay_serial_in_this_process()
         blobs = np.concatenate([rng.normal(c, 0.3, (800, 6)) for c in (0.0, 4.0, 8.0)])
         blobs = blobs.astype(np.float32)
         for density in ("pak", "knn"):
-            topography = analyse(blobs, maxk=40, density=density, halo=True)
+            topography = analyse(blobs, AnalysisParams(maxk=40, density=density, halo=True))
         id_scale_analysis(blobs, knn=topography.knn)
         print("clusters:", topography.clustering.n_clusters)
         print("pool started:", _parallel.numba_pool_started())

@@ -137,3 +137,23 @@ def test_concurrent_saves_of_one_version_let_exactly_one_win(store):
     winner = store.get(rec.name_id)
     assert winner.version == 2 and winner.name == f"name {results.index(True)}"
     assert len(store.history(rec.name_id)) == 2
+
+
+def test_a_data_set_sees_the_names_of_its_own_images_only(store):
+    """Names follow their images: a folder holding most of a name's images (grown, or a
+    few removed) sees it; a folder of other images never does."""
+    a = store.create(kind="cluster", name="wires", anchor=A, user="ana", run=RUN)
+    b = store.create(kind="cluster", name="dots", anchor=B, user="ana", run=RUN)
+    assert store.live(dataset_ids={"a", "b", "c", "x", "y"}) == [a]  # A's folder, grown
+    assert store.live(dataset_ids={"a", "b"}) == [a]  # 2 of 3 images still there
+    assert store.live(dataset_ids={"a", "d", "e"}) == [b]  # 1 of A's 3 images: not A's set
+    assert store.live(dataset_ids=set()) == []
+    assert store.live() == [a, b]  # without a data set: every name (the database's view)
+
+
+def test_the_revision_grows_with_every_write(store):
+    start = store.revision()
+    rec = store.create(kind="cluster", name="wires", anchor=A, user="ana", run=RUN)
+    after_create = store.revision()
+    store.update(rec.name_id, expected_version=1, name="rods", user="ana", run=RUN)
+    assert start < after_create < store.revision()

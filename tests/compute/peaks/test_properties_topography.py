@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from compute.graph.density import knn_density, kstar_selection, pak_density
 from compute.graph.intrinsic_dim import id_scale_analysis, pca_spectrum, two_nn_dimension
 from compute.graph.knn import knn_graph
+from compute.params import AnalysisParams
 from compute.peaks import adp, find_peaks, remerge
 from compute.peaks.hierarchy import decision_graph, dendrogram, mds_map, peak_distances
 from compute.peaks.topography import analyse
@@ -153,7 +154,7 @@ def test_adp_and_remerge(x, maxk, z, halo, z2) -> None:
        density=mostly(st.sampled_from(["pak", "knn"]), st.just("kde")),
        k=mostly(st.integers(1, 3), st.integers(-1, 8)), z=Z, z2=Z)
 def test_analyse_and_hierarchy_products(x, maxk, density, k, z, z2) -> None:
-    topo = attempt(analyse, x, maxk=maxk, density=density, k=k, z=z)
+    topo = attempt(analyse_with, x, maxk=maxk, density=density, k=k, z=z)
     if topo is None:
         return
     n = len(x)
@@ -172,6 +173,11 @@ def test_analyse_and_hierarchy_products(x, maxk, density, k, z, z2) -> None:
     graph = decision_graph(topo.knn, topo.density.log_density, x=np.asarray(x, np.float64))
     assert np.isfinite(graph.delta).all() and (graph.delta >= 0).all()
     assert ((graph.nearest_denser >= -1) & (graph.nearest_denser < n)).all()
+
+
+def analyse_with(x, **params):
+    """:func:`analyse` with its parameters made into one :class:`AnalysisParams`."""
+    return analyse(x, AnalysisParams(**params))
 
 
 def _dimension(graph, d):

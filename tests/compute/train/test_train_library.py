@@ -41,8 +41,9 @@ def test_train_into_names_the_checkpoint_by_content_and_lists_it(toy_folder, tmp
     listed = list_trained(weights_dir)
     assert [w.name for w in listed] == [trained.name]
     assert "simclr, resnet18 at 32 px, 1 epoch, nt_xent_loss" in listed[0].label
+    assert f"trained on {images.name}, 12 images" in listed[0].label  # where it came from
     backbone, meta = load_backbone(trained_path(weights_dir, trained.name))
-    assert meta.strategy == "simclr" and meta.n_images == 12
+    assert meta.strategy == "simclr" and meta.n_images == 12 and meta.source == images.name
 
 
 def test_listing_reads_a_checkpoint_without_sidecar_and_skips_junk(toy_folder, tmp_path):

@@ -1,0 +1,97 @@
+"""Command-line options shared by ``app.py`` and the ``python -m compute`` subcommands.
+
+Every analysis flag takes its default from :class:`compute.params.AnalysisParams` (the one
+place defaults live), so the dashboard and every command run the same analysis unless
+told otherwise; :func:`analysis_params` turns the flags back into one parameter object.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from compute.params import DENSITIES, KNN_METHODS, AnalysisParams
+
+DEFAULT_CACHE = "data/cache"
+
+
+def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
+    """--metric --maxk --density --k --z --halo/--no-halo --knn, defaults from
+    :class:`AnalysisParams`."""
+    from compute.arrays import METRICS
+
+    d = AnalysisParams()
+    group = parser.add_argument_group("analysis (the same defaults in every command and the "
+                                      "dashboard)")
+    group.add_argument("--metric", choices=METRICS, default=d.metric,
+                       help=f"distance between embeddings (default {d.metric}); cosine "
+                            "L2-normalises the rows first")
+    group.add_argument("--maxk", type=int, default=d.maxk,
+                       help=f"neighbours per image in the kNN graph (default {d.maxk})")
+    group.add_argument("--density", choices=DENSITIES, default=d.density,
+                       help=f"pak (adaptive k*) or knn (fixed --k) (default {d.density})")
+    group.add_argument("--k", type=int, default=d.k,
+                       help=f"k of the knn density (default {d.k})")
+    group.add_argument("--z", type=float, default=d.z,
+                       help=f"ADP merge significance Z (default {d.z:g})")
+    group.add_argument("--halo", action=argparse.BooleanOptionalAction, default=d.halo,
+                       help="mark the uncertain members below their cluster's highest "
+                            f"saddle as halo (default {'on' if d.halo else 'off'})")
+    group.add_argument("--knn", dest="knn_method", choices=KNN_METHODS, default=d.knn_method,
+                       help=f"neighbour search (default {d.knn_method})")
+
+
+def analysis_params(args: argparse.Namespace) -> AnalysisParams:
+    """The :class:`AnalysisParams` of the flags of :func:`add_analysis_arguments`."""
+    return AnalysisParams(metric=args.metric, maxk=args.maxk, density=args.density, k=args.k,
+                          z=args.z, halo=args.halo, knn_method=args.knn_method)
+
+
+def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
+    """--scale-group and --no-scale (the commands that run the pipeline, and app.py)."""
+    parser.add_argument("--scale-group", metavar="GROUP",
+                        help="analyse only the images in this scale group, e.g. 1-2um, "
+                             "200nm, 10um (read from TIFF metadata or the SEM data bar; "
+                             "see 'python -m compute scale')")
+    parser.add_argument("--no-scale", action="store_true",
+                        help="do not read scale bars (saves the OCR time on SEM frames)")
+
+
+def scale_options(args: argparse.Namespace) -> dict:
+    """The PipelineConfig fields of --scale-group / --no-scale (the group name checked)."""
+    from compute.scale import canonical_group
+
+    if args.scale_group is not None and args.no_scale:
+        raise ValueError("--scale-group needs the scale readings: drop --no-scale")
+    group = canonical_group(args.scale_group) if args.scale_group is not None else None
+    return {"scales": not args.no_scale, "scale_group": group}
+
+
+def add_folder_arguments(parser: argparse.ArgumentParser, *, positional: bool) -> None:
+    """The image folder and its representation: IMAGES (or --images), --labels, --backbone,
+    --weights, the scale options and --cache-dir."""
+    from compute.embed import BACKBONES
+    from compute.pipeline import PipelineConfig
+
+    d = PipelineConfig(images="")
+    if positional:
+        parser.add_argument("images", help="image folder (scanned recursively)")
+    else:
+        parser.add_argument("--images", required=True, help="image folder (scanned recursively)")
+    parser.add_argument("--labels", help="CSV with 'path' or 'id' and 'label' columns")
+    parser.add_argument("--backbone", default=d.backbone, choices=sorted(BACKBONES),
+                        help=f"representation (default {d.backbone})")
+    parser.add_argument("--weights", default=d.weights,
+                        help="auto, imagenet, random or a .pth file (see 'embed --help')")
+    add_scale_arguments(parser)
+    parser.add_argument("--cache-dir", default=DEFAULT_CACHE,
+                        help=f"step cache shared with the dashboard (default: {DEFAULT_CACHE})")
+
+
+def pipeline_config(args: argparse.Namespace, **more):
+    """The :class:`compute.pipeline.PipelineConfig` of :func:`add_folder_arguments` and
+    :func:`add_analysis_arguments` (``more``: e.g. the projection)."""
+    from compute.pipeline import PipelineConfig
+
+    return PipelineConfig(images=args.images, labels=args.labels, backbone=args.backbone,
+                          weights=args.weights, **scale_options(args),
+                          analysis=analysis_params(args), **more)
