@@ -50,17 +50,16 @@ def _register_jobs(app: Dash, config: AppConfig) -> None:
         Output(ids.RUN_KEY, "data"), Output(ids.DATASET_SUMMARY, "children"),
         Output(ids.JOB_ERROR, "children"), Input(ids.RUN_BUTTON, "n_clicks"),
         State(ids.SETTINGS_BACKBONE, "value"), State(ids.SETTINGS_DENSITY, "value"),
-        State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_Z, "value"),
-        State(ids.SETTINGS_MAXK, "value"), State(ids.SETTINGS_HALO, "value"),
+        State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_MAXK, "value"),
         State(ids.SETTINGS_METRIC, "value"), State(ids.SETTINGS_WEIGHTS, "value"),
         background=True, running=_RUNNING_ANALYSIS,
         progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
     )
-    def _analyse(set_progress, _clicks, backbone, density, k, z, maxk, halo, metric, weights):
+    def _analyse(set_progress, _clicks, backbone, density, k, maxk, metric, weights):
         return run_job(lambda: analysis_job(set_progress, config, backbone=backbone,
-                                            density=density, k=k, z=z, maxk=maxk,
-                                            halo=bool(halo), metric=metric, weights=weights),
+                                            density=density, k=k, maxk=maxk, metric=metric,
+                                            weights=weights),
                        task="The analysis", n_outputs=2)
 
     @app.callback(Output(ids.PROJECTION_KEY, "data"), Output(ids.PROJECTION_REQUEST, "data"),
@@ -99,25 +98,29 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.SCATTER, "figure"), Output(ids.LEGEND_STATE, "data"),
                   Input(ids.PROJECTION_KEY, "data"),
                   State(ids.COLOUR_BY, "value"), State(ids.MARKER_SIZE, "value"),
-                  State(ids.MARKER_OPACITY, "value"), State(ids.SCALE_FILTER, "value"))
-    def _scatter(pkey, column, size, opacity, groups):
+                  State(ids.MARKER_OPACITY, "value"), State(ids.SCALE_FILTER, "value"),
+                  State(ids.VIEW, "data"))
+    def _scatter(pkey, column, size, opacity, groups, view):
         return scatter_view(config, pkey, column, marker_size=size, opacity=opacity,
-                            groups=groups)
+                            groups=groups, view=view)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Output(ids.LEGEND_STATE, "data", allow_duplicate=True),
                   Input(ids.COLOUR_BY, "value"), Input(ids.SCATTER, "restyleData"),
+                  Input(ids.VIEW, "data"),
                   State(ids.LEGEND_STATE, "data"), State(ids.PROJECTION_KEY, "data"),
                   State(ids.SCALE_FILTER, "value"), prevent_initial_call=True)
-    def _recolour(column, restyle, legend, pkey, groups):
+    def _recolour(column, restyle, view, legend, pkey, groups):
         restyle = restyle if ctx.triggered_id == ids.SCATTER else None
-        return legend_view(config, pkey, column, legend, restyle, groups)
+        return legend_view(config, pkey, column, legend, restyle, groups, view,
+                           cut_changed=ctx.triggered_id == ids.VIEW)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.SCALE_FILTER, "value"), State(ids.LEGEND_STATE, "data"),
-                  State(ids.PROJECTION_KEY, "data"), prevent_initial_call=True)
-    def _filter(groups, legend, pkey):
-        return filter_view(config, pkey, legend, groups)
+                  State(ids.PROJECTION_KEY, "data"), State(ids.VIEW, "data"),
+                  prevent_initial_call=True)
+    def _filter(groups, legend, pkey, view):
+        return filter_view(config, pkey, legend, groups, view)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.MARKER_SIZE, "value"), Input(ids.MARKER_OPACITY, "value"),
@@ -128,9 +131,10 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.HOVER_TOOLTIP, "show"), Output(ids.HOVER_TOOLTIP, "bbox"),
                   Output(ids.HOVER_TOOLTIP, "children"),
                   Input(ids.SCATTER, "hoverData"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.LEGEND_STATE, "data"), State(ids.SCALE_FILTER, "value"))
-    def _hover(event, pkey, legend, groups):
-        return hover_view(config, pkey, legend, event, groups)
+                  State(ids.LEGEND_STATE, "data"), State(ids.SCALE_FILTER, "value"),
+                  State(ids.VIEW, "data"))
+    def _hover(event, pkey, legend, groups, view):
+        return hover_view(config, pkey, legend, event, groups, view)
 
 
 def _register_panels(app: Dash, config: AppConfig) -> None:
@@ -138,20 +142,23 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
                   Input(ids.SCATTER, "clickData"),
                   Input({"type": ids.TILE, "row": ALL}, "n_clicks"),
                   State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
-                  State(ids.SCALE_FILTER, "value"), prevent_initial_call=True)
-    def _focus(event, _tile_clicks, pkey, legend, groups):
+                  State(ids.SCALE_FILTER, "value"), State(ids.VIEW, "data"),
+                  prevent_initial_call=True)
+    def _focus(event, _tile_clicks, pkey, legend, groups, view):
         trigger = ctx.triggered_id
         if isinstance(trigger, dict):  # a thumbnail tile: focus its row
             return trigger["row"] if ctx.triggered[0]["value"] else no_update
-        return focus_from_click(config, pkey, legend, event, groups)
+        return focus_from_click(config, pkey, legend, event, groups, view)
 
+    # A new analysis (other weights...) or a new cut redraws the Point panel too: its
+    # neighbours, distances and cluster are never those of an earlier analysis.
     @app.callback(Output(ids.INSTANCE_PANEL, "children"),
                   Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.FOCUS_ROW, "data"), Input(ids.NEIGHBOUR_COUNT, "value"),
-                  State(ids.PROJECTION_KEY, "data"), State(ids.SCALE_FILTER, "value"),
-                  prevent_initial_call=True)
-    def _instance(row, k, pkey, groups):
-        return instance_view(config, pkey, row, k, groups)
+                  Input(ids.PROJECTION_KEY, "data"), Input(ids.VIEW, "data"),
+                  State(ids.SCALE_FILTER, "value"), prevent_initial_call=True)
+    def _instance(row, k, pkey, view, groups):
+        return instance_view(config, pkey, row, k, groups, view)
 
     # The browser turns Plotly's selection event (x, y, indices: ~110 bytes a point) into
     # a list of rows (~6 bytes a point) before anything goes to the server.
@@ -164,19 +171,22 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.SELECTION_PANEL, "children"), Output(ids.SELECTION_PAGE, "data"),
                   Input(ids.SELECTED_POINTS, "data"), Input(ids.PAGE_PREV, "n_clicks"),
                   Input(ids.PAGE_NEXT, "n_clicks"), Input(ids.SCALE_FILTER, "value"),
-                  State(ids.SELECTION_PAGE, "data"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.LEGEND_STATE, "data"), prevent_initial_call=True)
-    def _select(points, _prev, _next, groups, page, pkey, legend):
-        step = {ids.PAGE_PREV: (page or 0) - 1, ids.PAGE_NEXT: (page or 0) + 1}
-        rows = selection_rows(config, pkey, legend, points, groups)
-        return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0), groups)
+                  Input(ids.VIEW, "data"), State(ids.SELECTION_PAGE, "data"),
+                  State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
+                  prevent_initial_call=True)
+    def _select(points, _prev, _next, groups, view, page, pkey, legend):
+        step = {ids.PAGE_PREV: (page or 0) - 1, ids.PAGE_NEXT: (page or 0) + 1,
+                ids.VIEW: page or 0}  # a new cut keeps the page; a new selection starts over
+        rows = selection_rows(config, pkey, legend, points, groups, view)
+        return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0), groups, view)
 
     @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
                   State(ids.SELECTED_POINTS, "data"), State(ids.PROJECTION_KEY, "data"),
                   State(ids.LEGEND_STATE, "data"), State(ids.SCALE_FILTER, "value"),
-                  prevent_initial_call=True)
-    def _export(_clicks, points, pkey, legend, groups):
-        return export_view(config, pkey, selection_rows(config, pkey, legend, points, groups))
+                  State(ids.VIEW, "data"), prevent_initial_call=True)
+    def _export(_clicks, points, pkey, legend, groups, view):
+        return export_view(config, pkey, selection_rows(config, pkey, legend, points, groups,
+                                                        view), view)
 
 
 def register_callbacks(app: Dash, config: AppConfig) -> None:

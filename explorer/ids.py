@@ -7,8 +7,6 @@ SETTINGS_WEIGHTS = "settings-weights"        # built-in, or the name of weights 
 SETTINGS_DENSITY = "settings-density"
 SETTINGS_METRIC = "settings-metric"
 SETTINGS_K = "settings-k"
-SETTINGS_Z = "settings-z"
-SETTINGS_HALO = "settings-halo"
 SETTINGS_MAXK = "settings-maxk"
 RUN_BUTTON = "run-button"
 CANCEL_BUTTON = "cancel-button"
@@ -32,7 +30,8 @@ PROJECTION_ERROR = "projection-error"    # why the last projection job failed
 APP_ERROR = "app-error"
 
 # Stores: keys and selections only, never arrays
-RUN_KEY = "run-key"                      # analysis key (JSON of choices)
+RUN_KEY = "run-key"                      # analysis key (JSON of the choices that compute)
+VIEW = "view"                            # the page's cut {"z", "halo", "names"}: one Z for all
 PROJECTION_KEY = "projection-key"        # analysis key + projection parameters
 PROJECTION_REQUEST = "projection-request"  # a projection not yet cached: run the job
 LEGEND_STATE = "legend-state"            # {"column", "categories", "hidden"}

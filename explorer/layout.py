@@ -17,6 +17,9 @@ from explorer.training import quality_panel, training_section
 from explorer.widgets import field, job_controls, number
 
 DEFAULTS = PipelineConfig(images="")
+# The page's choices survive a reload (the browser's local storage): the Compute section,
+# the projection and the hierarchy's Z. Only values, never paths or arrays.
+KEEP = {"persistence": True, "persistence_type": "local"}
 PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
 
 
@@ -30,26 +33,25 @@ def _dataset_section(config: AppConfig) -> html.Section:
         html.Div(str(config.images), className="folder", title="image folder (--images)"),
         html.Div(id=ids.DATASET_SUMMARY, className="summary"),
         field("Backbone", dcc.Dropdown(id=ids.SETTINGS_BACKBONE, options=backbones,
-                                        value=DEFAULTS.backbone, clearable=False)),
+                                        value=DEFAULTS.backbone, clearable=False, **KEEP)),
         field("Weights", dcc.Dropdown(id=ids.SETTINGS_WEIGHTS, value=DEFAULTS.weights,
                                       clearable=False, optionHeight=50,
                                       options=[{"label": "built-in", "value": DEFAULTS.weights}])),
         field("Density", dcc.Dropdown(id=ids.SETTINGS_DENSITY, clearable=False,
-                                       value=DEFAULTS.density,
+                                       value=DEFAULTS.analysis.density, **KEEP,
                                        options=[{"label": "PAk (adaptive k)", "value": "pak"},
                                                 {"label": "kNN (fixed k)", "value": "knn"}])),
         field("Distance", dcc.Dropdown(
-            id=ids.SETTINGS_METRIC, clearable=False, value=DEFAULTS.metric,
+            id=ids.SETTINGS_METRIC, clearable=False, value=DEFAULTS.analysis.metric, **KEEP,
             options=[{"label": "Euclidean", "value": "euclidean"},
                      {"label": "cosine (direction only)", "value": "cosine"}])),
         html.Div(className="row", children=[
-            field("k", number(ids.SETTINGS_K, DEFAULTS.k, step=1, min_=2)),
-            field("Z", number(ids.SETTINGS_Z, DEFAULTS.z, step=0.05, min_=1)),
-            field("max k", number(ids.SETTINGS_MAXK, DEFAULTS.maxk, step=1, min_=3)),
+            field("k", number(ids.SETTINGS_K, DEFAULTS.analysis.k, step=1, min_=1, **KEEP)),
+            field("max k", number(ids.SETTINGS_MAXK, DEFAULTS.analysis.maxk, step=1, min_=2,
+                                  **KEEP)),
         ]),
-        dcc.Checklist(id=ids.SETTINGS_HALO, options=[{"label": " mark halo points",
-                                                      "value": "halo"}],
-                      value=["halo"] if DEFAULTS.halo else []),
+        html.Div("Z and the halo are set below the map, for the whole page.",
+                 className="hint"),
         job_controls(html.Button("Compute", id=ids.RUN_BUTTON, n_clicks=0, className="primary"),
                       ids.CANCEL_BUTTON, ids.PROGRESS, ids.STATUS, ids.JOB_ERROR),
     ])
@@ -59,9 +61,9 @@ def _projection_section() -> html.Section:
     defaults = ProjectionParams()
     return html.Section(className="group", children=[
         html.H3("Projection"),
-        dcc.Dropdown(id=ids.SETTINGS_PROJECTION, clearable=False, value=defaults.method,
+        dcc.Dropdown(id=ids.SETTINGS_PROJECTION, clearable=False, value=defaults.method, **KEEP,
                      options=[{"label": v, "value": k} for k, v in PROJECTION_LABELS.items()]),
-        dcc.RadioItems(id=ids.SETTINGS_DIMS, inline=True, value=defaults.n_components,
+        dcc.RadioItems(id=ids.SETTINGS_DIMS, inline=True, value=defaults.n_components, **KEEP,
                        options=[{"label": " 2-D", "value": 2}, {"label": " 3-D", "value": 3}]),
         html.Div(className="row", children=[
             field("seed", number(ids.SETTINGS_SEED, defaults.random_state, step=1, min_=0)),
@@ -157,7 +159,7 @@ def _right() -> html.Div:
 
 def build_layout(config: AppConfig | None = None) -> html.Div:
     return html.Div(className="page", children=[
-        dcc.Store(id=ids.RUN_KEY), dcc.Store(id=ids.PROJECTION_KEY),
+        dcc.Store(id=ids.RUN_KEY), dcc.Store(id=ids.PROJECTION_KEY), dcc.Store(id=ids.VIEW),
         dcc.Store(id=ids.PROJECTION_REQUEST), dcc.Store(id=ids.LEGEND_STATE),
         dcc.Store(id=ids.FOCUS_ROW), dcc.Store(id=ids.SELECTED_POINTS, data=[]),
         dcc.Store(id=ids.SELECTION_PAGE, data=0),

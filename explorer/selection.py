@@ -96,10 +96,17 @@ def page_of(rows: np.ndarray, page: int, page_size: int) -> tuple[np.ndarray, in
 
 def selection_table(data: ExplorerData, rows: Iterable[int],
                     coords: np.ndarray | None = None) -> pd.DataFrame:
-    """The selected rows with every column (what "Export CSV" writes)."""
+    """The selected rows with every column (what "Export CSV" writes); at a cut, the
+    cluster as a number with its name in ``cluster_name`` (as in the labelled export)."""
     rows = np.asarray(list(rows), dtype=np.int64)
     table = pd.DataFrame({"row": rows, "id": data.ids[rows], "path": data.paths[rows]})
     table = pd.concat([table, data.columns.iloc[rows].reset_index(drop=True)], axis=1)
+    if data.clusters is not None:
+        clusters = np.asarray(data.clusters)[rows]
+        names = np.asarray([*data.cluster_names, ""], dtype=object)
+        table["cluster"] = clusters
+        table.insert(table.columns.get_loc("cluster") + 1, "cluster_name",
+                     names[np.minimum(clusters, len(names) - 1)])
     if coords is not None:
         for i in range(coords.shape[1]):
             table[f"proj_{i + 1}"] = coords[rows, i]

@@ -40,12 +40,16 @@ from explorer.selection import (
 )
 from explorer.state import (
     BUILT_IN_WEIGHTS,
+    CUT_COLUMNS,
     ExplorerData,
+    View,
     analysis_key,
     colouring_for,
     config_for,
+    load_analysis,
     load_coords,
     load_data,
+    load_page,
     parse_projection_key,
     pipeline_config,
     projection_key,
@@ -53,19 +57,38 @@ from explorer.state import (
 )
 
 PREFERRED_COLOURS = ("cluster", "label")
+POINT_HINT = "Click a point to see its image and its nearest neighbours."
 
 
 def _progress(set_progress) -> ProgressFn:
     return lambda done, total: set_progress((str(done), str(total)))
 
 
-def analysis_job(set_progress, config: AppConfig, **choices) -> tuple[str, str]:
-    """Background job: scan, embed, kNN, clusters; return (analysis key, summary).
+def analysis_choices(*, backbone=None, weights=None, metric=None, density=None, k=None,
+                     maxk=None) -> dict:
+    """The Compute section's values as :func:`explorer.state.pipeline_config` choices (the
+    graph fields of :class:`compute.params.AnalysisParams`; empty controls keep their
+    defaults). ValueError with the control's name for a value the analysis refuses."""
+    from compute.params import AnalysisParams
 
-    Bad input (e.g. no image in the server's ``--scale-group``, damaged weights) raises a
-    ValueError that says what to do; the callback's :func:`explorer.jobs.run_job` shows it
-    in the job's alert and leaves the page as it was."""
-    cfg = pipeline_config(config, **{k: v for k, v in choices.items() if v is not None})
+    graph = {name: value for name, value in (("metric", metric), ("density", density),
+                                             ("k", k), ("maxk", maxk)) if value is not None}
+    try:
+        params = AnalysisParams(**graph)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Compute: {exc}") from None
+    choices = {"backbone": backbone, "weights": weights}
+    return {**{k: v for k, v in choices.items() if v is not None}, "analysis": params}
+
+
+def analysis_job(set_progress, config: AppConfig, **controls) -> tuple[str, str]:
+    """Background job: scan, embed, kNN graph, densities, peaks; return (analysis key,
+    summary). The cut (Z, halo) is the page's, not the job's: nothing here depends on it.
+
+    Bad input (e.g. no image in the server's ``--scale-group``, damaged weights, k above
+    max k) raises a ValueError that says what to do; the callback's
+    :func:`explorer.jobs.run_job` shows it in the job's alert and leaves the page as it was."""
+    cfg = pipeline_config(config, **analysis_choices(**controls))
     _check_weights_fit(config, cfg)
     analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=_progress(set_progress))
     return analysis_key(cfg), analysis.summary()
@@ -114,21 +137,22 @@ def request_projection(config: AppConfig, key: str | None, **choices):
 def projection_job(set_progress, config: AppConfig, pkey: str) -> str:
     """Background job: compute (and cache) one projection; return its key."""
     akey, params = parse_projection_key(pkey)
-    analysis = analyse_folder(config_for(config, akey), cache_dir=config.cache_dir)
-    project_analysis(analysis, params, cache_dir=config.cache_dir,
+    project_analysis(load_analysis(config, akey), params, cache_dir=config.cache_dir,
                      progress=_progress(set_progress))
     return pkey
 
 
-def data_for(config: AppConfig, pkey: str) -> ExplorerData:
-    return load_data(config, parse_projection_key(pkey)[0])
+def data_for(config: AppConfig, pkey: str, view: dict | None = None) -> ExplorerData:
+    """The rows of a projection's analysis at the page's cut (``view``: the browser's
+    ``ids.VIEW`` store)."""
+    return load_page(config, parse_projection_key(pkey)[0], View.of(view))
 
 
 def colour_options(config: AppConfig, key: str | None, current: str | None):
     """The columns a point can be coloured by, and which one to show."""
     if not key:
         return no_update, no_update
-    names = list(load_data(config, key).columns.columns)
+    names = [*load_data(config, key).columns.columns, *CUT_COLUMNS]
     return names, colour_column(names, current)
 
 
@@ -167,11 +191,11 @@ def _outside_groups(data: ExplorerData, groups: tuple[str, ...]) -> np.ndarray:
 
 
 def filter_view(config: AppConfig, pkey: str | None, legend: dict | None,
-                groups: list[str] | None):
+                groups: list[str] | None, view: dict | None = None):
     """Patch for a new scale-group filter: rows outside it become transparent."""
     if not pkey or not legend:
         return no_update
-    data = data_for(config, pkey)
+    data = data_for(config, pkey, view)
     return hidden_patch(colouring_for(data, legend["column"]), legend["hidden"],
                         removed_rows(data, groups))
 
@@ -184,12 +208,12 @@ def _legend_state(colour, hidden=()) -> dict:
 
 def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
                  marker_size: float = 4, opacity: float = 0.8,
-                 groups: list[str] | None = None):
+                 groups: list[str] | None = None, view: dict | None = None):
     """(full figure, legend state) for a new projection: the one time coordinates go out.
-    Rows outside the scale ``groups`` (when given) are transparent."""
+    Rows outside the scale ``groups`` (when given) are transparent; clusters at ``view``."""
     if not pkey:
         return empty_figure("computing the embedding..."), no_update
-    data, (akey, params) = data_for(config, pkey), parse_projection_key(pkey)
+    data, (akey, params) = data_for(config, pkey, view), parse_projection_key(pkey)
     colour = colouring_for(data, colour_column(list(data.columns.columns), column))
     title = f"{config_for(config, akey).backbone} / {params.method} {params.n_components}-D"
     fig = scatter_figure(load_coords(config, pkey), colour, title=title,
@@ -213,12 +237,14 @@ def legend_hidden(restyle, categories: tuple[str, ...], hidden) -> list[str]:
 
 
 def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict | None,
-                restyle: list | None, groups: list[str] | None = None):
-    """(Patch, legend state) for a new colour column or a legend toggle (rows outside the
-    scale ``groups`` stay transparent)."""
+                restyle: list | None, groups: list[str] | None = None,
+                view: dict | None = None, *, cut_changed: bool = False):
+    """(Patch, legend state) for a new colour column, a legend toggle, or (``cut_changed``)
+    a new Z / halo / name while colouring by cluster or halo (rows outside the scale
+    ``groups`` stay transparent)."""
     if not pkey or not legend:
         return no_update, no_update
-    data, dims = data_for(config, pkey), parse_projection_key(pkey)[1].n_components
+    data, dims = data_for(config, pkey, view), parse_projection_key(pkey)[1].n_components
     removed = removed_rows(data, groups)
     if restyle is not None:
         if "visible" not in (restyle[0] or {}):
@@ -226,7 +252,11 @@ def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict |
         colour = colouring_for(data, legend["column"])
         hidden = legend_hidden(restyle, colour.categories, legend["hidden"])
         return hidden_patch(colour, hidden, removed), {**legend, "hidden": hidden}
-    if column is None or column == legend["column"]:
+    if cut_changed:
+        if legend["column"] not in CUT_COLUMNS:
+            return no_update, no_update  # the shown colours do not depend on the cut
+        column = legend["column"]
+    elif column is None or column == legend["column"]:
         return no_update, no_update  # the figure already shows this column
     colour = colouring_for(data, column)
     patch = recolour_patch(colour, dims=dims, removed=removed,
@@ -255,37 +285,46 @@ def _visible_rows(data: ExplorerData, legend: dict | None, rows: np.ndarray,
 
 
 def focus_from_click(config: AppConfig, pkey: str | None, legend: dict | None, event,
-                     groups: list[str] | None = None):
+                     groups: list[str] | None = None, view: dict | None = None):
     if not pkey:
         return no_update
-    rows = _visible_rows(data_for(config, pkey), legend, rows_from_event(event), groups)
+    rows = _visible_rows(data_for(config, pkey, view), legend, rows_from_event(event), groups)
     return int(rows[0]) if len(rows) else no_update
 
 
 def hover_view(config: AppConfig, pkey: str | None, legend: dict | None, event,
-               groups: list[str] | None = None):
-    """(show, bbox, children) of the hover tooltip: a small thumbnail and label."""
+               groups: list[str] | None = None, view: dict | None = None):
+    """(show, bbox, children) of the hover tooltip: a small thumbnail, the known label and
+    the cluster at the page's cut."""
     if not pkey:
         return False, no_update, no_update
-    data = data_for(config, pkey)
+    data = data_for(config, pkey, view)
     rows = _visible_rows(data, legend, rows_from_event(event), groups)
     if len(rows) == 0:
         return False, no_update, no_update
     row = int(rows[0])
     label = data.columns["label"].iloc[row]
+    lines = [html.Div(label or "(unlabelled)", className="label")]
+    if data.clusters is not None:
+        lines.append(html.Div(f"cluster {data.columns['cluster'].iloc[row]}"
+                              + (" (halo)" if data.columns["halo"].iloc[row] == "halo" else ""),
+                              className="hint hover-cluster"))
     card = html.Div(className="hover-card", children=[
         html.Img(src=thumbnail_url(data.ids[row]), width=96, height=96, className="thumb"),
-        html.Div(label or "(unlabelled)", className="label")])
+        *lines])
     return True, event["points"][0].get("bbox"), card
 
 
 def instance_view(config: AppConfig, pkey: str | None, row: int | None, k: int,
-                  groups: list[str] | None = None):
+                  groups: list[str] | None = None, view: dict | None = None):
     """(instance panel, highlight Patch) for the focused row; its neighbours are taken
-    among the rows inside the scale ``groups`` filter."""
+    among the rows inside the scale ``groups`` filter; its cluster is the page's cut's.
+    A row the analysis does not have (after a new analysis) clears the panel."""
     if not pkey or row is None:
         return no_update, no_update
-    data = data_for(config, pkey)
+    data = data_for(config, pkey, view)
+    if not 0 <= int(row) < data.n_rows:
+        return POINT_HINT, no_update
     removed = removed_rows(data, groups)
     near, _ = neighbours_of(data, int(row), int(k or 12), removed)
     patch = highlight_patch(load_coords(config, pkey), int(row), near,
@@ -294,7 +333,8 @@ def instance_view(config: AppConfig, pkey: str | None, row: int | None, k: int,
 
 
 def selection_rows(config: AppConfig, pkey: str | None, legend: dict | None,
-                   points: list[int] | None, groups: list[str] | None = None) -> list[int]:
+                   points: list[int] | None, groups: list[str] | None = None,
+                   view: dict | None = None) -> list[int]:
     """The rows of a lasso/box selection, sorted (hidden categories and rows outside the
     scale ``groups`` excluded).
 
@@ -302,27 +342,37 @@ def selection_rows(config: AppConfig, pkey: str | None, legend: dict | None,
     them from Plotly's event, see ``SELECTED_ROWS_JS``)."""
     if not pkey or not points:
         return []
-    data = data_for(config, pkey)
+    data = data_for(config, pkey, view)
     rows = np.unique(np.asarray(points, dtype=np.int64))
     rows = rows[(rows >= 0) & (rows < data.n_rows)]
     return _visible_rows(data, legend, rows, groups).tolist()
 
 
 def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, page: int,
-                   groups: list[str] | None = None):
+                   groups: list[str] | None = None, view: dict | None = None):
     """(selection panel, page shown); nothing outside the scale ``groups`` filter shows."""
     if not pkey:
         return no_update, no_update
     rows = np.asarray(rows or [], dtype=np.int64)
     page = page_of(rows, page, PAGE_SIZE)[1]
-    data = data_for(config, pkey)
+    data = data_for(config, pkey, view)
     return selection_panel(data, rows, page, removed_rows(data, groups)), page
 
 
-def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None):
-    """The current selection as a CSV download (every column, projection coordinates)."""
+def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None,
+                view: dict | None = None):
+    """The current selection as a CSV download (every column, the cluster and its name at
+    the page's cut, projection coordinates), named after the folder and the Z."""
     if not pkey or not rows:
         return no_update
-    table = selection_table(data_for(config, pkey), rows, load_coords(config, pkey))
-    return dcc.send_data_frame(neutralised_frame(table).to_csv, "topograph-selection.csv",
-                               index=False)
+    table = selection_table(data_for(config, pkey, view), rows, load_coords(config, pkey))
+    return dcc.send_data_frame(neutralised_frame(table).to_csv,
+                               f"{download_stem(config, view)}-selection.csv", index=False)
+
+
+def download_stem(config: AppConfig, view: dict | None) -> str:
+    """``topograph-FOLDER-zZ``: what every download of this page is called."""
+    import re
+
+    folder = re.sub(r"[^A-Za-z0-9._-]+", "_", PurePath(config.images).name).strip("._") or "images"
+    return f"topograph-{folder}-z{View.of(view).z:g}"

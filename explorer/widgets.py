@@ -11,9 +11,10 @@ def field(label: str, component, *, hint: str = "", class_name: str = "") -> htm
         html.Label(label), component, *([html.Div(hint, className="hint")] if hint else [])])
 
 
-def number(id_: str, value, *, step, min_=None, max_=None) -> dcc.Input:
+def number(id_: str, value, *, step, min_=None, max_=None, **more) -> dcc.Input:
+    """A number box (``more``: e.g. persistence)."""
     return dcc.Input(id=id_, type="number", value=value, step=step, min=min_, max=max_,
-                     debounce=True, className="number")
+                     debounce=True, className="number", **more)
 
 
 def job_controls(button: html.Button | None, cancel_id: str, progress_id: str,

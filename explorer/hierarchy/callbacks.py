@@ -19,7 +19,7 @@ from explorer.hierarchy.views import (
     scatter_patch,
     scores_view,
 )
-from explorer.state import config_for
+from explorer.state import View
 
 _PICTURES = (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)
 
@@ -27,45 +27,40 @@ _PICTURES = (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)
 def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
     """Wire the hierarchy panel to the explorer's analysis key, scatter and focus."""
 
-    @app.callback(Output(ids.Z_SLIDER, "value"), Output(ids.DENSITY, "value"),
-                  Output(ids.K_INPUT, "value"), Input(main_ids.RUN_KEY, "data"))
-    def _initial_params(key):
-        if not key:
-            return no_update, no_update, no_update
-        chosen = config_for(config, key)
-        return chosen.z, chosen.density, chosen.k
-
-    @app.callback(Output(ids.PARAMS, "data"), Input(ids.Z_SLIDER, "value"),
-                  Input(ids.DENSITY, "value"), Input(ids.K_INPUT, "value"))
-    def _params(z, density, k):
-        return {"z": z, "density": density, "k": k} if z is not None else no_update
+    @app.callback(Output(main_ids.VIEW, "data"), Input(ids.Z_SLIDER, "value"),
+                  Input(ids.HALO, "value"), Input(ids.NAMES_VERSION, "data"))
+    def _view(z, halo, names):
+        """The page's cut: one Z (and halo) for every panel, file and export."""
+        return View(z=z, halo=bool(halo), names=names or 0).store() if z is not None \
+            else no_update
 
     @app.callback(*(Output(i, "figure") for i in _PICTURES), Output(ids.Z_SUMMARY, "children"),
                   Output(ids.Z_CURVE, "figure"), Output(ids.LOST_NAMES, "children"),
-                  Input(main_ids.RUN_KEY, "data"), Input(ids.PARAMS, "data"),
-                  Input(ids.HIGHLIGHT, "data"), Input(ids.NAMES_VERSION, "data"),
-                  Input(ids.RELOAD_BUTTON, "n_clicks"))
-    def _pictures(key, params, highlight, version, _reload):
-        return pictures_view(config, key, params, highlight, version)
+                  Input(main_ids.RUN_KEY, "data"), Input(main_ids.VIEW, "data"),
+                  Input(ids.HIGHLIGHT, "data"), Input(ids.RELOAD_BUTTON, "n_clicks"))
+    def _pictures(key, view, highlight, _reload):
+        return pictures_view(config, key, view, highlight)
 
     @app.callback(Output(ids.HIGHLIGHT, "data"), Output(ids.SELECTED, "data"),
                   *(Input(i, "clickData") for i in _PICTURES),
                   *(Input(i, "hoverData") for i in _PICTURES),
-                  Input(main_ids.FOCUS_ROW, "data"), Input(ids.PARAMS, "data"),
-                  State(main_ids.RUN_KEY, "data"), prevent_initial_call=True)
+                  Input(main_ids.FOCUS_ROW, "data"), Input(main_ids.VIEW, "data"),
+                  Input(main_ids.RUN_KEY, "data"), State(ids.SELECTED, "data"),
+                  prevent_initial_call=True)
     def _highlight(*args):
-        key, params, row = args[-1], args[-2], args[-3]
+        selected, key, view, row = args[-1], args[-2], args[-3], args[-4]
         fired = {t["prop_id"]: t["value"] for t in ctx.triggered}
-        if f"{ids.PARAMS}.data" in fired:  # node ids belong to one clustering: start afresh
-            return None, None
+        if f"{main_ids.RUN_KEY}.data" in fired or (
+                f"{main_ids.VIEW}.data" in fired and not same_cut(selected, view)):
+            return None, None  # node ids belong to one clustering: start afresh
         if f"{main_ids.FOCUS_ROW}.data" in fired:
-            node = highlight_from_row(config, key, params, row)
-            return node, node
+            node = highlight_from_row(config, key, view, row)
+            return node, with_cut(node, view)
         clicks = [highlight_from_event(v) for p, v in fired.items() if p.endswith("clickData")]
         hovers = [highlight_from_event(v) for p, v in fired.items() if p.endswith("hoverData")]
         click = next((h for h in clicks if h is not None), None)
         if click is not None:
-            return click, ({"node": click["node"]} if "node" in click else no_update)
+            return click, (with_cut(click, view) if "node" in click else no_update)
         hover = next((h for h in hovers if h is not None), None)
         return (hover, no_update) if hover is not None else (no_update, no_update)
 
@@ -74,17 +69,16 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
 
     @app.callback(Output(main_ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.HIGHLIGHT, "data"), State(main_ids.RUN_KEY, "data"),
-                  State(ids.PARAMS, "data"), prevent_initial_call=True)
-    def _scatter(highlight, key, params):
-        return scatter_patch(config, key, params, highlight)
+                  State(main_ids.VIEW, "data"), prevent_initial_call=True)
+    def _scatter(highlight, key, view):
+        return scatter_patch(config, key, view, highlight)
 
     @app.callback(Output(ids.CARD, "children"), Output(ids.NAME_INPUT, "value"),
                   Output(ids.NOTE_INPUT, "value"), Output(ids.EDITING, "data"),
-                  Input(ids.SELECTED, "data"), Input(ids.NAMES_VERSION, "data"),
-                  Input(ids.RELOAD_BUTTON, "n_clicks"),
-                  State(main_ids.RUN_KEY, "data"), State(ids.PARAMS, "data"))
-    def _card(selected, version, _reload, key, params):
-        card, name, note, editing = card_view(config, key, params, selected, version)
+                  Input(ids.SELECTED, "data"), Input(ids.RELOAD_BUTTON, "n_clicks"),
+                  Input(main_ids.VIEW, "data"), State(main_ids.RUN_KEY, "data"))
+    def _card(selected, _reload, view, key):
+        card, name, note, editing = card_view(config, key, view, selected)
         if ctx.triggered_id == ids.RELOAD_BUTTON:  # newest version, the typed text stays
             return card, no_update, no_update, editing
         return card, name, note, editing
@@ -93,25 +87,24 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
                   Input(ids.SAVE_BUTTON, "n_clicks"), Input(ids.DELETE_BUTTON, "n_clicks"),
                   State(ids.NAME_INPUT, "value"), State(ids.NOTE_INPUT, "value"),
                   State(ids.USER_INPUT, "value"), State(ids.EDITING, "data"),
-                  State(main_ids.RUN_KEY, "data"), State(ids.PARAMS, "data"),
+                  State(main_ids.RUN_KEY, "data"), State(main_ids.VIEW, "data"),
                   State(ids.NAMES_VERSION, "data"), prevent_initial_call=True)
-    def _save(_save, _delete, name, note, user, editing, key, params, version):
-        message, saved = save_view(config, key, params, editing, name=name or "", note=note or "",
+    def _save(_save, _delete, name, note, user, editing, key, view, version):
+        message, saved = save_view(config, key, view, editing, name=name or "", note=note or "",
                                    user=user or "", delete=ctx.triggered_id == ids.DELETE_BUTTON)
         return message, (version or 0) + 1 if saved else no_update
 
     @app.callback(Output(ids.EXPORT_IMAGES, "data"), Output(ids.EXPORT_TREE, "data"),
                   Output(ids.EXPORT_RUN, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
-                  State(main_ids.RUN_KEY, "data"), State(ids.PARAMS, "data"),
+                  State(main_ids.RUN_KEY, "data"), State(main_ids.VIEW, "data"),
                   prevent_initial_call=True)
-    def _export(_clicks, key, params):
-        return export_view(config, key, params)
+    def _export(_clicks, key, view):
+        return export_view(config, key, view)
 
     @app.callback(Output(ids.SCORES, "children"), Output(ids.CONFUSION, "figure"),
-                  Input(main_ids.RUN_KEY, "data"), Input(ids.PARAMS, "data"),
-                  Input(ids.NAMES_VERSION, "data"))
-    def _scores(key, params, _version):
-        return scores_view(config, key, params)
+                  Input(main_ids.RUN_KEY, "data"), Input(main_ids.VIEW, "data"))
+    def _scores(key, view):
+        return scores_view(config, key, view)
 
     @app.callback(Output(ids.TWO_NN, "figure"), Output(ids.ID_SCALE, "figure"),
                   Output(ids.PCA, "figure"), Input(main_ids.RUN_KEY, "data"))
@@ -119,11 +112,27 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
         return dimension_view(config, key)
 
 
+def with_cut(node: dict | None, view: dict | None) -> dict | None:
+    """A selected node with the cut it belongs to (node ids are those of one clustering)."""
+    if not node or "node" not in node:
+        return node
+    cut = View.of(view)
+    return {"node": node["node"], "z": cut.z, "halo": cut.halo}
+
+
+def same_cut(selected: dict | None, view: dict | None) -> bool:
+    """True if ``selected`` was chosen at the view's Z and halo (a name save keeps it)."""
+    if not selected:
+        return True
+    cut = View.of(view)
+    return (selected.get("z"), selected.get("halo")) == (cut.z, cut.halo)
+
+
 def _register_tooltip(app: Dash, config: AppConfig, graph: str) -> None:
     tip = ids.tooltip(graph)
 
     @app.callback(Output(tip, "show"), Output(tip, "bbox"), Output(tip, "children"),
                   Input(graph, "hoverData"), State(main_ids.RUN_KEY, "data"),
-                  State(ids.PARAMS, "data"))
-    def _hover(event, key, params):
-        return hover_view(config, key, params, event)
+                  State(main_ids.VIEW, "data"))
+    def _hover(event, key, view):
+        return hover_view(config, key, view, event)

@@ -1,9 +1,7 @@
 """Component ids of the hierarchy panel (all prefixed ``hier-``)."""
 
-Z_SLIDER = "hier-z"
-DENSITY = "hier-density"
-K_INPUT = "hier-k"
-PARAMS = "hier-params"                # {"z", "density", "k"} of the shown clustering
+Z_SLIDER = "hier-z"                   # the page's Z (written to the explorer's VIEW store)
+HALO = "hier-halo"                    # mark halo images (part of the page's cut)
 Z_SUMMARY = "hier-z-summary"
 Z_CURVE = "hier-z-curve"
 DENDROGRAM = "hier-dendrogram"

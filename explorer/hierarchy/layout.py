@@ -6,9 +6,9 @@ from __future__ import annotations
 from dash import dcc, html
 
 from compute.naming.text import MAX_NAME, MAX_NOTE, MAX_USER
+from compute.params import Z_MAX, Z_MIN, Z_STEP, AnalysisParams
 from explorer.figures import empty_figure
 from explorer.hierarchy import ids
-from explorer.hierarchy.state import Z_MAX, Z_MIN, Z_STEP
 
 _GRAPH_CONFIG = {"displaylogo": False}
 
@@ -50,30 +50,28 @@ def _diagnostics() -> html.Details:
 
 def hierarchy_panel() -> html.Div:
     """The whole panel (goes into the explorer's hierarchy slot)."""
-    marks = {v: f"{v:g}" for v in (1.0, 1.65, 2.0, 2.5, 3.0, 3.5, 4.0)}
+    default = AnalysisParams()
+    marks = {v: f"{v:g}" for v in sorted({Z_MIN, default.z, 2.0, 2.5, 3.0, 3.5, Z_MAX})}
+    keep = {"persistence": True, "persistence_type": "local"}  # survives a reload
     return html.Div(className="hier-panel", children=[
         dcc.Store(id=ids.HIGHLIGHT), dcc.Store(id=ids.SELECTED), dcc.Store(id=ids.EDITING),
         dcc.Store(id=ids.NAMES_VERSION, data=0),
-        dcc.Store(id=ids.PARAMS),
         html.Div(className="hier-z", children=[
-            html.Div(className="row", children=[
-                dcc.Dropdown(id=ids.DENSITY, clearable=False, value="pak",
-                             style={"minWidth": "170px"},
-                             options=[{"label": "PAk density", "value": "pak"},
-                                      {"label": "kNN density", "value": "knn"}]),
-                dcc.Input(id=ids.K_INPUT, type="number", min=2, step=1, value=10,
-                          debounce=True, className="number", placeholder="k (kNN)",
-                          style={"maxWidth": "110px"}),
-            ]),
-            html.Label("Z (merge significance): move to re-merge"),
-            dcc.Slider(id=ids.Z_SLIDER, min=Z_MIN, max=Z_MAX, step=Z_STEP, value=1.65,
-                       marks=marks, tooltip={"placement": "bottom"}, updatemode="mouseup"),
-            html.Div(id=ids.Z_SUMMARY, className="summary"),
+            html.Label("Z (merge significance) of the whole page: move to re-merge"),
+            dcc.Slider(id=ids.Z_SLIDER, min=Z_MIN, max=Z_MAX, step=Z_STEP, value=default.z,
+                       marks=marks, tooltip={"placement": "bottom"}, updatemode="mouseup",
+                       **keep),
+            dcc.Checklist(id=ids.HALO, options=[{"label": " mark halo images (below their "
+                                                          "cluster's highest saddle)",
+                                                 "value": "halo"}],
+                          value=["halo"] if default.halo else [], **keep),
+            dcc.Loading(html.Div(id=ids.Z_SUMMARY, className="summary"), type="dot"),
             _graph(ids.Z_CURVE, "160px"),
         ]),
-        html.Div(className="hier-row", children=[
-            html.Div([_graph(graph, "360px"), dcc.Tooltip(id=ids.tooltip(graph))])
-            for graph in (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)]),
+        dcc.Loading(type="circle", delay_show=300, children=html.Div(
+            className="hier-row", children=[
+                html.Div([_graph(graph, "360px"), dcc.Tooltip(id=ids.tooltip(graph))])
+                for graph in (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)])),
         html.Div(className="hier-row", children=[
             html.Div(id=ids.CARD, className="hier-card-slot",
                      children="Click a cluster or a node to see its images."),

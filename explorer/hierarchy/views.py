@@ -17,7 +17,15 @@ from explorer.config import AppConfig
 from explorer.figures import MAIN, empty_figure
 from explorer.hierarchy import figures
 from explorer.hierarchy.card import cluster_card, hover_card, lost_names
-from explorer.hierarchy.state import clusters_curve, load_base, load_run, names_store
+from explorer.state import (
+    View,
+    clusters_curve,
+    load_analysis,
+    load_match,
+    load_run,
+    names_store,
+)
+from explorer.views import download_stem
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +33,16 @@ RELOAD_HINT = ("Press Reload to see the latest version (what you typed stays in 
                "then Save again to replace it.")
 
 
-def run_params(params) -> tuple[float, str | None, int | None]:
-    """(Z, density, k) from the panel's parameters ({"z", "density", "k"} or just Z)."""
-    if params is None or (isinstance(params, dict) and params.get("z") is None):
-        raise PreventUpdate  # the panel's controls are not set yet
-    if not isinstance(params, dict):
-        return round(float(params), 2), None, None
-    k = params.get("k")
-    return (round(float(params["z"]), 2), params.get("density") or None,
-            int(k) if k else None)
+def _run(config: AppConfig, key: str, view):
+    """The labelled run at the page's cut (``view``: the browser's ``ids.VIEW`` store)."""
+    if view is None:
+        raise PreventUpdate  # the page's cut is not set yet
+    return load_run(config, key, View.of(view))
 
 
-def _run(config: AppConfig, key: str, params):
-    return load_run(config, key, *run_params(params))
+def _topography(config: AppConfig, key: str):
+    """The Z-independent topography (densities and the kNN graph do not depend on Z)."""
+    return load_analysis(config, key).topography
 
 
 def highlighted_leaves(tree, highlight: dict | None) -> list[int]:
@@ -49,29 +54,28 @@ def highlighted_leaves(tree, highlight: dict | None) -> list[int]:
     return tree.leaves_under(node).tolist() if 0 <= node < tree.n_nodes else []
 
 
-def pictures_view(config: AppConfig, key: str | None, params, highlight: dict | None,
-                  _names_version=None):
+def pictures_view(config: AppConfig, key: str | None, view, highlight: dict | None):
     """(dendrogram, MDS map, heatmap, summary text, clusters-vs-Z, lost names)."""
     if not key:
         blank = empty_figure("compute an analysis first")
         return blank, blank, blank, "", blank, lost_names([])
-    run = _run(config, key, params)
-    match = run.clustering.match(names_store(config.names_db).live())
+    run = _run(config, key, view)
+    match = load_match(config, key, View.of(view))
     names, tree, h = match.names(), run.clustering.tree, run.hierarchy
     node = int(highlight["node"]) if highlight and "node" in highlight else None
     leaves = highlighted_leaves(tree, highlight)
-    z, density, k = run_params(params)
-    grid, counts = clusters_curve(config, key, density, k)
-    info = run.clustering.run
-    method = "PAk" if info.density == "pak" else f"kNN, k = {info.k}"
-    summary = (f"{tree.n_leaves} clusters at Z = {z:g} ({method}; "
-               f"{int(run.clustering.is_halo.sum())} halo images)")
+    params = run.topography.params
+    grid, counts = clusters_curve(config, key)
+    halo = int(run.clustering.is_halo.sum())
+    summary = (f"{tree.n_leaves} clusters at Z = {params.z:g} ({params.describe()}; "
+               f"{halo} halo images)" if params.halo else
+               f"{tree.n_leaves} clusters at Z = {params.z:g} ({params.describe()})")
     return (figures.dendrogram_figure(tree, names=names, highlight=node),
             figures.mds_figure(h.mds, populations=tree.population[:tree.n_leaves],
                                adjacency=h.adjacency, names=names, highlight=leaves),
             figures.heatmap_figure(h.adjacency, order=tree.leaf_order(), names=names,
                                    highlight=leaves),
-            summary, figures.clusters_vs_z_figure(grid, counts, current_z=z),
+            summary, figures.clusters_vs_z_figure(grid, counts, current_z=params.z),
             lost_names(match.lost))
 
 
@@ -88,34 +92,33 @@ def highlight_from_event(event: dict | None) -> dict | None:
     return {"node": int(data[0] if isinstance(data, list) else data)}
 
 
-def hover_view(config: AppConfig, key: str | None, params, event: dict | None):
+def hover_view(config: AppConfig, key: str | None, view, event: dict | None):
     """(show, bbox, children) of the tooltip of a hovered node, cluster or saddle cell."""
     found = highlight_from_event(event)
     if not key or found is None:
         return False, no_update, no_update
-    run = _run(config, key, params)
+    run = _run(config, key, view)
     nodes = found.get("pair") or [found["node"]]
     if not all(0 <= int(n) < run.clustering.tree.n_nodes for n in nodes):
         return False, no_update, no_update
-    match = run.clustering.match(names_store(config.names_db).live())
-    base = load_base(config, key, *run_params(params)[1:])
-    card = hover_card(run, [int(n) for n in nodes], match.names(),
-                      log_density=base.topography.density.log_density)
+    card = hover_card(run, [int(n) for n in nodes], load_match(config, key, View.of(view)).names(),
+                      log_density=_topography(config, key).density.log_density)
     return True, event["points"][0].get("bbox"), card
 
 
-def highlight_from_row(config: AppConfig, key: str | None, params, row: int | None):
+def highlight_from_row(config: AppConfig, key: str | None, view, row: int | None):
     """The cluster of a point focused in the projection."""
     if not key or row is None:
         return no_update
-    return {"node": int(_run(config, key, params).clustering.labels[int(row)])}
+    labels = _run(config, key, view).clustering.labels
+    return {"node": int(labels[int(row)])} if 0 <= int(row) < len(labels) else no_update
 
 
-def scatter_patch(config: AppConfig, key: str | None, params, highlight: dict | None):
+def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | None):
     """Select the highlighted images in the projection (the others are dimmed)."""
     if not key:
         return no_update
-    c = _run(config, key, params).clustering
+    c = _run(config, key, view).clustering
     patch = Patch()
     leaves = highlighted_leaves(c.tree, highlight)
     patch["data"][MAIN]["selectedpoints"] = (
@@ -123,28 +126,27 @@ def scatter_patch(config: AppConfig, key: str | None, params, highlight: dict | 
     return patch
 
 
-def card_view(config: AppConfig, key: str | None, params, selected: dict | None,
-              _names_version=None):
+def card_view(config: AppConfig, key: str | None, view, selected: dict | None):
     """(card, name field, note field, editing state) for the selected node."""
     if not key or not selected:
         return "Click a cluster or a node of the dendrogram, map or heatmap.", "", "", None
-    run = _run(config, key, params)
+    run = _run(config, key, view)
     node = int(selected["node"])
     if not 0 <= node < run.clustering.tree.n_nodes:
         return "That node does not exist at this Z; click again.", "", "", None
     store = names_store(config.names_db)
-    match = run.clustering.match(store.live())
+    match = load_match(config, key, View.of(view))
     record = match.by_node.get(node)
-    base = load_base(config, key, *run_params(params)[1:])
-    card = cluster_card(run, node, match, log_density=base.topography.density.log_density,
-                        knn_indices=base.topography.knn.indices,
+    topography = _topography(config, key)
+    card = cluster_card(run, node, match, log_density=topography.density.log_density,
+                        knn_indices=topography.knn.indices,
                         history=store.history(record.name_id) if record else ())
     editing = {"node": node, "name_id": record.name_id if record else None,
                "version": record.version if record else None}
     return card, record.name if record else "", record.note if record else "", editing
 
 
-def save_view(config: AppConfig, key: str | None, params, editing: dict | None, *, name: str,
+def save_view(config: AppConfig, key: str | None, view, editing: dict | None, *, name: str,
               note: str, user: str, delete: bool = False):
     """(status message, saved?) after saving (or deleting) the edited node's name.
 
@@ -152,7 +154,7 @@ def save_view(config: AppConfig, key: str | None, params, editing: dict | None, 
     """
     if not key or not editing:
         return "Select a cluster or node first.", False
-    run = _run(config, key, params)
+    run = _run(config, key, view)
     c, node, store = run.clustering, int(editing["node"]), names_store(config.names_db)
     kind = "cluster" if c.tree.is_leaf(node) else "node"
     try:
@@ -179,47 +181,49 @@ def save_view(config: AppConfig, key: str | None, params, editing: dict | None, 
     return f"Saved '{rec.name}' (version {rec.version}) at {rec.updated_at[:19]}.", True
 
 
-def export_view(config: AppConfig, key: str | None, params):
-    """Three downloads: the per-image CSV, the tree CSV and the run sidecar."""
+def export_view(config: AppConfig, key: str | None, view):
+    """Three downloads: the per-image CSV, the tree CSV and the run sidecar, named after
+    the folder and the page's Z."""
     if not key:
         return no_update, no_update, no_update
-    c = _run(config, key, params).clustering
-    texts = export_texts(c, c.match(names_store(config.names_db).live()))
-    stem = f"topograph-z{run_params(params)[0]:g}"
+    c = _run(config, key, view).clustering
+    texts = export_texts(c, load_match(config, key, View.of(view)))
+    stem = download_stem(config, view)
     return (dcc.send_string(texts.images_csv, f"{stem}.csv"),
             dcc.send_string(texts.tree_csv, f"{stem}.tree.csv"),
             dcc.send_string(texts.sidecar_json, f"{stem}.json"))
 
 
-def scores_view(config: AppConfig, key: str | None, params):
-    """(scores text, confusion matrix figure) against the known labels."""
+def scores_view(config: AppConfig, key: str | None, view):
+    """(scores text, confusion matrix figure) against the known labels, at the page's cut."""
     from compute.evaluation.scores import score_clustering
 
     if not key:
         return "", empty_figure("no analysis")
-    c = _run(config, key, params).clustering
+    c = _run(config, key, view).clustering
     try:
         s = score_clustering(c.labels, list(c.known_labels), is_halo=c.is_halo)
     except ValueError as exc:
         return str(exc), empty_figure("no known labels")
     text = (f"NMI {s.nmi:.3f}, AMI {s.ami:.3f}, ARI {s.ari:.3f} on {s.n_scored} labelled "
-            f"images ({s.n_halo} halo images left out)")
-    match = c.match(names_store(config.names_db).live())
+            f"images ({s.n_halo} halo images left out) at Z = {c.run.z:g}")
+    match = load_match(config, key, View.of(view))
     return text, figures.confusion_figure(s.confusion.counts, clusters=s.confusion.clusters,
                                           classes=s.confusion.classes, names=match.names())
 
 
 def dimension_view(config: AppConfig, key: str | None):
     """(2-NN fit, ID against scale, PCA spectrum) figures of the analysis."""
+    from compute.arrays import metric_points
     from compute.graph.intrinsic_dim import id_scale_analysis, pca_spectrum
 
     if not key:
         blank = empty_figure("no analysis")
         return blank, blank, blank
-    base = load_base(config, key)
-    dim = base.topography.intrinsic_dim
-    x = base.analysis.embeddings.vectors
-    scale = id_scale_analysis(x, knn=base.topography.knn)
+    analysis = load_analysis(config, key)
+    dim = analysis.topography.intrinsic_dim
+    x = metric_points(analysis.embeddings.vectors, analysis.params.metric)
+    scale = id_scale_analysis(x, knn=analysis.topography.knn)
     pca = pca_spectrum(x)
     return (figures.two_nn_figure(dim.log_mu, dim.y, dimension=dim.dimension),
             figures.id_scale_figure(scale.scale, scale.dimension_mean, scale.dimension_std),

@@ -54,11 +54,11 @@ def register_training_callbacks(app: Dash, config: AppConfig) -> None:
     @app.callback(
         Output(ids.QUALITY_SUMMARY, "children"), Output(ids.QUALITY_HEATMAP, "figure"),
         Output(ids.QUALITY_ERROR, "children"), Input(ids.QUALITY_BUTTON, "n_clicks"),
-        State(explorer_ids.RUN_KEY, "data"),
+        State(explorer_ids.RUN_KEY, "data"), State(explorer_ids.VIEW, "data"),
         background=True, running=_RUNNING_QUALITY, prevent_initial_call=True,
         progress=[Output(ids.QUALITY_PROGRESS, "value"), Output(ids.QUALITY_PROGRESS, "max")],
         cancel=[Input(ids.QUALITY_CANCEL, "n_clicks")],
     )
-    def _quality(set_progress, _clicks, key):
-        return run_job(lambda: quality_job(set_progress, config, key),
+    def _quality(set_progress, _clicks, key, view):
+        return run_job(lambda: quality_job(set_progress, config, key, view),
                        task="The quality report", n_outputs=2)

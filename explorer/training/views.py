@@ -18,7 +18,7 @@ from compute.train import IMAGE_STRATEGIES
 from compute.train.backbone import FEATURE_DIMS
 from compute.train.library import TrainedWeights, list_trained, trained_path
 from explorer.config import AppConfig
-from explorer.state import BUILT_IN_WEIGHTS, config_for
+from explorer.state import BUILT_IN_WEIGHTS, View, config_for, load_analysis
 from explorer.training.figures import distance_heatmap_figure
 
 STRATEGY_LABELS = {"finetune": "fine-tune (needs labels)",
@@ -109,27 +109,28 @@ def train_result(weights: TrainedWeights, *, seconds: float, device: str = "cpu"
     ])
 
 
-def quality_job(set_progress, config: AppConfig, key: str | None) -> tuple[html.Div, object]:
-    """Background job: the representation-quality report of the analysis ``key``;
-    returns (summary, heatmap figure). ValueError without an analysis or known labels."""
+def quality_job(set_progress, config: AppConfig, key: str | None,
+                view: dict | None = None) -> tuple[html.Div, object]:
+    """Background job: the representation-quality report of the analysis ``key`` at the
+    page's cut ``view`` (its ADP scores are those of the Scores block); returns (summary,
+    heatmap figure). ValueError without an analysis or known labels."""
     from compute.evaluation.quality import heatmap_rgb, quality_report
-    from compute.pipeline import analyse_folder
 
     if not key:
         raise ValueError("no analysis yet: press Compute first")
-    chosen = config_for(config, key)
-    analysis = analyse_folder(chosen, cache_dir=config.cache_dir)
+    chosen = config_for(config, key, View.of(view))
+    analysis = load_analysis(config, key)
     labels = analysis.labels
     if not any(labels):
         raise ValueError("the quality report scores the embedding against known labels, and "
                          "this folder has none: restart the app with --labels CSV")
-    rep = quality_report(analysis.embeddings.vectors, labels, per_class=QUALITY_PER_CLASS,
-                         z=chosen.z, density=chosen.density, k=chosen.k, metric=chosen.metric,
+    rep = quality_report(analysis.embeddings.vectors, labels, params=chosen.analysis,
+                         per_class=QUALITY_PER_CLASS, topography=analysis.topography,
                          progress=lambda done, total: set_progress((str(done), str(total))))
     figure = distance_heatmap_figure(heatmap_rgb(rep.heatmap), rep.heatmap.classes,
                                      rep.heatmap.boundaries, pearson_r=rep.pearson_r)
     return quality_summary(rep, describe=f"{chosen.backbone}, weights {_weights_name(chosen)}, "
-                                         f"{chosen.metric} distance"), figure
+                                         f"{chosen.analysis.metric} distance"), figure
 
 
 def quality_summary(rep, *, describe: str) -> html.Div:
@@ -146,8 +147,9 @@ def quality_summary(rep, *, describe: str) -> html.Div:
             html.Thead(html.Tr([html.Th(h) for h in ("method", "clusters", "NMI", "AMI",
                                                      "ARI")])),
             html.Tbody(rows)]),
-        html.P("k-means (k = number of classes) is a reference; ADP is the density-peak "
-               "clustering of the analysis settings.", className="hint"),
+        html.P("k-means and agglomerative (told the number of classes) and HDBSCAN are "
+               "references; ADP is the density-peak clustering of this page (its settings "
+               "and Z).", className="hint"),
     ])
 
 

@@ -1,14 +1,14 @@
 """``python -m tests.e2e.faulty_app [app.py flags]``: the real app with faults injected into
-one compute step (the kNN graph and clusters), chosen by the analysis setting k so that a
-test triggers them from the page as a user would:
+one compute step (the density-peak topography), chosen by the analysis setting max k so
+that a test triggers them from the page as a user would:
 
-- k = 13: ``MemoryError`` inside the step (the machine ran out of memory).
-- k = 14: the step never ends; every 50 ms it writes ``"<pid> <count>"`` to the file
+- max k = 13: ``MemoryError`` inside the step (the machine ran out of memory).
+- max k = 14: the step never ends; every 50 ms it writes ``"<pid> <count>"`` to the file
   named by ``$TOPOGRAPH_HEARTBEAT`` (the test checks that Cancel really stops it).
-- k = 19: the worker process is killed with SIGKILL, as the kernel's out-of-memory killer
+- max k = 19: the worker process is killed with SIGKILL, as the kernel's out-of-memory killer
   does (no Python code runs, no exception is raised).
 
-Every other k runs the real step. Background jobs run in forked worker processes, which
+Every other max k runs the real step. Background jobs run in forked worker processes, which
 inherit the patched step.
 """
 
@@ -28,17 +28,17 @@ OUT_OF_MEMORY_K = 13
 ENDLESS_K = 14
 KILLED_K = 19
 HEARTBEAT_ENV = "TOPOGRAPH_HEARTBEAT"
-_real_step = pipeline.neighbours_and_clusters
+_real_step = pipeline.topography_of
 
 
-def faulty_step(vectors, *, config, cache, progress=None):
-    if config.k == OUT_OF_MEMORY_K:
+def faulty_step(vectors, params, *, cache, progress=None):
+    if params.maxk == OUT_OF_MEMORY_K:
         raise MemoryError
-    if config.k == ENDLESS_K:
+    if params.maxk == ENDLESS_K:
         beat_forever(Path(os.environ[HEARTBEAT_ENV]), progress)
-    if config.k == KILLED_K:
+    if params.maxk == KILLED_K:
         os.kill(os.getpid(), signal.SIGKILL)
-    return _real_step(vectors, config=config, cache=cache, progress=progress)
+    return _real_step(vectors, params, cache=cache, progress=progress)
 
 
 def beat_forever(path: Path, progress) -> None:
@@ -53,5 +53,5 @@ def beat_forever(path: Path, progress) -> None:
 
 
 if __name__ == "__main__":
-    pipeline.neighbours_and_clusters = faulty_step
+    pipeline.topography_of = faulty_step
     sys.exit(main())

@@ -10,11 +10,13 @@ import time
 import psutil
 import pytest
 
+from compute.params import AnalysisParams
 from tests.appserver import running_app
 from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV, KILLED_K, OUT_OF_MEMORY_K
 from tests.imagefiles import write_blob_images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+DEFAULT_MAXK = AnalysisParams().maxk
 RESNET18_FILE = "resnet18-f37072fd.pth"  # torchvision's ImageNet file name in the torch cache
 
 
@@ -38,13 +40,14 @@ def faulty(tmp_path_factory):
 @pytest.fixture
 def app_page(page, faulty):
     page.goto(faulty[0])
-    wait_for_success(page, k=10)  # the first analysis runs when the page opens
+    wait_for_success(page, k=DEFAULT_MAXK)  # the first analysis runs when the page opens
     return page
 
 
 def set_k(page, k: int) -> None:
-    page.fill("#settings-k", str(k))
-    page.press("#settings-k", "Tab")  # the input is debounced: the value counts on blur
+    """Set the Compute section's max k (the setting the faulty app's faults key on)."""
+    page.fill("#settings-maxk", str(k))
+    page.press("#settings-maxk", "Tab")  # the input is debounced: the value counts on blur
 
 
 def compute(page, **settings) -> None:
@@ -57,16 +60,16 @@ def compute(page, **settings) -> None:
 
 
 def wait_for_success(page, *, k: int) -> None:
-    """The analysis for ``k`` reached the page: the hierarchy panel shows its k, the
-    dataset summary is filled (empty until the first analysis ends), the projection job
-    is over and its points are drawn, no alert."""
+    """The analysis for max k = ``k`` reached the page: the hierarchy panel's summary
+    shows it, the dataset summary is filled (empty until the first analysis ends), the
+    projection job is over and its points are drawn, no alert."""
     page.wait_for_function(
-        """k => { const hk = document.querySelector('#hier-k');
+        """k => { const hk = document.querySelector('#hier-z-summary');
                   const run = document.querySelector('#run-button');
                   const summary = document.querySelector('#dataset-summary');
                   const gd = document.querySelector('#latent-scatter .js-plotly-plot');
                   const projecting = document.querySelector('#projection-cancel');
-                  return hk && run && summary && hk.value === String(k) && !run.disabled
+                  return hk && run && summary && hk.innerText.includes(`maxk ${k},`) && !run.disabled
                          && summary.innerText.includes('usable') && projecting.disabled
                          && gd && gd._fullData && gd._fullData.length > 0
                          && gd._fullData[0].x && gd._fullData[0].x.length > 0; }""",
@@ -169,7 +172,7 @@ def test_stopping_the_server_stops_a_running_job(page, tmp_path):
     with running_app(args, log=tmp_path / "app.log", script=["-m", "tests.e2e.faulty_app"],
                      env={**os.environ, HEARTBEAT_ENV: str(heartbeat)}) as (url, server):
         page.goto(url)
-        wait_for_success(page, k=10)
+        wait_for_success(page, k=DEFAULT_MAXK)
         compute(page, k=ENDLESS_K)
         worker = psutil.Process(wait_for_heartbeat(heartbeat)[0])
         server.terminate()

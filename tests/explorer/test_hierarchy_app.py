@@ -1,5 +1,6 @@
 """The hierarchy panel is in the page and its callbacks are wired to the right controls."""
 
+from explorer import ids as main_ids
 from explorer.app import create_app
 from explorer.config import AppConfig
 from explorer.hierarchy import ids
@@ -16,9 +17,12 @@ def test_panel_is_in_the_layout_and_wired(tmp_path):
     page = str(app.layout)
     for component in (ids.Z_SLIDER, ids.DENDROGRAM, ids.MDS, ids.HEATMAP, ids.SAVE_BUTTON):
         assert f"'{component}'" in page
-    assert inputs_of(app, f"{ids.PARAMS}.data") == {
-        f"{ids.Z_SLIDER}.value", f"{ids.DENSITY}.value", f"{ids.K_INPUT}.value"}
-    assert f"{ids.PARAMS}.data" in inputs_of(app, f"{ids.DENDROGRAM}.figure")
+    assert inputs_of(app, f"{main_ids.VIEW}.data") == {
+        f"{ids.Z_SLIDER}.value", f"{ids.HALO}.value", f"{ids.NAMES_VERSION}.data"}
+    view = f"{main_ids.VIEW}.data"  # the page's one cut reaches every panel that shows clusters
+    for output in (f"{ids.DENDROGRAM}.figure", f"{ids.SCORES}.children", f"{ids.CARD}.children",
+                   f"{main_ids.INSTANCE_PANEL}.children", f"{main_ids.SELECTION_PANEL}.children"):
+        assert view in inputs_of(app, output), output
     clicks = inputs_of(app, f"{ids.HIGHLIGHT}.data")
     assert {f"{g}.clickData" for g in (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)} <= clicks
     assert {f"{g}.hoverData" for g in (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)} <= clicks

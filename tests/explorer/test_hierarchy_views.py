@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from compute.naming.export import read_images_csv
+from compute.params import AnalysisParams
+from explorer import state
 from explorer.config import AppConfig
-from explorer.hierarchy import state
 from explorer.hierarchy.views import (
     card_view,
     export_view,
@@ -19,7 +20,7 @@ from explorer.hierarchy.views import (
     scatter_patch,
     scores_view,
 )
-from explorer.state import analysis_key, pipeline_config
+from explorer.state import View, analysis_key, pipeline_config
 from tests.hostile_text import (
     HOSTILE_LABEL,
     HYPERLINK,
@@ -29,7 +30,7 @@ from tests.hostile_text import (
 )
 from tests.imagefiles import write_blob_images
 
-Z = 1.65
+Z = View(z=1.65).store()  # the page's cut, as the browser holds it
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def app(tmp_path):
     labels = write_blob_images(images, per_class=15)
     config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
                        names_db=tmp_path / "names.sqlite")
-    key = analysis_key(pipeline_config(config, maxk=10))
+    key = analysis_key(pipeline_config(config, analysis=AnalysisParams(maxk=10)))
     yield config, key
     state.forget()
 
@@ -92,7 +93,7 @@ def test_export_read_back_equals_what_the_app_shows(app):
     path.write_text(images_dl["content"])
     shown = read_images_csv(path)
     run = state.load_run(config, key, Z)
-    names = run.clustering.match(state.names_store(config.names_db).live()).names()
+    names = state.load_match(config, key, Z).names()
     assert shown["cluster"].tolist() == run.clustering.labels.tolist()
     assert shown["cluster_name"].tolist() == [names.get(c, "") for c in run.clustering.labels]
     assert "=corner" in set(shown["cluster_name"])
@@ -117,16 +118,20 @@ def test_scores_against_known_labels(app):
     assert len(fig.data[0].x) == 2  # two known classes
 
 
-def test_density_and_k_choose_the_peaks_and_are_recorded_with_names(app):
+def test_the_page_cut_and_the_analysis_are_recorded_with_names(app):
+    """The hierarchy shows the analysis of the Compute section (no second density choice)
+    at the page's Z; a name's history records the whole parameter object."""
     config, key = app
-    params = {"z": 2.0, "density": "knn", "k": 5}
-    summary = pictures_view(config, key, params, None)[3]
-    assert "at Z = 2 (kNN, k = 5;" in summary
-    assert "(PAk;" in pictures_view(config, key, {"z": 2.0, "density": "pak", "k": 5}, None)[3]
-    _, _, _, editing = card_view(config, key, params, {"node": 0})
-    assert save_view(config, key, params, editing, name="knn corner", note="", user="ana")[1]
+    view = View(z=2.0, halo=False).store()
+    summary = pictures_view(config, key, view, None)[3]
+    assert "at Z = 2 (euclidean, PAk, maxk 10, Z 2, halo not marked)" in summary
+    _, _, _, editing = card_view(config, key, view, {"node": 0})
+    assert save_view(config, key, view, editing, name="corner", note="", user="ana")[1]
     [record] = state.names_store(config.names_db).live()
-    assert (record.run.density, record.run.k, record.run.z) == ("knn", 5, 2.0)
+    assert (record.run.density, record.run.k, record.run.z, record.run.halo) == \
+        ("pak", None, 2.0, False)
+    assert (record.run.metric, record.run.maxk, record.run.knn_method) == \
+        ("euclidean", 10, "exact")
 
 
 def test_hovering_a_node_shows_its_densest_images(app):
@@ -147,7 +152,7 @@ def test_dashboard_download_neutralises_names_notes_and_file_names(tmp_path):
     labels = write_hostile_folder(images)
     config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
                        names_db=tmp_path / "names.sqlite")
-    key = analysis_key(pipeline_config(config, maxk=10))
+    key = analysis_key(pipeline_config(config, analysis=AnalysisParams(maxk=10)))
     try:
         _, _, _, editing = card_view(config, key, Z, {"node": 0})
         assert save_view(config, key, Z, editing, name=HYPERLINK, note="-1 @x",
@@ -192,3 +197,31 @@ def test_conflicts_say_reload_and_the_card_lists_earlier_versions(app):
     message, saved = save_view(config, key, Z, dict(read, version=2), name="again", note="",
                                user="ana")
     assert not saved and "deleted this name meanwhile" in message and "Reload" in message
+
+
+def test_names_given_on_one_folder_never_appear_on_another(tmp_path):
+    """Two folders, one names database: folder B shows none of folder A's names, not even
+    as lost names, in the panel or the export; folder A still shows its own."""
+    folders = {}
+    for name, seed in (("a", 0), ("b", 1)):
+        images = tmp_path / name
+        labels = write_blob_images(images, per_class=15, seed=seed)
+        config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                           names_db=tmp_path / "names.sqlite")
+        folders[name] = (config, analysis_key(pipeline_config(
+            config, analysis=AnalysisParams(maxk=10))))
+    try:
+        config, key = folders["a"]
+        _, _, _, editing = card_view(config, key, Z, {"node": 0})
+        assert save_view(config, key, Z, editing, name="A's corner", note="", user="ana")[1]
+        config, key = folders["b"]
+        assert state.load_match(config, key, Z).by_node == {}
+        assert state.load_match(config, key, Z).lost == ()
+        lost = pictures_view(config, key, Z, None)[5]
+        assert lost.children in (None, [])
+        images_dl, tree_dl, run_dl = export_view(config, key, Z)
+        assert "A's corner" not in images_dl["content"] + tree_dl["content"] + run_dl["content"]
+        config, key = folders["a"]
+        assert list(state.load_match(config, key, Z).names().values()) == ["A's corner"]
+    finally:
+        state.forget()

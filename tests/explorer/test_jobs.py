@@ -125,7 +125,7 @@ def test_out_of_memory_inside_a_compute_step_becomes_the_alert(config, monkeypat
     def out_of_memory(*_args, **_kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(compute.pipeline, "neighbours_and_clusters", out_of_memory)
+    monkeypatch.setattr(compute.pipeline, "topography_of", out_of_memory)
     key, summary, alert = run_job(lambda: analysis_job(lambda _p: None, config),
                                   task="The analysis", n_outputs=2)
     assert key is no_update and summary is no_update
@@ -183,16 +183,17 @@ def test_a_job_forked_after_the_server_ran_kernels_runs_them_in_parallel(tmp_pat
 import time
 import numpy as np
 from compute import _parallel
+from compute.params import AnalysisParams
 from compute.peaks.topography import analyse
 from explorer.jobs import make_background_manager
 
 manager = make_background_manager({str(tmp_path)!r})
 blobs = np.random.default_rng(0).normal(size=(2000, 6)).astype(np.float32)
-analyse(blobs, maxk=30)  # as a view in a request thread would
+analyse(blobs, AnalysisParams(maxk=30))  # as a view in a request thread would
 print("server pool started:", _parallel.numba_pool_started())
 
 def job(key, progress_key, args, context):
-    analyse(blobs, maxk=30, density="knn")
+    analyse(blobs, AnalysisParams(maxk=30, density="knn"))
     manager.handle.set(key, [_parallel.parallel_kernels_allowed(),
                              _parallel.numba_pool_started()])
 

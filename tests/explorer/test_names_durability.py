@@ -17,7 +17,7 @@ def test_acknowledged_names_survive_kill_9(tmp_path):
     labels = write_blob_images(images, per_class=30)
     figures_file = tmp_path / "figures.json"
     done = subprocess.run(
-        [sys.executable, "benchmarks/robustness_names.py", "--trials", "3", "--clients", "3",
+        [sys.executable, "-m", "benchmarks.robustness_names", "--trials", "3", "--clients", "3",
          "--images", str(images), "--labels", str(labels), "--json", str(figures_file)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr

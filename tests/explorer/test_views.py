@@ -54,19 +54,48 @@ def test_analysis_job_reports_progress_and_returns_a_path_free_key(app_config):
     key, summary = analysis_job(seen.append, app_config, backbone="pixels", maxk=5)
     assert seen and seen[-1] == ("1000", "1000")
     assert "12 usable" in summary
-    assert str(app_config.images) not in key and json.loads(key)["maxk"] == 5
+    assert str(app_config.images) not in key and json.loads(key)["analysis"]["maxk"] == 5
+    assert "z" not in json.loads(key)["analysis"]  # the cut is the page's, not the job's
 
 
-def test_the_distance_choice_reaches_the_analysis(app_config):
-    from explorer.state import config_for, load_data
+def test_the_distance_choice_reaches_every_view(tmp_path):
+    """Distance = cosine: the scatter's cluster column, the hierarchy, the export and the
+    quality report all cluster the L2-normalised embeddings, as an independent ADP of
+    those rows does; on this folder Euclidean distance gives another partition, so a view
+    that lost the metric would fail here."""
+    from sklearn.metrics import adjusted_rand_score
 
-    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5,
-                          metric="cosine")
-    assert json.loads(key)["metric"] == "cosine"
-    assert config_for(app_config, key).metric == "cosine"
-    euclidean, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5)
-    assert json.loads(euclidean)["metric"] == "euclidean" and euclidean != key
-    assert load_data(app_config, key).n_rows == load_data(app_config, euclidean).n_rows == 12
+    from compute.params import AnalysisParams
+    from compute.peaks.topography import analyse
+    from explorer.hierarchy.views import export_view
+    from explorer.state import View, forget, load_analysis, load_page, load_run
+    from tests.imagefiles import write_ray_images
+
+    images = tmp_path / "images"
+    labels = write_ray_images(images, per_class=20)
+    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
+                       names_db=tmp_path / "names.sqlite")
+    view = View(z=1.65, halo=True).store()
+    try:
+        cosine, _ = analysis_job(lambda _p: None, config, backbone="pixels", maxk=10,
+                                 metric="cosine")
+        euclidean, _ = analysis_job(lambda _p: None, config, backbone="pixels", maxk=10,
+                                    metric="euclidean")
+        hierarchy = load_run(config, cosine, view).clustering
+        other = load_run(config, euclidean, view).clustering
+        assert adjusted_rand_score(hierarchy.labels, other.labels) < 0.9  # metrics differ
+        page = load_page(config, cosine, view)
+        np.testing.assert_array_equal(page.clusters, hierarchy.labels)
+        assert page.columns["cluster"].tolist() == [str(c) for c in hierarchy.labels]
+        vectors = load_analysis(config, cosine).embeddings.vectors
+        direct = analyse(vectors, AnalysisParams(maxk=10, metric="cosine"))
+        np.testing.assert_array_equal(direct.clustering.labels, hierarchy.labels)
+        sidecar = json.loads(export_view(config, cosine, view)[2]["content"])
+        assert sidecar["parameters"]["metric"] == "cosine"
+        assert sidecar["parameters"]["maxk"] == 10 and sidecar["parameters"]["z"] == 1.65
+        assert (hierarchy.run.metric, hierarchy.run.maxk) == ("cosine", 10)
+    finally:
+        forget()
 
 
 def test_projection_is_requested_once_then_served_from_the_cache(app_config, keys):
