@@ -19,6 +19,7 @@ memoised here under one lock (re-merges for a new Z take milliseconds).
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -164,23 +165,44 @@ def parse_projection_key(key: str) -> tuple[str, ProjectionParams]:
 
 # --------------------------------------------------------------------------- the store
 
-_lock = threading.RLock()
+_lock = threading.Lock()  # guards the dictionaries below, never held while computing
 _memo: OrderedDict[Hashable, object] = OrderedDict()
+_making: dict[Hashable, threading.Lock] = {}  # one lock per entry being made
 _MAX_ENTRIES = 64  # analyses, cuts, pages, projections and curves together
 _PINNED: set[Hashable] = set()  # published synthetic data (tests, benchmarks)
 
 
 def _remembered(key: Hashable, make: Callable[[], object]) -> object:
-    """The memoised value of ``key`` (made once under the lock; least recently used out)."""
+    """The memoised value of ``key``: made once (concurrent callers of the same key wait
+    for the first; other keys go on), least recently used out."""
     with _lock:
         if key in _memo:
             _memo.move_to_end(key)
             return _memo[key]
+        making = _making.setdefault(key, threading.Lock())
+    with making:
+        with _lock:
+            if key in _memo:
+                return _memo[key]
         value = make()
-        _memo[key] = value
-        for old in [k for k in _memo if k not in _PINNED][:max(0, len(_memo) - _MAX_ENTRIES)]:
-            del _memo[old]
+        with _lock:
+            _memo[key] = value
+            _making.pop(key, None)
+            unpinned = [k for k in _memo if k not in _PINNED]
+            for old in unpinned[:max(0, len(_memo) - _MAX_ENTRIES)]:
+                del _memo[old]
         return value
+
+
+def _after_fork_in_child() -> None:
+    """A job's worker is forked while request threads may hold these locks; the child has
+    none of those threads, so it starts with fresh locks (made entries are kept)."""
+    global _lock
+    _lock = threading.Lock()
+    _making.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def publish(app_config: AppConfig, key: str, data: ExplorerData,

@@ -21,8 +21,8 @@ MAX_AGGLOMERATIVE_POINTS = 30_000
 
 @dataclass(frozen=True)
 class BaselineClustering:
-    """method: e.g. "kmeans", "agglomerative-ward", "dbscan", "hdbscan"; params: its options.
-    labels: (N,) int64 in 0..K-1, -1 for noise (DBSCAN/HDBSCAN only).
+    """method: e.g. "kmeans", "agglomerative-ward", "hdbscan"; params: its options.
+    labels: (N,) int64 in 0..K-1, -1 for noise (HDBSCAN only).
     n_clusters: K, noise not counted."""
 
     method: str
@@ -94,21 +94,6 @@ def check_linkage(linkage: str, n: int) -> None:
     if n > MAX_AGGLOMERATIVE_POINTS:
         raise ValueError(f"agglomerative clustering of {n} points needs O(N^2) memory; "
                          f"subsample to at most {MAX_AGGLOMERATIVE_POINTS} points")
-
-
-def dbscan(x: np.ndarray, *, eps: float, min_samples: int = 5) -> BaselineClustering:
-    """DBSCAN with radius ``eps`` (Euclidean, embedding units); noise is -1."""
-    from sklearn.cluster import DBSCAN
-
-    x, unit = _as_points(x)
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive radius in embedding units; got {eps}")
-    if min_samples < 1:
-        raise ValueError(f"min_samples must be >= 1 (the point itself counts); got "
-                         f"{min_samples}")
-    radius = min(eps / unit, np.finfo(np.float64).max)  # beyond the data: one cluster
-    labels = DBSCAN(eps=radius, min_samples=min_samples).fit(x).labels_
-    return _result("dbscan", labels, eps=float(eps), min_samples=int(min_samples))
 
 
 def hdbscan(x: np.ndarray, *, min_cluster_size: int = 5,

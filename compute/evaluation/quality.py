@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from compute.evaluation.scores import Scores, labelled_mask, representation_check, score_clustering
+from compute.evaluation.scores import (
+    Scores,
+    labelled_mask,
+    representation_check,
+    score_clustering,
+    silhouette,
+)
 from compute.params import AnalysisParams
 from compute.progress import ProgressFn, report, scaled
 
@@ -66,6 +72,7 @@ class ClusterQuality:
     n_clusters: int
     scores: Scores
     params: dict[str, Any]
+    silhouette: float | None = None  # label-free: mean silhouette, halo / noise left out
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,8 @@ class QualityReport:
             "intrinsic_dim_2nn": self.intrinsic_dim,
             "clusters": [{"method": c.method, "n_clusters": c.n_clusters,
                           "nmi": c.scores.nmi, "ami": c.scores.ami, "ari": c.scores.ari,
-                          "n_scored": c.scores.n_scored, "params": c.params}
+                          "n_scored": c.scores.n_scored, "silhouette": c.silhouette,
+                          "params": c.params}
                          for c in self.clusters],
         }
 
@@ -160,11 +168,49 @@ def quality_report(vectors: np.ndarray, labels: Sequence[object] | np.ndarray, *
         clusters.append(ClusterQuality(
             method=adp_method(params), n_clusters=c.n_clusters,
             scores=score_clustering(c.labels, labels, is_halo=c.is_halo),
-            params=params.to_dict()))
+            params=params.to_dict(),
+            silhouette=silhouette(x, np.where(c.is_halo, -1, c.labels),
+                                  random_state=random_state)))
     report(progress, 1, 1)
     return QualityReport(n_points=len(x), n_labelled=int(labelled_mask(labels).sum()),
                          pearson_r=check.pearson_r, heatmap=heatmap, clusters=tuple(clusters),
                          intrinsic_dim=dim)
+
+
+def selection_tables(vectors: np.ndarray, labels: Sequence[object] | np.ndarray, *,
+                     topography: Topography, random_state: int = 0
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """How the choice of density and Z, and the number of clusters, decide the scores (the
+    seeds' grid), as rows for two CSV tables:
+
+    * grid: ADP on the analysis' kNN graph for PAk and kNN-k densities x Z, with NMI / AMI /
+      ARI and the number of clusters (:func:`compute.evaluation.model_selection.adp_grid`);
+    * curves: NMI against the number of clusters for agglomerative (Ward, average) cuts,
+      the known classes split at random (what over-splitting costs) and random labels
+      (chance), on at most :data:`MAX_BASELINE_POINTS` rows.
+
+    ``vectors`` are the analysis' rows in its metric (L2-normalised under cosine).
+    """
+    from compute.evaluation import model_selection as ms
+
+    grid = ms.adp_grid(topography.knn, labels,
+                       intrinsic_dim=topography.intrinsic_dim.dimension,
+                       pak=topography.density if topography.params.density == "pak" else None)
+    grid_rows = [{"density": d, "z": float(z), "n_clusters": int(grid.n_clusters[i, j]),
+                  "nmi": float(grid.nmi[i, j]), "ami": float(grid.ami[i, j]),
+                  "ari": float(grid.ari[i, j])}
+                 for i, d in enumerate(grid.densities) for j, z in enumerate(grid.z_values)]
+    rows = np.arange(len(vectors))
+    if len(rows) > MAX_BASELINE_POINTS:
+        rows = np.sort(np.random.default_rng(random_state).choice(
+            len(rows), MAX_BASELINE_POINTS, replace=False))
+    sample = np.asarray(labels, dtype=object)[rows]
+    curves = [*ms.agglomerative_curves(vectors[rows], sample, linkages=("ward", "average")),
+              ms.split_largest_curve(labels, random_state=random_state),
+              ms.random_labels_curve(labels, random_state=random_state)]
+    curve_rows = [{"curve": c.name, "n_clusters": int(n), "nmi": float(v)}
+                  for c in curves for n, v in zip(c.n_clusters, c.nmi, strict=True)]
+    return grid_rows, curve_rows
 
 
 def adp_method(params: AnalysisParams) -> str:

@@ -107,7 +107,8 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
         return scores_view(config, key, view)
 
     @app.callback(Output(ids.TWO_NN, "figure"), Output(ids.ID_SCALE, "figure"),
-                  Output(ids.PCA, "figure"), Input(main_ids.RUN_KEY, "data"))
+                  Output(ids.PCA, "figure"), Output(ids.DECISION, "figure"),
+                  Input(main_ids.RUN_KEY, "data"))
     def _dimension(key):
         return dimension_view(config, key)
 

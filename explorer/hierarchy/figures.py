@@ -222,3 +222,20 @@ def pca_figure(explained_variance_ratio: np.ndarray, cumulative: np.ndarray) -> 
     fig.update_layout(**_LAYOUT, title="PCA spectrum", xaxis={"title": "component"},
                       yaxis={"title": "variance explained"})
     return fig
+
+
+def decision_graph_figure(log_density: np.ndarray, delta: np.ndarray,
+                          centers: np.ndarray) -> go.Figure:
+    """Classic density peaks' decision graph: log-density against the distance to the
+    nearest denser image; ADP's cluster peaks (``centers``: rows) are marked. Peaks stand
+    out at the top right: dense and far from anything denser."""
+    fig = go.Figure(go.Scattergl(x=log_density, y=delta, mode="markers", name="images",
+                                 marker={"size": 3, "color": "#9a9a9a"}, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=log_density[centers], y=delta[centers], mode="markers+text",
+                             name="cluster peaks", text=[str(i) for i in range(len(centers))],
+                             textposition="top center",
+                             marker={"size": 8, "color": HIGHLIGHT_COLOUR}))
+    fig.update_layout(**_LAYOUT, title="Decision graph",
+                      xaxis={"title": "log-density"},
+                      yaxis={"title": "distance to nearest denser", "type": "log"})
+    return fig

@@ -29,6 +29,7 @@ CONFUSION = "hier-confusion"
 TWO_NN = "hier-two-nn"
 ID_SCALE = "hier-id-scale"
 PCA = "hier-pca"
+DECISION = "hier-decision"            # classic density peaks' decision graph
 
 
 def tooltip(graph: str) -> str:

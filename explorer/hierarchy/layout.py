@@ -44,7 +44,8 @@ def _diagnostics() -> html.Details:
         _graph(ids.CONFUSION, "320px"),
         html.Div(className="hier-row", children=[_graph(ids.TWO_NN, "260px"),
                                                  _graph(ids.ID_SCALE, "260px"),
-                                                 _graph(ids.PCA, "260px")]),
+                                                 _graph(ids.PCA, "260px"),
+                                                 _graph(ids.DECISION, "260px")]),
     ])
 
 

@@ -213,18 +213,24 @@ def scores_view(config: AppConfig, key: str | None, view):
 
 
 def dimension_view(config: AppConfig, key: str | None):
-    """(2-NN fit, ID against scale, PCA spectrum) figures of the analysis."""
+    """(2-NN fit, ID against scale, PCA spectrum, decision graph) figures of the analysis
+    (the decision graph's peaks are those at the default cut)."""
     from compute.arrays import metric_points
     from compute.graph.intrinsic_dim import id_scale_analysis, pca_spectrum
+    from compute.peaks.hierarchy import decision_graph
 
     if not key:
         blank = empty_figure("no analysis")
-        return blank, blank, blank
+        return blank, blank, blank, blank
     analysis = load_analysis(config, key)
     dim = analysis.topography.intrinsic_dim
     x = metric_points(analysis.embeddings.vectors, analysis.params.metric)
     scale = id_scale_analysis(x, knn=analysis.topography.knn)
     pca = pca_spectrum(x)
+    topo = analysis.topography
+    graph = decision_graph(topo.knn, topo.density.log_density, x=x)
     return (figures.two_nn_figure(dim.log_mu, dim.y, dimension=dim.dimension),
             figures.id_scale_figure(scale.scale, scale.dimension_mean, scale.dimension_std),
-            figures.pca_figure(pca.explained_variance_ratio[:50], pca.cumulative[:50]))
+            figures.pca_figure(pca.explained_variance_ratio[:50], pca.cumulative[:50]),
+            figures.decision_graph_figure(graph.log_density, graph.delta,
+                                          topo.clustering.centers))

@@ -69,8 +69,9 @@ def wait_for_success(page, *, k: int) -> None:
                   const summary = document.querySelector('#dataset-summary');
                   const gd = document.querySelector('#latent-scatter .js-plotly-plot');
                   const projecting = document.querySelector('#projection-cancel');
-                  return hk && run && summary && hk.innerText.includes(`maxk ${k},`) && !run.disabled
-                         && summary.innerText.includes('usable') && projecting.disabled
+                  return hk && run && summary && hk.innerText.includes(`maxk ${k},`)
+                         && !run.disabled && summary.innerText.includes('usable')
+                         && projecting.disabled
                          && gd && gd._fullData && gd._fullData.length > 0
                          && gd._fullData[0].x && gd._fullData[0].x.length > 0; }""",
         arg=k, timeout=120_000)

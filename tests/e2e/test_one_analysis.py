@@ -40,7 +40,10 @@ def set_maxk_and_compute(page, maxk: int) -> None:
 
 def downloaded_csv(page, button: str, tmp_path, suffix: str = ".csv") -> pd.DataFrame:
     downloads = []
-    page.on("download", downloads.append)
+
+    def keep(download):
+        downloads.append(download)
+    page.on("download", keep)
     page.click(button)
     for _ in range(120):
         if any(d.suggested_filename.endswith(suffix) and ".tree." not in d.suggested_filename
@@ -51,7 +54,7 @@ def downloaded_csv(page, button: str, tmp_path, suffix: str = ".csv") -> pd.Data
                  and ".tree." not in d.suggested_filename)
     path = tmp_path / found.suggested_filename
     found.save_as(path)
-    page.remove_listener("download", downloads.append)
+    page.remove_listener("download", keep)
     return found.suggested_filename, pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
@@ -91,10 +94,16 @@ def test_one_image_has_one_cluster_and_name_everywhere(page, own_app, tmp_path):
                     page.locator("#instance-panel table.meta td").all_inner_texts(),
                     strict=True))
     assert meta["cluster"] == shown and meta["row"] == str(pos["row"])
-    page.mouse.move(pos["x"] + 40, pos["y"] + 40)
-    page.mouse.move(pos["x"], pos["y"])
-    page.locator("#hover-tooltip .hover-cluster", has_text=f"cluster {shown}").wait_for(
-        timeout=20_000)
+    page.evaluate("() => window.scrollTo(0, 0)")  # naming scrolled down to the form
+    page.wait_for_timeout(300)
+    again = isolated_point(page)
+    assert again["row"] == pos["row"]
+    pos = again
+    page.mouse.move(5, 5)  # off the plot, then onto the image: a fresh hover
+    page.wait_for_timeout(300)
+    page.mouse.move(pos["x"], pos["y"], steps=4)
+    page.locator("#hover-tooltip .hover-cluster").wait_for(timeout=20_000)
+    assert page.inner_text("#hover-tooltip .hover-cluster").startswith(f"cluster {shown}")
     colour = page.evaluate(f"r => {GD}._fullData[0].marker.color[r]", pos["row"])
     legend_names = page.evaluate(f"() => {GD}._fullData.slice(3).map(t => t.name)")
     assert legend_names[colour] == shown  # the point's own colour is the named cluster's

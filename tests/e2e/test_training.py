@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from compute.params import AnalysisParams
 from tests.e2e.test_dashboard import GD, wait_for_points
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +42,9 @@ def test_train_then_compute_with_the_weights_then_read_the_quality_report(page, 
     summary.get_by_text(f"resnet18, weights {name}, euclidean distance: 2000 images").wait_for(
         timeout=240_000)
     methods = page.locator("#quality-summary table.quality-scores tbody td:first-child")
-    assert methods.all_text_contents() == ["kmeans-k10", "adp-pak-z1.65"]
+    assert methods.all_text_contents() == [
+        "kmeans-k10", "agglomerative-ward-k10", "hdbscan",
+        f"adp-pak-z{AnalysisParams().z:g}-euclidean"]  # ADP at the page's Z
     nmi = [float(t) for t in page.locator(
         "#quality-summary table.quality-scores tbody td:nth-child(3)").all_text_contents()]
     assert all(0 < v <= 1 for v in nmi)

@@ -225,3 +225,13 @@ def test_names_given_on_one_folder_never_appear_on_another(tmp_path):
         assert list(state.load_match(config, key, Z).names().values()) == ["A's corner"]
     finally:
         state.forget()
+
+
+def test_diagnostics_include_the_decision_graph_with_the_peaks(app):
+    from explorer.hierarchy.views import dimension_view
+
+    config, key = app
+    two_nn, scale, pca, decision = dimension_view(config, key)
+    peaks = state.load_analysis(config, key).topography.clustering.centers
+    assert len(decision.data[0].x) == 30 and len(decision.data[1].x) == len(peaks)
+    assert decision.layout.title.text == "Decision graph"

@@ -99,3 +99,24 @@ def test_quality_label_count_mismatch_is_a_clear_error(tmp_path, capsys):
     rc = main(["quality", str(tmp_path / "emb.npy"), "--labels", str(tmp_path / "labels.csv"),
                "--out", str(tmp_path / "q"), "--no-progress"])
     assert rc == 2 and "'row' column" in capsys.readouterr().err
+
+
+def test_quality_grid_writes_the_density_z_grid_and_reference_curves(tmp_path):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(c, 0.2, (40, 4)) for c in (0.0, 5.0, 10.0)])
+    np.save(tmp_path / "emb.npy", x)
+    (tmp_path / "labels.csv").write_text("label\n" + "".join(f"{i // 40}\n" for i in range(120)))
+    assert main(["quality", str(tmp_path / "emb.npy"), "--labels", str(tmp_path / "labels.csv"),
+                 "--grid", "--per-class", "10", "--out", str(tmp_path / "q"),
+                 "--no-progress"]) == 0
+    grid = pd.read_csv(tmp_path / "q" / "grid.csv")
+    assert {"pak", "knn-k=10"} <= set(grid["density"]) and grid["nmi"].max() == pytest.approx(1)
+    curves = pd.read_csv(tmp_path / "q" / "curves.csv")
+    assert set(curves["curve"]) == {"agglomerative-ward", "agglomerative-average",
+                                    "split-largest", "random"}
+    chance = curves[curves["curve"] == "random"].set_index("n_clusters")["nmi"]
+    assert chance.loc[3] < 0.2  # chance is low at the true count
+    summary = json.loads((tmp_path / "q" / "quality.json").read_text())
+    assert summary["clusters"][-1]["silhouette"] > 0.8  # three far-apart blobs

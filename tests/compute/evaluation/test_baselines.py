@@ -10,7 +10,6 @@ from compute.evaluation.baselines import (
     LINKAGES,
     MAX_AGGLOMERATIVE_POINTS,
     agglomerative,
-    dbscan,
     hdbscan,
     kmeans,
 )
@@ -27,9 +26,8 @@ def blobs():
 @pytest.mark.parametrize("make", [
     lambda x: kmeans(x, n_clusters=3),
     *[lambda x, link=link: agglomerative(x, n_clusters=3, linkage=link) for link in LINKAGES],
-    lambda x: dbscan(x, eps=1.5),
     lambda x: hdbscan(x, min_cluster_size=10),
-], ids=["kmeans", *LINKAGES, "dbscan", "hdbscan"])
+], ids=["kmeans", *LINKAGES, "hdbscan"])
 def test_each_baseline_recovers_separated_blobs(blobs, make):
     x, truth = blobs
     result = make(x)
@@ -56,10 +54,6 @@ def test_bad_inputs(blobs):
         agglomerative(np.zeros((MAX_AGGLOMERATIVE_POINTS + 1, 1)), n_clusters=2)
     with pytest.raises(ValueError, match="NaN or infinite"):
         kmeans(np.array([[np.nan, 0.0]]), n_clusters=1)
-    with pytest.raises(ValueError, match="eps must be a positive radius"):
-        dbscan(x, eps=0)
-    with pytest.raises(ValueError, match="eps must be a positive radius"):
-        dbscan(x, eps=float("nan"))
     with pytest.raises(ValueError, match=r"\(N points, D features\)"):
         hdbscan(np.zeros(5))
     with pytest.raises(ValueError, match="min_cluster_size <= 3"):

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compute.evaluation.baselines import agglomerative, dbscan, hdbscan, kmeans
+from compute.evaluation.baselines import agglomerative, hdbscan, kmeans
 from compute.evaluation.scores import representation_check, score_clustering, silhouette
 from compute.peaks.assign import assign_new_points
 from compute.projection import project
@@ -70,14 +70,11 @@ def test_kmeans_and_agglomerative(x, n_clusters, linkage) -> None:
 
 
 @FAST
-@given(x=points(), eps=mostly(st.sampled_from([0.1, 1.0, 10.0]), ODD_FLOATS),
-       min_samples=mostly(st.integers(1, 5), st.integers(-1, 40)),
-       min_cluster_size=mostly(st.integers(2, 5), st.integers(-1, 40)))
-def test_dbscan_and_hdbscan(x, eps, min_samples, min_cluster_size) -> None:
-    for result in (attempt(dbscan, x, eps=eps, min_samples=min_samples),
-                   attempt(hdbscan, x, min_cluster_size=min_cluster_size)):
-        if result is not None:
-            assert_labels(result.labels, len(x), result.n_clusters, noise=True)
+@given(x=points(), min_cluster_size=mostly(st.integers(2, 5), st.integers(-1, 40)))
+def test_hdbscan(x, min_cluster_size) -> None:
+    result = attempt(hdbscan, x, min_cluster_size=min_cluster_size)
+    if result is not None:
+        assert_labels(result.labels, len(x), result.n_clusters, noise=True)
 
 
 @FAST
