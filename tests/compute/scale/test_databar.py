@@ -105,8 +105,11 @@ def test_crop_box_without_bar() -> None:
     assert crop_box_without_bar((768, 1024), None) == (0, 0, 1024, 768)
     top_bar = DataBar(top=0, bottom=40, left=0, right=1024, confidence=1.0)
     assert crop_box_without_bar((768, 1024, 3), top_bar) == (0, 40, 1024, 768)
-    with pytest.raises(ValueError, match="do not touch"):
-        crop_box_without_bar((768, 1024), DataBar(10, 20, 0, 1024, 1.0))
+    floating = DataBar(top=690, bottom=730, left=40, right=600, confidence=1.0, kind="box")
+    assert crop_box_without_bar((768, 1024), floating) == (0, 0, 1024, 690)
+    assert crop_box_without_bar((768, 1024), DataBar(10, 20, 0, 1024, 1.0)) == (0, 20, 1024, 768)
+    with pytest.raises(ValueError, match="not inside"):
+        crop_box_without_bar((768, 1024), DataBar(700, 800, 0, 1024, 1.0))
 
 
 @needs_nanowires
