@@ -201,7 +201,7 @@ def _panel_of_level(x: np.ndarray, level: int, *, min_height: int
     area = ndimage.binary_fill_holes(exact)
     labels, count = ndimage.label(area)
     best = None
-    for index, slices in enumerate(ndimage.find_objects(labels), start=1):
+    for slices in ndimage.find_objects(labels):
         if slices is None:
             continue
         rs, cs = slices
