@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MIN_INK_CONTRAST = 0.12  # in [0, 1] grey units: weaker marks are noise, not ink
+INK_FRACTION = 0.3  # ink differs from the background by this fraction of the strongest ink
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,15 @@ class BandInk:
 class ScaleBarSegment:
     """The scale-bar segment found in a band.
 
-    ``length_px`` is its horizontal extent in pixels (sub-pixel: anti-aliased ends count
-    by their ink fraction); ``box`` its bounding box (ticks included); ``thickness_px`` the
-    height of the straight part; ``component`` its index in :attr:`BandInk.components`;
-    ``confidence`` in [0, 1] from how bar-like the shape is.
+    ``length_px`` is the length the label stands for, in pixels: from the centre of one
+    end tick to the centre of the other when the bar has end ticks (as Zeiss, FEI and
+    Philips draw them, straddling the ends), else the horizontal extent of the line
+    (sub-pixel: anti-aliased ends count by their ink fraction), or from the first to the
+    last mark of a tick row. ``uncertainty_px`` is how far off that can be. ``box`` is its
+    bounding box (ticks included); ``thickness_px`` the height of the straight part;
+    ``component`` its index in :attr:`BandInk.components` (-1: not one component, e.g. a
+    tick row); ``confidence`` in [0, 1] from how bar-like the shape is; ``style`` is
+    ``"line"``, ``"ticked"`` or ``"tick-row"``.
     """
 
     length_px: float
@@ -74,6 +80,8 @@ class ScaleBarSegment:
     thickness_px: int
     component: int
     confidence: float
+    uncertainty_px: float = 1.0
+    style: str = "line"
 
 
 def as_unit_gray(band: np.ndarray) -> np.ndarray:
@@ -103,7 +111,8 @@ def analyse_band(band: np.ndarray) -> BandInk:
     background = float(np.median(gray[in_peak]))
     contrast = np.abs(gray - background)
     far = float(np.percentile(contrast, 99.8))
-    threshold = max(MIN_INK_CONTRAST, 0.5 * far)
+    # a grey-green bar on white (contrast 0.4) is ink next to black text (contrast 1)
+    threshold = max(MIN_INK_CONTRAST, INK_FRACTION * far)
     mask = contrast > threshold
     if not mask.any():
         ink = background
@@ -153,15 +162,66 @@ def _segment_of(ink: BandInk, index: int, *, min_length: float) -> ScaleBarSegme
     if longest < min_length or core[-1] - core[0] + 1 != thickness:
         return None  # too short, or long rows that are not one straight band (a frame)
     aspect = longest / thickness
-    in_core = float(lengths[core].sum()) / float(own.sum())
-    if aspect < 4.0 or in_core < 0.6:
-        return None
     row = core[thickness // 2]
     start, stop = runs[row]
+    ticks = _end_ticks(own, core, start, stop)
+    shaped = float(lengths[core].sum())  # pixels that make the bar: its line and end ticks
+    if ticks is not None:
+        (left, left_width), (right, right_width) = ticks
+        for centre, width in ticks:
+            first = int(round(centre - (width - 1) / 2.0))
+            shaped += float(own[:, first:first + width].sum()
+                            - own[core[0]:core[-1] + 1, first:first + width].sum())
+    in_core = shaped / float(own.sum())
+    if aspect < 4.0 or in_core < 0.6:
+        return None
     length = _subpixel_length(ink, box.top + row, box.left + start, box.left + stop)
     confidence = float(min(1.0, in_core) * min(1.0, aspect / 8.0))
+    if ticks is not None:
+        return ScaleBarSegment(length_px=right - left, box=box, thickness_px=thickness,
+                               component=index, confidence=confidence,
+                               uncertainty_px=max(1.0, 0.5 * max(left_width, right_width)),
+                               style="ticked")
     return ScaleBarSegment(length_px=length, box=box, thickness_px=thickness,
                            component=index, confidence=confidence)
+
+
+def _end_ticks(own: np.ndarray, core: np.ndarray, start: int, stop: int
+               ) -> tuple[tuple[float, int], tuple[float, int]] | None:
+    """((centre, width), (centre, width)) of the marks that stick out of the line's rows
+    at both of its ends (columns in the component's box), or None without two.
+
+    A tick is a run of columns holding ink above or below the line that touches the
+    line's first (or last) column; the centre is the mean of its columns.
+    """
+    outside = np.ones(own.shape[0], bool)
+    outside[core[0]:core[-1] + 1] = False
+    if not outside.any():
+        return None
+    sticking = own[outside].any(axis=0)
+    left = _run_at(sticking, start, step=1)
+    right = _run_at(sticking, stop - 1, step=-1)
+    if left is None or right is None or left[1] >= right[0]:
+        return None
+    widths = (left[1] - left[0], right[1] - right[0])
+    if max(widths) > 0.25 * (stop - start):
+        return None  # a wide block at an end is not a tick
+    return ((left[0] + left[1] - 1) / 2.0, widths[0]), ((right[0] + right[1] - 1) / 2.0,
+                                                        widths[1])
+
+
+def _run_at(mask: np.ndarray, column: int, *, step: int) -> tuple[int, int] | None:
+    """(start, stop) of the run of True in ``mask`` that begins within 1 px of ``column``
+    (searching inwards by ``step``), or None."""
+    for c in (column, column + step):
+        if 0 <= c < mask.size and mask[c]:
+            lo = hi = c
+            while lo > 0 and mask[lo - 1]:
+                lo -= 1
+            while hi + 1 < mask.size and mask[hi + 1]:
+                hi += 1
+            return lo, hi + 1
+    return None
 
 
 def _subpixel_length(ink: BandInk, row: int, start: int, stop: int) -> float:
@@ -173,7 +233,10 @@ def _subpixel_length(ink: BandInk, row: int, start: int, stop: int) -> float:
     frac = np.clip((line - ink.background) / full, 0.0, 1.0)
     left = frac[start - 1] if start > 0 else 0.0
     right = frac[stop] if stop < line.size else 0.0
-    return float(stop - start) + float(left) * (left < 0.5) + float(right) * (right < 0.5)
+    # the run's end pixels may be partly covered too (anti-aliasing above the ink threshold)
+    ends = frac[start] + frac[stop - 1] if stop - start >= 2 else 2.0
+    return (float(stop - start - 2) + float(ends) + float(left) * (left < 0.5)
+            + float(right) * (right < 0.5))
 
 
 def scale_bar_candidates(band: np.ndarray | BandInk, *,

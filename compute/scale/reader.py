@@ -1,19 +1,31 @@
-"""Scale of a micrograph: nanometres per pixel from metadata or from its data bar.
+"""Scale of a micrograph: nanometres per pixel from its metadata and its data bar, checked.
 
-The order of trust: the pixel size the instrument wrote into the file's metadata
-(:mod:`compute.scale.metadata`), else the data bar burned into the image: its scale-bar
-segment measured in pixels (:mod:`compute.scale.band`) and its label read by Tesseract
-(:mod:`compute.scale.ocr`), ``nm_per_pixel = label_nm / bar_px``.
+Every independent reading is taken and compared before anything is reported:
+
+- the metadata the instrument wrote (:mod:`compute.scale.metadata`: TIFF tags, sidecar
+  text files, native formats), read first and cheaply;
+- the data bar burned into the image (found by :func:`compute.scale.databar.detect_data_bar`
+  wherever it is): its scale-bar segment in pixels (:mod:`compute.scale.band`) and its
+  label read by Tesseract (:mod:`compute.scale.ocr`), ``nm_per_pixel = label_nm / bar_px``;
+- the magnification printed in the bar, with the display width it refers to
+  (:data:`REFERENCE_WIDTH_MM` for the makers whose reference is known, else only the broad
+  :data:`PLAUSIBLE_REFERENCE_MM` range).
+
+Two readings that disagree beyond their uncertainties give status ``conflict`` with both
+values and no pixel size (so no scale group): a confidently wrong nm/px is worse than
+none. When they agree the metadata's value is reported (it is the more precise).
 
 Every image gets a :class:`ScaleReading`; failures are explicit statuses, never
 exceptions: ``no_data_bar``, ``no_bar_found``, ``text_unreadable``, ``ocr_failed``,
-``unreadable_image``.
+``unreadable_image``, ``conflict``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,7 +40,7 @@ from compute.scale.band import (
     scale_bar_candidates,
 )
 from compute.scale.groups import UNKNOWN, scale_group
-from compute.scale.metadata import MetadataScale, read_tiff_scale
+from compute.scale.metadata import MetadataScale, read_metadata_scales
 from compute.scale.ocr import OcrError, read_band_text, read_label_text
 from compute.scale.text import (
     Length,
@@ -46,10 +58,20 @@ NO_BAR_FOUND = "no_bar_found"
 TEXT_UNREADABLE = "text_unreadable"
 OCR_FAILED = "ocr_failed"
 UNREADABLE_IMAGE = "unreadable_image"
-STATUSES = (OK, NO_DATA_BAR, NO_BAR_FOUND, TEXT_UNREADABLE, OCR_FAILED, UNREADABLE_IMAGE)
+CONFLICT = "conflict"
+STATUSES = (OK, NO_DATA_BAR, NO_BAR_FOUND, TEXT_UNREADABLE, OCR_FAILED, UNREADABLE_IMAGE,
+            CONFLICT)
 MAX_LABEL_BOXES = 3          # label candidates read per segment, nearest first
 MAX_SEGMENTS = 2             # bar-shaped segments tried per band, longest first
-METADATA_MISMATCH = 0.05     # relative nm/px disagreement reported between metadata and bar
+AGREEMENT_SIGMAS = 2.0       # readings agree within this many times their uncertainties
+MIN_AGREEMENT = 0.015        # ...and never need to agree closer than this (relative)
+# Display widths (mm) a printed magnification refers to, for makers whose rule is known:
+# Hitachi's 127 mm (5 in) Polaroid frame; Zeiss / LEO "Polaroid 545" (114.3 mm; older
+# LEO frames come out up to 5 % wider, hence the tolerance).
+REFERENCE_WIDTH_MM = {"hitachi": (127.0, 0.03), "zeiss": (114.3, 0.05)}
+PLAUSIBLE_REFERENCE_MM = (60.0, 500.0)  # any maker: monitors and Polaroid frames
+_HITACHI_TEXT = re.compile(r"\b(SU|S-|TM|FlexSEM|Regulus)\s?\d{3,4}", re.IGNORECASE)
+_ZEISS_TEXT = re.compile(r"\bMag\s*=\s*[\d.,]+\s*K?\s*X\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,11 +79,17 @@ class ScaleReading:
     """The scale of one image.
 
     ``status`` is one of :data:`STATUSES`; ``nm_per_pixel`` is set exactly when it is
-    ``"ok"``. ``source`` is ``"ocr"`` or ``"metadata:<kind>"`` (zeiss, fei, imagej,
-    resolution) for the pixel size, None when there is none. ``label`` is the scale-bar
-    label in canonical ASCII ("2 um") and ``label_nm`` its length; ``bar_px`` the segment
-    length in pixels. ``magnification`` (e.g. 20000.0), ``eht_kv`` and ``wd_mm`` come from
-    metadata or the bar's text when present. ``confidence`` is in [0, 1] (0 on failure);
+    ``"ok"``, with ``uncertainty`` its relative uncertainty (0.01: +-1 %). ``source`` is
+    ``"ocr"`` or ``"metadata:<kind>"`` (zeiss, fei, philips-xl, hitachi-txt, jeol-txt,
+    imagej, resolution, dm, sxm, ...). ``label`` is the scale-bar label in canonical ASCII
+    ("2 um") and ``label_nm`` its length; ``bar_px`` the segment length in pixels, +-
+    ``bar_px_uncertainty``. ``nm_per_pixel_bar`` / ``nm_per_pixel_metadata`` /
+    ``nm_per_pixel_magnification`` are the independent readings (None when absent): with
+    status ``"conflict"`` they say what disagreed. ``magnification`` (e.g. 20000.0),
+    ``eht_kv`` and ``wd_mm`` come from metadata or the bar's text. ``data_bar`` is the
+    bar's box ``(left, top, right, bottom)`` in image pixels and ``data_bar_kind`` its
+    layout (stripe, box, overlay); ``maker`` the instrument maker when the metadata or the
+    bar's text tells it. ``confidence`` is in [0, 1] (0 on failure);
     ``message`` explains failures and inconsistencies.
     """
 
@@ -77,6 +105,14 @@ class ScaleReading:
     confidence: float = 0.0
     image_width_px: int | None = None
     message: str | None = None
+    uncertainty: float | None = None
+    bar_px_uncertainty: float | None = None
+    nm_per_pixel_bar: float | None = None
+    nm_per_pixel_metadata: float | None = None
+    nm_per_pixel_magnification: float | None = None
+    data_bar: tuple[int, int, int, int] | None = None
+    data_bar_kind: str | None = None
+    maker: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,7 +127,10 @@ class ScaleReading:
 
     @property
     def group(self) -> str:
-        """The scale group (see :func:`compute.scale.groups.scale_group`)."""
+        """The scale group (see :func:`compute.scale.groups.scale_group`); "unknown" for a
+        conflict, whose label may be the wrong reading."""
+        if self.status == CONFLICT:
+            return UNKNOWN
         return scale_group(label_nm=self.label_nm, field_of_view_nm=self.field_of_view_nm)
 
     @property
@@ -109,24 +148,30 @@ class ScaleReading:
         return self.group if reason is None else f"no scale ({reason})"
 
 
-def read_band(band: np.ndarray, *, read_fields: bool = True) -> ScaleReading:
+def read_band(band: np.ndarray, *, read_fields: bool = True,
+              segments: Sequence[ScaleBarSegment] | None = None) -> ScaleReading:
     """Read the scale from a data-bar band: a 2-D (h, w) grayscale crop of the bar only.
 
     ``band`` is uint8/uint16 or float in [0, 1]. With ``read_fields`` the whole band is
-    also OCR'd for magnification, EHT and WD (one more Tesseract call).
+    also OCR'd for magnification, EHT and WD (one more Tesseract call). ``segments`` are
+    scale marks already found (e.g. a tick row); None: look for bar-shaped segments.
     """
     ink = analyse_band(band)
-    segments = scale_bar_candidates(ink)[:MAX_SEGMENTS]
+    if segments is None:
+        segments = scale_bar_candidates(ink)[:MAX_SEGMENTS]
+    segments = list(segments)
     try:
         band_text = read_band_text(ink).text if read_fields else ""
         segment, label, conf = _find_label(ink, segments, band_text)
     except OcrError as exc:
         segment = segments[0] if segments else None
-        return ScaleReading(status=OCR_FAILED, bar_px=_px(segment), message=str(exc))
+        return ScaleReading(status=OCR_FAILED, bar_px=_px(segment), message=str(exc),
+                            bar_px_uncertainty=segment.uncertainty_px if segment else None)
     fields = parse_fields(band_text)
     common = {"label": label.label if label else None, "label_nm": label.nm if label else None,
               "bar_px": _px(segment), "magnification": fields.magnification,
-              "eht_kv": fields.eht_kv, "wd_mm": fields.wd_mm}
+              "eht_kv": fields.eht_kv, "wd_mm": fields.wd_mm,
+              "bar_px_uncertainty": segment.uncertainty_px if segment else None}
     if segment is None:
         return ScaleReading(status=NO_BAR_FOUND, **common,
                             message="no scale-bar segment in the data bar")
@@ -134,13 +179,21 @@ def read_band(band: np.ndarray, *, read_fields: bool = True) -> ScaleReading:
         return ScaleReading(status=TEXT_UNREADABLE, **common,
                             message="scale-bar label not readable")
     confidence = segment.confidence * conf * (1.0 if is_nice_label(label) else 0.6)
-    return ScaleReading(status=OK, source="ocr",
-                        nm_per_pixel=float(label.nm / segment.length_px),
-                        confidence=round(float(confidence), 3), **common)
+    nm = float(label.nm / segment.length_px)
+    reading = ScaleReading(status=OK, source="ocr", nm_per_pixel=nm,
+                           confidence=round(float(confidence), 3),
+                           uncertainty=_bar_uncertainty(segment), nm_per_pixel_bar=nm,
+                           **common)
+    return replace(reading, maker=_maker_of(band_text))
 
 
 def _px(segment: ScaleBarSegment | None) -> float | None:
     return round(float(segment.length_px), 2) if segment is not None else None
+
+
+def _bar_uncertainty(segment: ScaleBarSegment) -> float:
+    """Relative uncertainty of a label / bar reading: the bar's pixel uncertainty."""
+    return float(segment.uncertainty_px / max(segment.length_px, 1.0))
 
 
 def _find_label(ink: BandInk, segments: list[ScaleBarSegment], band_text: str
@@ -181,76 +234,225 @@ def _lone_label(band_text: str) -> tuple[Length | None, float]:
     return (lone[0], 0.5) if len(lone) == 1 else (None, 0.0)
 
 
-def read_scale(gray: np.ndarray, *, band: Box | None = None,
-               metadata: MetadataScale | None = None, read_fields: bool = True) -> ScaleReading:
+def _maker_of(text: str) -> str | None:
+    if _HITACHI_TEXT.search(text):
+        return "hitachi"
+    if _ZEISS_TEXT.search(text):
+        return "zeiss"
+    return None
+
+
+def _magnification_conflict(reading: ScaleReading, *, width: int, maker: str | None,
+                            reference_mm: float | None) -> ScaleReading:
+    """A reading whose bar disagrees with its printed magnification becomes a conflict.
+
+    The field of view the magnification implies is ``reference / mag``; with a known
+    reference (``reference_mm``, or the ``maker``'s in :data:`REFERENCE_WIDTH_MM`) the
+    pixel sizes must agree within the uncertainties, else the implied display width must
+    at least be plausible (:data:`PLAUSIBLE_REFERENCE_MM`).
+    """
+    if not reading.ok or not reading.magnification or reading.nm_per_pixel_bar is None:
+        return reading
+    implied_mm = reading.nm_per_pixel_bar * width * reading.magnification / 1e6
+    known = (reference_mm, 0.02) if reference_mm else REFERENCE_WIDTH_MM.get(maker or "")
+    if known is not None:
+        ref, tolerance = known
+        from_mag = ref * 1e6 / reading.magnification / width
+        tol = max(MIN_AGREEMENT, AGREEMENT_SIGMAS * ((reading.uncertainty or 0.0) + tolerance))
+        if abs(reading.nm_per_pixel_bar / from_mag - 1.0) <= tol:
+            return replace(reading, nm_per_pixel_magnification=from_mag)
+        what = f"the printed magnification x{reading.magnification:g} ({ref:g} mm display)"
+        return _conflict(reading, "data bar", reading.nm_per_pixel_bar, what, from_mag,
+                         nm_per_pixel_magnification=from_mag)
+    low, high = PLAUSIBLE_REFERENCE_MM
+    if low <= implied_mm <= high:
+        return reading
+    return replace(reading, status=CONFLICT, nm_per_pixel=None, confidence=0.0,
+                   message=(f"data bar says {reading.nm_per_pixel_bar:.4g} nm/px, which with "
+                            f"the printed magnification x{reading.magnification:g} means a "
+                            f"{implied_mm:.0f} mm display (plausible: {low:g}-{high:g} mm); "
+                            "label or magnification misread?"))
+
+
+def _conflict(reading: ScaleReading, first: str, a: float, second: str, b: float,
+              **values) -> ScaleReading:
+    gap = abs(a / b - 1.0)
+    return replace(reading, status=CONFLICT, nm_per_pixel=None, uncertainty=None,
+                   confidence=0.0, **values,
+                   message=f"{first} says {a:.4g} nm/px, {second} {b:.4g} nm/px: they "
+                           f"disagree by {100 * gap:.1f} %; no scale group")
+
+
+def read_scale(gray: np.ndarray, *, band: Box | None = None, bar=None,
+               metadata: MetadataScale | Sequence[MetadataScale] | None = None,
+               read_fields: bool = True) -> ScaleReading:
     """The scale of one image: ``gray`` is its (H, W) grayscale array (any numeric dtype;
     other than uint8 it is stretched to 8 bits by percentiles first).
 
-    ``band`` is the data bar's box in image pixels; None means detect it with
-    :func:`compute.scale.databar.detect_data_bar`. ``metadata`` (from
-    :func:`compute.scale.metadata.read_tiff_scale`) wins over the bar for the pixel size.
+    ``bar`` is the data bar as :func:`compute.scale.databar.detect_data_bar` finds it (None:
+    detect it here); ``band`` is an alternative plain box in image pixels. ``metadata``
+    is one or more readings of the file's metadata (most trusted first), cross-checked
+    with the bar.
     """
-    from compute.scale.databar import detect_data_bar
+    from compute.scale.databar import DataBar, detect_data_bar
 
     gray = np.asarray(gray)
     if gray.ndim != 2:
         raise ValueError(f"read_scale needs a 2-D grayscale image, got shape {gray.shape}; "
                          "convert colour images to gray first")
+    raw = gray
     if gray.dtype != np.uint8:  # e.g. 12-bit data in uint16: put the bar's ink at the extremes
         from compute.ingest.decode import stretch_to_uint8
 
         gray = stretch_to_uint8(gray)
-    if band is None:
-        bar = detect_data_bar(gray)
-        band = Box(bar.top, bar.bottom, bar.left, bar.right) if bar is not None else None
-    if band is None:
-        return scale_without_bar(metadata, width=int(gray.shape[1]))
-    from_bar = read_band(gray[band.top:band.bottom, band.left:band.right],
-                         read_fields=read_fields)
-    reading = _prefer_metadata(from_bar, metadata)
-    return replace(reading, image_width_px=int(gray.shape[1]))
+    metas = _as_metadata_list(metadata)
+    width = int(gray.shape[1])
+    if band is not None:
+        bar = DataBar(top=band.top, bottom=band.bottom, left=band.left, right=band.right,
+                      confidence=1.0, kind="box")
+    elif bar is None:
+        bar = detect_data_bar(raw)
+    if bar is None:
+        return scale_without_bar(metas, width=width)
+    from_bar = _read_data_bar(gray, bar, read_fields=read_fields)
+    maker = next((m.maker for m in metas if m.maker), None) or from_bar.maker
+    reference = next((m.reference_width_mm for m in metas if m.reference_width_mm), None)
+    from_bar = replace(from_bar, data_bar=(bar.left, bar.top, bar.right, bar.bottom),
+                       data_bar_kind=bar.kind, image_width_px=width, maker=maker)
+    from_bar = _magnification_conflict(from_bar, width=width, maker=maker,
+                                       reference_mm=reference)
+    return replace(_merge_metadata(from_bar, metas), image_width_px=width)
 
 
-def scale_without_bar(metadata: MetadataScale | None, *, width: int | None) -> ScaleReading:
+def _as_metadata_list(metadata) -> list[MetadataScale]:
+    if metadata is None:
+        return []
+    if isinstance(metadata, MetadataScale):
+        return [metadata]
+    return [m for m in metadata if m is not None]
+
+
+def _read_data_bar(gray: np.ndarray, bar, *, read_fields: bool) -> ScaleReading:
+    """The reading of the bar's band: a crop of the panel, or the ink of an overlay."""
+    if bar.kind == "overlay":
+        return _read_overlay(gray, read_fields=read_fields)
+    band = _trim_frame(gray[bar.top:bar.bottom, bar.left:bar.right])
+    return read_band(band, read_fields=read_fields)
+
+
+def _read_overlay(gray: np.ndarray, *, read_fields: bool) -> ScaleReading:
+    """Read an overlay: its ink on a clean band, the tick row as the scale mark."""
+    from compute.scale.databar import overlay_marks
+
+    marks = overlay_marks(gray)
+    if marks is None:
+        return ScaleReading(status=NO_BAR_FOUND, message="overlay data bar not found again")
+    band = marks.ink.astype(np.uint8) * 255
+    segments = None
+    if marks.ticks:
+        for left, top, right, bottom in marks.ticks:  # the ticks are not text
+            band[top - marks.top:bottom - marks.top, left:right] = 0
+        first, last = marks.ticks[0], marks.ticks[-1]
+        box = Box(min(t[1] for t in marks.ticks) - marks.top,
+                  max(t[3] for t in marks.ticks) - marks.top, first[0], last[2])
+        length = (last[0] + last[2]) / 2.0 - (first[0] + first[2]) / 2.0
+        segments = [ScaleBarSegment(length_px=length, box=box, thickness_px=first[2] - first[0],
+                                    component=-1, confidence=0.9, uncertainty_px=1.0,
+                                    style="tick-row")]
+    return read_band(band, read_fields=read_fields, segments=segments)
+
+
+def _trim_frame(band: np.ndarray) -> np.ndarray:
+    """``band`` without frame lines along its edges: up to 6 uniform rows or columns at
+    each edge whose level is not the band's background."""
+    values, counts = np.unique(band, return_counts=True)
+    background = values[counts.argmax()]
+    top, bottom, left, right = 0, band.shape[0], 0, band.shape[1]
+
+    def is_line(line: np.ndarray) -> bool:
+        vals, cnts = np.unique(line, return_counts=True)
+        mode = vals[cnts.argmax()]
+        return bool(mode != background and cnts.max() >= 0.9 * line.size)
+
+    for _ in range(6):
+        if bottom - top > 8 and is_line(band[top, left:right]):
+            top += 1
+        if bottom - top > 8 and is_line(band[bottom - 1, left:right]):
+            bottom -= 1
+        if right - left > 8 and is_line(band[top:bottom, left]):
+            left += 1
+        if right - left > 8 and is_line(band[top:bottom, right - 1]):
+            right -= 1
+    return band[top:bottom, left:right]
+
+
+def scale_without_bar(metadata: MetadataScale | Sequence[MetadataScale] | None, *,
+                      width: int | None) -> ScaleReading:
     """The reading of an image with no data bar, ``width`` pixels wide: ``no_data_bar``
     unless its ``metadata`` states a pixel size."""
     no_bar = ScaleReading(status=NO_DATA_BAR, message="no data bar in the image")
-    return replace(_prefer_metadata(no_bar, metadata), image_width_px=width)
+    return replace(_merge_metadata(no_bar, _as_metadata_list(metadata)), image_width_px=width)
 
 
-def _prefer_metadata(from_bar: ScaleReading, metadata: MetadataScale | None) -> ScaleReading:
-    """Merge: pixel size and fields from metadata when present, label and bar from OCR."""
-    if metadata is None:
+def _merge_metadata(from_bar: ScaleReading, metas: list[MetadataScale]) -> ScaleReading:
+    """Merge: fields from metadata when present; the pixel size from metadata when it
+    agrees with the bar (or the bar has none), a conflict when they disagree."""
+    if not metas:
         return from_bar
-    fields = metadata.fields
+    fields = next((m.fields for m in metas), None)
     merged = replace(from_bar,
-                     magnification=fields.magnification or from_bar.magnification,
-                     eht_kv=fields.eht_kv or from_bar.eht_kv,
-                     wd_mm=fields.wd_mm or from_bar.wd_mm)
-    if metadata.nm_per_pixel is None:
+                     magnification=(fields.magnification if fields else None)
+                     or from_bar.magnification,
+                     eht_kv=(fields.eht_kv if fields else None) or from_bar.eht_kv,
+                     wd_mm=(fields.wd_mm if fields else None) or from_bar.wd_mm)
+    with_pixel = [m for m in metas if m.nm_per_pixel is not None]
+    if not with_pixel:
         return merged
+    meta = with_pixel[0]
+    for other in with_pixel[1:]:  # two metadata sources must agree too
+        if not _agree(meta.nm_per_pixel, meta.uncertainty, other.nm_per_pixel,
+                      other.uncertainty):
+            return _conflict(merged, f"metadata ({meta.source})", meta.nm_per_pixel,
+                             f"metadata ({other.source})", other.nm_per_pixel,
+                             nm_per_pixel_metadata=meta.nm_per_pixel)
+    if from_bar.status == CONFLICT:
+        return replace(merged, nm_per_pixel_metadata=meta.nm_per_pixel)
+    if from_bar.ok and from_bar.nm_per_pixel_bar is not None and not _agree(
+            from_bar.nm_per_pixel_bar, from_bar.uncertainty or 0.0, meta.nm_per_pixel,
+            meta.uncertainty):
+        return _conflict(merged, "data bar", from_bar.nm_per_pixel_bar,
+                             f"metadata ({meta.source})", meta.nm_per_pixel,
+                             nm_per_pixel_metadata=meta.nm_per_pixel)
     message = None if from_bar.ok else f"data bar: {from_bar.status}"
-    if from_bar.ok and from_bar.nm_per_pixel is not None:
-        gap = abs(from_bar.nm_per_pixel / metadata.nm_per_pixel - 1.0)
-        if gap > METADATA_MISMATCH:
-            message = (f"data bar says {from_bar.nm_per_pixel:.4g} nm/px, metadata "
-                       f"{metadata.nm_per_pixel:.4g} nm/px; metadata used")
-    return replace(merged, status=OK, source=f"metadata:{metadata.source}",
-                   nm_per_pixel=metadata.nm_per_pixel, confidence=metadata.confidence,
-                   message=message)
+    if meta.note:
+        message = f"{message}; {meta.note}" if message else meta.note
+    return replace(merged, status=OK, source=f"metadata:{meta.source}",
+                   nm_per_pixel=meta.nm_per_pixel, nm_per_pixel_metadata=meta.nm_per_pixel,
+                   uncertainty=meta.uncertainty, confidence=meta.confidence, message=message)
+
+
+def _agree(a: float, ua: float, b: float, ub: float) -> bool:
+    """Whether two pixel sizes with relative uncertainties ``ua``, ``ub`` agree."""
+    tolerance = max(MIN_AGREEMENT, AGREEMENT_SIGMAS * (ua + ub))
+    return abs(a / b - 1.0) <= tolerance
 
 
 def read_scale_file(path: str | os.PathLike[str], *, read_fields: bool = True) -> ScaleReading:
-    """:func:`read_scale` of an image file, with its TIFF metadata; never raises on bad files.
+    """:func:`read_scale` of an image file, with every metadata source it has; never
+    raises on bad files.
 
     Pixels are decoded by :func:`compute.ingest.decode_image` (first page; 16-bit and
-    float data stretched to 8 bits), as for every other reader of pixels.
+    float data stretched to 8 bits; native microscope formats through their readers), as
+    for every other reader of pixels.
     """
     from compute.ingest import decode_image
 
     path = Path(path)
     try:
-        gray = np.asarray(decode_image(path).image.convert("L"))
+        decoded = decode_image(path)
     except Exception as exc:  # ImageDecodeError and anything odd: one row, never a crash
         return ScaleReading(status=UNREADABLE_IMAGE, message=f"not a readable image ({exc})")
-    return read_scale(gray, metadata=read_tiff_scale(path), read_fields=read_fields)
+    gray = np.asarray(decoded.image.convert("L"))
+    metas = list(getattr(decoded, "metadata", ()) or ())
+    metas += read_metadata_scales(path, image_width=int(gray.shape[1]))
+    return read_scale(gray, metadata=metas, read_fields=read_fields)

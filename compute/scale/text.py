@@ -110,11 +110,29 @@ _WD = re.compile(r"\bW\.?\s?D\.?\s*[=:]?\s*(\d+(?:[.,]\d+)?)\s*(mm|um)(?![a-zA-Z
                  re.IGNORECASE)
 
 
+# without the word "Mag": Hitachi "X3.50k", JEOL "x5,000", Philips/FEI "35000x"
+_MAG_BEFORE = re.compile(r"(?<![\w.,])[xX\u00d7]\s?(\d[\d,.]*?)\s?([kK])?(?![\w.,])")
+_MAG_AFTER = re.compile(r"(?<![\w.,])(\d[\d,.]*?)\s?([kK])?\s?[xX\u00d7](?![\w.,])")
+MIN_BARE_MAGNIFICATION = 5.0  # "2x" without the word Mag is too likely something else
+
+
 def parse_magnification(text: str) -> float | None:
-    """``"Mag = 20.00 K X"`` -> 20000.0; ``"mag 5 000 x"`` -> 5000.0; None if absent."""
-    match = _MAG.search(_fix_digits(text))
-    if match is None:
-        return None
+    """``"Mag = 20.00 K X"`` -> 20000.0; ``"mag 5 000 x"`` -> 5000.0; without the word:
+    ``"X3.50k"`` -> 3500.0, ``"x5,000"`` -> 5000.0, ``"35000x"`` -> 35000.0; None if
+    absent."""
+    text = _fix_digits(text)
+    match = _MAG.search(text)
+    if match is not None:
+        return _magnification_value(match)
+    for pattern in (_MAG_BEFORE, _MAG_AFTER):
+        for match in pattern.finditer(text):
+            value = _magnification_value(match)
+            if value is not None and value >= MIN_BARE_MAGNIFICATION:
+                return value
+    return None
+
+
+def _magnification_value(match: re.Match) -> float | None:
     digits = re.sub(r"\s", "", match.group(1)).rstrip(".,")
     if not digits:
         return None
