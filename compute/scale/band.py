@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 MIN_INK_CONTRAST = 0.12  # in [0, 1] grey units: weaker marks are noise, not ink
+BESIDE_GAP_HEIGHTS = 8.0  # a label beside its bar is at most this many text heights away
+LABEL_MAX_HEIGHTS = 7.0  # a label ("500 nm", "10.0 um") is at most this many heights wide
 INK_FRACTION = 0.3  # ink differs from the background by this fraction of the strongest ink
 
 
@@ -284,9 +286,12 @@ def label_boxes(ink: BandInk, segment: ScaleBarSegment) -> list[Box]:
     """Boxes that may hold the segment's label, most likely first.
 
     A label sits above or below the segment (overlapping it horizontally) or beside it on
-    the same line; phrases further than three text heights away are not considered. Each
+    the same line; phrases further than three text heights above or below, or eight
+    beside (Philips XL30 print the label at a fixed place right of a bar whose length
+    varies), are not considered. Each
     near phrase is offered joined with its same-line neighbours closer than two text
     heights (a wide space, as monospaced fonts draw it, splits "200 nm" in two), then alone.
+    Phrases wider than :data:`LABEL_MAX_HEIGHTS` text heights (lines of fields) come last.
     """
     h = max(ink.text_height, 4.0)
     bar = segment.box
@@ -297,12 +302,16 @@ def label_boxes(ink: BandInk, segment: ScaleBarSegment) -> list[Box]:
         v_gap = max(phrase.top - bar.bottom, bar.top - phrase.bottom, 0)
         if h_gap == 0 and v_gap <= 3 * h:
             scored.append((v_gap, phrase))
-        elif v_gap == 0 and h_gap <= 3 * h:
+        elif v_gap == 0 and h_gap <= BESIDE_GAP_HEIGHTS * h:
             scored.append((h_gap, phrase))
+    def too_long(box: Box) -> bool:  # a line of fields, not a label
+        return box.width > LABEL_MAX_HEIGHTS * h
+
     boxes: list[Box] = []
-    for _, phrase in sorted(scored, key=lambda item: item[0]):
+    for _, phrase in sorted(scored, key=lambda item: (too_long(item[1]), item[0])):
         joined = _join_same_line(phrase, phrases, max_gap=2.0 * h, avoid=bar)
-        boxes.extend(b for b in (joined, phrase) if b not in boxes)
+        pair = (phrase, joined) if too_long(joined) else (joined, phrase)
+        boxes.extend(b for b in pair if b not in boxes)
     return boxes
 
 
