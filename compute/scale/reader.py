@@ -211,13 +211,14 @@ def _find_label(ink: BandInk, segments: list[ScaleBarSegment], band_text: str
 def _label_near(ink: BandInk, segment: ScaleBarSegment) -> tuple[Length | None, float]:
     """The label next to the segment and Tesseract's confidence in it.
 
-    Candidates are read nearest first, then the nearest again limited to digits and units;
-    the first label with an instrument-like value (1, 2, 5 ... x 10^k) wins, else the
-    first label read at all.
+    The nearest candidate is read, then read again limited to digits and units (a "1"
+    before a micro sign is often read as "t"), then the others; the first label with an
+    instrument-like value (1, 2, 5 ... x 10^k) wins, else the first label read at all.
     """
     first: tuple[Length | None, float] = (None, 0.0)
     boxes = label_boxes(ink, segment)[:MAX_LABEL_BOXES]
-    attempts = [(box, False) for box in boxes] + [(box, True) for box in boxes[:1]]
+    attempts = [(box, False) for box in boxes[:1]] + [(box, True) for box in boxes[:1]]
+    attempts += [(box, False) for box in boxes[1:]]
     for box, whitelist in attempts:
         ocr = read_label_text(ink, box, whitelist=whitelist)
         label = parse_length(ocr.text)
