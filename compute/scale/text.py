@@ -137,6 +137,8 @@ def _magnification_value(match: re.Match) -> float | None:
     if not digits:
         return None
     factor = {"k": 1e3, "m": 1e6}.get((match.group(2) or "").lower(), 1.0)
+    if factor > 1.0 and len(digits) > 3 and not re.search(r"[.,]", digits):
+        return None  # "1128 K X": instruments print "11.28 K X"; the point was lost
     try:
         # a bare comma is a thousands separator ("20,000 X"); with a K it is a decimal comma
         value = float(digits.replace(",", "." if match.group(2) else ""))

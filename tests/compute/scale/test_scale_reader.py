@@ -7,6 +7,7 @@ from compute.scale import read_folder_scales, scale_group
 from compute.scale.band import Box
 from compute.scale.metadata import MetadataScale
 from compute.scale.reader import (
+    CONFLICT,
     NO_BAR_FOUND,
     NO_DATA_BAR,
     OCR_FAILED,
@@ -136,7 +137,7 @@ def test_tesseract_failure_is_an_explicit_status(monkeypatch):
 
 
 @pytest.mark.usefixtures("tesseract")
-def test_metadata_pixel_size_wins_and_disagreement_is_reported():
+def test_metadata_pixel_size_wins_and_disagreement_is_a_conflict():
     frame = render_frame(np.random.default_rng(11), width=1024, font="dejavu/DejaVuSans.ttf")
     agree = MetadataScale(nm_per_pixel=frame.truth.nm_per_pixel, source="zeiss",
                           fields=InstrumentFields(magnification=1234.0), confidence=1.0)
@@ -147,8 +148,10 @@ def test_metadata_pixel_size_wins_and_disagreement_is_reported():
     other = MetadataScale(nm_per_pixel=2 * frame.truth.nm_per_pixel, source="fei",
                           fields=InstrumentFields(), confidence=1.0)
     reading = read_scale(frame.image, metadata=other, read_fields=False)
-    assert reading.nm_per_pixel == pytest.approx(2 * frame.truth.nm_per_pixel)
-    assert "metadata used" in reading.message
+    assert (reading.status, reading.nm_per_pixel, reading.group) == (CONFLICT, None, "unknown")
+    assert reading.nm_per_pixel_metadata == pytest.approx(2 * frame.truth.nm_per_pixel)
+    assert reading.nm_per_pixel_bar == pytest.approx(frame.truth.nm_per_pixel, rel=0.02)
+    assert "disagree" in reading.message and reading.group_or_reason == "no scale (conflict)"
 
 
 def test_metadata_alone_gives_a_scale_without_data_bar():
