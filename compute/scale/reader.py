@@ -70,7 +70,9 @@ MIN_AGREEMENT = 0.015        # ...and never need to agree closer than this (rela
 # LEO frames come out up to 5 % wider, hence the tolerance).
 REFERENCE_WIDTH_MM = {"hitachi": (127.0, 0.03), "zeiss": (114.3, 0.05)}
 PLAUSIBLE_REFERENCE_MM = (60.0, 500.0)  # any maker: monitors and Polaroid frames
-_HITACHI_TEXT = re.compile(r"\b(SU|S-|TM|FlexSEM|Regulus)\s?\d{3,4}", re.IGNORECASE)
+# model names in a Hitachi bar ("SU3500", "S-4800", "TM4000"; OCR reads S as $ or 5)
+_HITACHI_TEXT = re.compile(r"(?<![A-Za-z0-9])([S$5]U|S-|TM|FlexSEM|Regulus)\s?\d{3,4}",
+                           re.IGNORECASE)
 _ZEISS_TEXT = re.compile(r"\bMag\s*=\s*[\d.,]+\s*K?\s*X\b", re.IGNORECASE)
 
 
