@@ -7,6 +7,8 @@ Every independent reading is taken and compared before anything is reported:
 - the data bar burned into the image (found by :func:`compute.scale.databar.detect_data_bar`
   wherever it is): its scale-bar segment in pixels (:mod:`compute.scale.band`) and its
   label read by Tesseract (:mod:`compute.scale.ocr`), ``nm_per_pixel = label_nm / bar_px``;
+- the field width printed in the bar (FEI "HFW", Zeiss "Width", TESCAN "View field")
+  over the image width;
 - the magnification printed in the bar, with the display width it refers to
   (:data:`REFERENCE_WIDTH_MM` for the makers whose reference is known, else only the broad
   :data:`PLAUSIBLE_REFERENCE_MM` range).
@@ -70,6 +72,7 @@ MIN_AGREEMENT = 0.015        # ...and never need to agree closer than this (rela
 # LEO frames come out up to 5 % wider, hence the tolerance).
 REFERENCE_WIDTH_MM = {"hitachi": (127.0, 0.03), "zeiss": (114.3, 0.05)}
 PLAUSIBLE_REFERENCE_MM = (60.0, 500.0)  # any maker: monitors and Polaroid frames
+FIELD_WIDTH_UNCERTAINTY = 0.005  # a printed field width has 3-4 significant digits
 # model names in a Hitachi bar ("SU3500", "S-4800", "TM4000"; OCR reads S as $ or 5)
 _HITACHI_TEXT = re.compile(r"(?<![A-Za-z0-9])([S$5]U|S-|TM|FlexSEM|Regulus)\s?\d{3,4}",
                            re.IGNORECASE)
@@ -86,8 +89,9 @@ class ScaleReading:
     imagej, resolution, dm, sxm, ...). ``label`` is the scale-bar label in canonical ASCII
     ("2 um") and ``label_nm`` its length; ``bar_px`` the segment length in pixels, +-
     ``bar_px_uncertainty``. ``nm_per_pixel_bar`` / ``nm_per_pixel_metadata`` /
-    ``nm_per_pixel_magnification`` are the independent readings (None when absent): with
-    status ``"conflict"`` they say what disagreed. ``magnification`` (e.g. 20000.0),
+    ``nm_per_pixel_magnification`` / ``nm_per_pixel_field`` (the printed field width
+    ``field_width_nm`` over the image width) are the independent readings (None when
+    absent): with status ``"conflict"`` they say what disagreed. ``magnification`` (e.g. 20000.0),
     ``eht_kv`` and ``wd_mm`` come from metadata or the bar's text. ``data_bar`` is the
     bar's box ``(left, top, right, bottom)`` in image pixels and ``data_bar_kind`` its
     layout (stripe, box, overlay); ``maker`` the instrument maker when the metadata or the
@@ -112,6 +116,8 @@ class ScaleReading:
     nm_per_pixel_bar: float | None = None
     nm_per_pixel_metadata: float | None = None
     nm_per_pixel_magnification: float | None = None
+    nm_per_pixel_field: float | None = None
+    field_width_nm: float | None = None
     data_bar: tuple[int, int, int, int] | None = None
     data_bar_kind: str | None = None
     maker: str | None = None
@@ -172,6 +178,7 @@ def read_band(band: np.ndarray, *, read_fields: bool = True,
     fields = parse_fields(band_text)
     common = {"label": label.label if label else None, "label_nm": label.nm if label else None,
               "bar_px": _px(segment), "magnification": fields.magnification,
+              "field_width_nm": fields.field_width_nm,
               "eht_kv": fields.eht_kv, "wd_mm": fields.wd_mm,
               "bar_px_uncertainty": segment.uncertainty_px if segment else None}
     if segment is None:
@@ -254,7 +261,17 @@ def _magnification_conflict(reading: ScaleReading, *, width: int, maker: str | N
     pixel sizes must agree within the uncertainties, else the implied display width must
     at least be plausible (:data:`PLAUSIBLE_REFERENCE_MM`).
     """
-    if not reading.ok or not reading.magnification or reading.nm_per_pixel_bar is None:
+    if not reading.ok or reading.nm_per_pixel_bar is None:
+        return reading
+    if reading.field_width_nm:
+        from_field = reading.field_width_nm / width
+        if not _agree(reading.nm_per_pixel_bar, reading.uncertainty or 0.0, from_field,
+                      FIELD_WIDTH_UNCERTAINTY):
+            return _conflict(reading, "data bar", reading.nm_per_pixel_bar,
+                             f"the printed field width {reading.field_width_nm:g} nm",
+                             from_field, nm_per_pixel_field=from_field)
+        reading = replace(reading, nm_per_pixel_field=from_field)
+    if not reading.magnification:
         return reading
     implied_mm = reading.nm_per_pixel_bar * width * reading.magnification / 1e6
     known = (reference_mm, 0.02) if reference_mm else REFERENCE_WIDTH_MM.get(maker or "")
@@ -295,7 +312,8 @@ def read_scale(gray: np.ndarray, *, band: Box | None = None, bar=None,
     ``bar`` is the data bar as :func:`compute.scale.databar.detect_data_bar` finds it (None:
     detect it here); ``band`` is an alternative plain box in image pixels. ``metadata``
     is one or more readings of the file's metadata (most trusted first), cross-checked
-    with the bar.
+    with the bar; when one states a pixel size the band's fields are not OCR'd (the
+    metadata has them, and the bar is the independent check).
     """
     from compute.scale.databar import DataBar, detect_data_bar
 
@@ -317,7 +335,10 @@ def read_scale(gray: np.ndarray, *, band: Box | None = None, bar=None,
         bar = detect_data_bar(raw)
     if bar is None:
         return scale_without_bar(metas, width=width)
-    from_bar = _read_data_bar(gray, bar, read_fields=read_fields)
+    # with a pixel size in the metadata, the bar's label and length are the check; the
+    # fields' OCR (magnification, field width) is only needed without one
+    has_pixel = any(m.nm_per_pixel is not None for m in metas)
+    from_bar = _read_data_bar(gray, bar, read_fields=read_fields and not has_pixel)
     maker = next((m.maker for m in metas if m.maker), None) or from_bar.maker
     reference = next((m.reference_width_mm for m in metas if m.reference_width_mm), None)
     from_bar = replace(from_bar, data_bar=(bar.left, bar.top, bar.right, bar.bottom),

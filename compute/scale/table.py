@@ -3,7 +3,8 @@ per-image columns.
 
 CSV columns beyond the reading itself: ``uncertainty`` (relative, of nm_per_pixel),
 ``bar_px_uncertainty`` (px), the independent readings ``nm_per_pixel_bar`` /
-``nm_per_pixel_metadata`` / ``nm_per_pixel_magnification`` (what disagreed in a
+``nm_per_pixel_metadata`` / ``nm_per_pixel_magnification`` / ``nm_per_pixel_field``
+(the printed field width ``field_width_nm`` over the image width; what disagreed in a
 ``conflict``), ``maker``, ``data_bar_kind`` (stripe, box, overlay) and ``data_bar``
 ("left top right bottom" in image pixels)."""
 
@@ -20,7 +21,8 @@ from compute.spreadsheet import neutralise
 CSV_COLUMNS = ("status", "source", "label", "label_nm", "bar_px", "nm_per_pixel",
                "magnification", "eht_kv", "wd_mm", "confidence", "group", "message",
                "uncertainty", "bar_px_uncertainty", "nm_per_pixel_bar",
-               "nm_per_pixel_metadata", "nm_per_pixel_magnification", "maker",
+               "nm_per_pixel_metadata", "nm_per_pixel_magnification", "nm_per_pixel_field",
+               "field_width_nm", "maker",
                "data_bar_kind", "data_bar")
 # Dashboard column -> reading attribute (the group column says "no scale (why)" if none).
 DISPLAY_COLUMNS = {"scale group": "group_or_reason", "scale label": "label",

@@ -43,6 +43,7 @@ class InstrumentFields:
     magnification: float | None = None  # e.g. 20000.0 for "Mag = 20.00 K X"
     eht_kv: float | None = None          # accelerating voltage in kV
     wd_mm: float | None = None           # working distance in mm
+    field_width_nm: float | None = None  # printed width of the field of view, in nm
 
 
 def normalise_units(text: str) -> str:
@@ -147,9 +148,17 @@ def _magnification_value(match: re.Match) -> float | None:
     return value * factor if value > 0 else None
 
 
+# the width of the field of view as makers print it: FEI/Thermo "HFW 12.7 um", Zeiss
+# "Width = 20.00 um", TESCAN "View field: 20.8 um", others "FOV"
+_FIELD_WIDTH = re.compile(r"\b(?:HFW|Width|View\s*field|Field\s*of\s*view|FOV)\s*[=:]?\s*"
+                          r"(\d+(?:[.,]\d+)?)\s*(nm|um|mm)(?![a-zA-Z])", re.IGNORECASE)
+
+
 def parse_fields(text: str) -> InstrumentFields:
-    """Magnification, EHT and working distance found anywhere in ``text``."""
+    """Magnification, EHT, working distance and field width found anywhere in ``text``."""
     text = normalise_units(_fix_digits(text))
+    field = _FIELD_WIDTH.search(text)
+    field_nm = _number(field.group(1)) * UNIT_NM[field.group(2).lower()] if field else None
     eht = _EHT.search(text)
     wd = _WD.search(text)
     eht_kv = None
@@ -159,4 +168,4 @@ def parse_fields(text: str) -> InstrumentFields:
     if wd:
         wd_mm = _number(wd.group(1)) * (1.0 if wd.group(2).lower() == "mm" else 1e-3)
     return InstrumentFields(magnification=parse_magnification(text), eht_kv=eht_kv,
-                            wd_mm=wd_mm)
+                            wd_mm=wd_mm, field_width_nm=field_nm or None)
