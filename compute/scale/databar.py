@@ -36,6 +36,8 @@ MAX_BAR_FRACTION = 0.45  # the bar lies in this bottom fraction of the frame
 OVERLAY_FRACTION = 0.15  # an overlay's text and ticks lie in this bottom fraction
 LEVELS = 255  # intensities are put on a 0..255 scale by a percentile stretch
 EXACT_TOLERANCE = 1  # "background" = within this many levels of the panel's value
+COMPRESSED_TOLERANCE = 6  # ...or this many, for a JPEG panel when no exact one is found
+COMPRESSED_MIN_BACKGROUND = 0.45  # ringing around dense text breaks its runs
 MIN_RUN = 8  # ...in a horizontal run of at least this many pixels (noise makes short runs)
 PANEL_ROW_COVER = 0.9  # a panel row is this much background or enclosed text
 PANEL_MIN_BACKGROUND = 0.55  # ...and the panel as a whole at least this much background
@@ -49,6 +51,8 @@ MAX_CANDIDATE_LEVELS = 3  # grey levels tried as a panel's background, commonest
 MIN_CONFIDENCE = 0.35
 OVERLAY_EXTREME = 6  # overlay ink is within this many 8-bit levels of 0 or 255
 MIN_TICKS = 4  # a tick row has at least this many marks
+TICK_DIVISIONS = (10,)  # rulers (Hitachi) divide the labelled length in 10: 11 marks
+OVERLAY_GROW = 56  # ...and ink grows from there into pixels this close to it (JPEG)
 KINDS = ("stripe", "box", "overlay")
 
 
@@ -150,8 +154,11 @@ def _find_panel(x: np.ndarray, offset: int, H: int) -> DataBar | None:
     min_height = max(8, H // 50)
     min_area = int(PANEL_MIN_WIDTH * W * min_height * PANEL_MIN_BACKGROUND)
     best: tuple[float, DataBar] | None = None
-    for level in _candidate_levels(x, min_area):
-        found = _panel_of_level(x, level, min_height=min_height)
+    # exact levels first; compressed (JPEG) panels only keep their level within a few
+    for level, tolerance in _levels_and_tolerances(x, min_area):
+        if best is not None and tolerance > EXACT_TOLERANCE:
+            break
+        found = _panel_of_level(x, level, min_height=min_height, tolerance=tolerance)
         if found is None:
             continue
         top, bottom, left, right, confidence = found
@@ -166,6 +173,14 @@ def _find_panel(x: np.ndarray, offset: int, H: int) -> DataBar | None:
         if best is None or score > best[0]:
             best = (score, bar)
     return best[1] if best else None
+
+
+def _levels_and_tolerances(x: np.ndarray, min_area: int) -> list[tuple[int, int]]:
+    """(level, tolerance) pairs to try: the exact candidates, then the same levels with
+    :data:`COMPRESSED_TOLERANCE` (tried only when no exact panel is found)."""
+    levels = _candidate_levels(x, min_area)
+    return ([(v, EXACT_TOLERANCE) for v in levels]
+            + [(v, COMPRESSED_TOLERANCE) for v in levels])
 
 
 def _candidate_levels(x: np.ndarray, min_area: int) -> list[int]:
@@ -184,8 +199,8 @@ def _candidate_levels(x: np.ndarray, min_area: int) -> list[int]:
     return levels
 
 
-def _panel_of_level(x: np.ndarray, level: int, *, min_height: int
-                    ) -> tuple[int, int, int, int, float] | None:
+def _panel_of_level(x: np.ndarray, level: int, *, min_height: int,
+                    tolerance: int = EXACT_TOLERANCE) -> tuple[int, int, int, int, float] | None:
     """(top, bottom, left, right, confidence) of the largest panel of background ``level``.
 
     Background pixels (in long runs) and everything they enclose (the text) form the
@@ -195,7 +210,7 @@ def _panel_of_level(x: np.ndarray, level: int, *, min_height: int
     from scipy import ndimage
 
     rows, W = x.shape
-    exact = np.abs(x - level) <= EXACT_TOLERANCE
+    exact = np.abs(x - level) <= tolerance
     near = _in_long_runs(exact)
     # thin background margins (a glyph two pixels from the panel's edge) still enclose text
     area = ndimage.binary_fill_holes(exact)
@@ -221,7 +236,9 @@ def _panel_of_level(x: np.ndarray, level: int, *, min_height: int
         left, right = cs.start + cols[0], cs.start + cols[1]
         if right - left < PANEL_MIN_WIDTH * W:
             continue
-        found = _judge_panel(x, near, level, top, bottom, left, right)
+        found = _judge_panel(x, near, level, top, bottom, left, right,
+                             min_background=PANEL_MIN_BACKGROUND if tolerance <= EXACT_TOLERANCE
+                             else COMPRESSED_MIN_BACKGROUND)
         if found is not None and (best is None or found * (bottom - top) * (right - left)
                                   > best[4] * (best[1] - best[0]) * (best[3] - best[2])):
             best = (top, bottom, left, right, found)
@@ -229,11 +246,12 @@ def _panel_of_level(x: np.ndarray, level: int, *, min_height: int
 
 
 def _judge_panel(x: np.ndarray, near: np.ndarray, level: int, top: int, bottom: int,
-                 left: int, right: int) -> float | None:
+                 left: int, right: int, *,
+                 min_background: float = PANEL_MIN_BACKGROUND) -> float | None:
     """The confidence that rows ``top:bottom`` x columns ``left:right`` are a data panel:
     mostly background, text inside, a sharp top edge; None when they are not one."""
     background = float(near[top:bottom, left:right].mean())
-    if background < PANEL_MIN_BACKGROUND or background > 0.995:
+    if background < min_background or background > 0.995:
         return None
     if not _has_text(x[top:bottom, left:right], level):
         return None
@@ -367,14 +385,32 @@ def overlay_marks(gray: np.ndarray) -> OverlayMarks | None:
     H, W = arr.shape
     start = H - max(int(OVERLAY_FRACTION * H), 24)
     bottom = _to_uint8(arr[start:])
-    for bright in (True, False):
-        ink = bottom >= 255 - OVERLAY_EXTREME if bright else bottom <= OVERLAY_EXTREME
+    for bright, grow in ((True, False), (True, True), (False, False), (False, True)):
+        level = bottom if bright else 255 - bottom
+        ink = _hysteresis(level) if grow else level >= 255 - OVERLAY_EXTREME
         found = _overlay_from_ink(ink)
         if found is not None:
             top, ticks = found
             shifted = tuple((a, b + start, c, d + start) for a, b, c, d in ticks)
             return OverlayMarks(top=start + top, ink=ink[top:], ticks=shifted, bright=bright)
     return None
+
+
+def _hysteresis(level: np.ndarray) -> np.ndarray:
+    """Ink of an overlay drawn at 255 in ``level`` (uint8): pixels within
+    :data:`OVERLAY_EXTREME` of it, grown into connected pixels within :data:`OVERLAY_GROW`
+    (compression softens a mark's edges and, in small marks, its core)."""
+    from scipy import ndimage
+
+    strong = level >= 255 - OVERLAY_EXTREME
+    weak = level >= 255 - OVERLAY_GROW
+    labels, count = ndimage.label(weak, structure=np.ones((3, 3), bool))
+    if count == 0:
+        return strong
+    keep = np.zeros(count + 1, bool)
+    keep[np.unique(labels[strong])] = True
+    keep[0] = False
+    return keep[labels]
 
 
 def _to_uint8(a: np.ndarray) -> np.ndarray:
@@ -398,7 +434,7 @@ def _overlay_from_ink(ink: np.ndarray) -> tuple[int, tuple] | None:
     fills = ndimage.sum_labels(ink, labels, index=np.arange(1, count + 1))
     solid = [b for b, f in zip(boxes, fills, strict=True)
              if f >= 0.8 * (b[2] - b[0]) * (b[3] - b[1])]
-    ticks = tick_row(solid)
+    ticks = complete_tick_row(ink, tick_row(solid))
     lines = [b for b in solid if b[2] - b[0] >= 30 and b[2] - b[0] >= 6 * (b[3] - b[1])]
     if not ticks and not lines:
         return None
@@ -424,6 +460,47 @@ def tick_row(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int
         if len(row) > len(best):
             best = row
     return best if len(best) >= MIN_TICKS else []
+
+
+def complete_tick_row(ink: np.ndarray, ticks: list[tuple[int, int, int, int]]
+                      ) -> list[tuple[int, int, int, int]]:
+    """``ticks`` with the marks a bright picture merged into other components put back:
+    every position one step further left or right (and between two found marks) where
+    the tick's rectangle is ink and at least one side of it is not. [] for a row that
+    then has a number of divisions rulers do not have (:data:`TICK_DIVISIONS`): part of
+    a ruler would give a wrong length."""
+    if len(ticks) < 2:
+        return ticks
+    width = int(round(np.median([b[2] - b[0] for b in ticks])))
+    top, bottom = min(b[1] for b in ticks), max(b[3] for b in ticks)
+    centres = [(b[0] + b[2]) / 2.0 for b in ticks]
+    step = float(np.median(np.diff(centres)))
+    first, last = centres[0], centres[-1]
+    found = {round((c - first) / step): b for c, b in zip(centres, ticks, strict=True)}
+
+    def mark_at(k: int) -> tuple[int, int, int, int] | None:
+        left = int(round(first + k * step - width / 2.0))
+        if left - width < 0 or left + 2 * width > ink.shape[1]:
+            return None
+        inside = ink[top:bottom, left:left + width].mean()
+        beside = (ink[top:bottom, left - width:left].mean(),
+                  ink[top:bottom, left + width:left + 2 * width].mean())
+        return (left, top, left + width, bottom) if inside >= 0.8 and min(beside) < 0.5 \
+            else None
+
+    k = -1
+    while (box := mark_at(k)) is not None:
+        found[k], k = box, k - 1
+    k = round((last - first) / step) + 1
+    while (box := mark_at(k)) is not None:
+        found[k], k = box, k + 1
+    for k in range(min(found), max(found)):
+        if k not in found and (box := mark_at(k)) is not None:
+            found[k] = box
+    row = [found[k] for k in sorted(found)]
+    if len(row) - 1 not in TICK_DIVISIONS or len(found) != max(found) - min(found) + 1:
+        return []
+    return row
 
 
 def _evenly_spaced(marks: list[tuple[int, int, int, int]]) -> list:

@@ -371,7 +371,7 @@ def _read_overlay(gray: np.ndarray, *, read_fields: bool) -> ScaleReading:
     marks = overlay_marks(gray)
     if marks is None:
         return ScaleReading(status=NO_BAR_FOUND, message="overlay data bar not found again")
-    band = marks.ink.astype(np.uint8) * 255
+    band = _glyphs_only(marks.ink).astype(np.uint8) * 255
     segments = None
     if marks.ticks:
         for left, top, right, bottom in marks.ticks:  # the ticks are not text
@@ -384,6 +384,23 @@ def _read_overlay(gray: np.ndarray, *, read_fields: bool) -> ScaleReading:
                                     component=-1, confidence=0.9, uncertainty_px=1.0,
                                     style="tick-row")]
     return read_band(band, read_fields=read_fields, segments=segments)
+
+
+def _glyphs_only(ink: np.ndarray) -> np.ndarray:
+    """An overlay's ink without the picture's own saturated parts: components larger than
+    a glyph (taller than 1.6 or wider than 4 text heights) are dropped."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(ink, structure=np.ones((3, 3), bool))
+    boxes = ndimage.find_objects(labels)
+    sizes = [(s[0].stop - s[0].start, s[1].stop - s[1].start) for s in boxes]
+    glyphs = [h for h, w in sizes if 6 <= h <= 60 and w <= 2 * h]
+    if not glyphs:
+        return ink
+    height = float(np.median(glyphs))
+    keep = np.zeros(count + 1, bool)
+    keep[1:] = [h <= 1.6 * height and w <= 4 * height for h, w in sizes]
+    return keep[labels]
 
 
 def _trim_frame(band: np.ndarray) -> np.ndarray:
