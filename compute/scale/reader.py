@@ -49,7 +49,7 @@ from compute.scale.text import (
     find_lengths,
     is_nice_label,
     parse_fields,
-    parse_length,
+    parse_label_crop,
 )
 
 log = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ def _label_near(ink: BandInk, segment: ScaleBarSegment) -> tuple[Length | None, 
     attempts += [(box, False) for box in boxes[1:]]
     for box, whitelist in attempts:
         ocr = read_label_text(ink, box, whitelist=whitelist)
-        label = parse_length(ocr.text)
+        label = parse_label_crop(ocr.text)
         if label is not None and is_nice_label(label):
             return label, ocr.confidence
         if label is not None and first[0] is None:

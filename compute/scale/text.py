@@ -91,6 +91,33 @@ def parse_length(text: str) -> Length | None:
     return lengths[0] if lengths else None
 
 
+_LABEL_ALONE = re.compile(r"^\s*(\d{1,4}(?:[.,]\d{1,3})?)\s*([^\s\d.,]\S{0,3})\s*$")
+
+
+def parse_label_crop(text: str) -> Length | None:
+    """A scale-bar label read from a crop that holds only the label: :func:`parse_length`,
+    else the number and a unit told by its first letters, whatever OCR made of the rest of
+    the micro sign ("2.00uUmM", "2.00u4m" -> 2 um; "500nrn" -> 500 nm; "1mrn" -> 1 mm)."""
+    found = parse_length(text)
+    if found is not None:
+        return found
+    match = _LABEL_ALONE.match(_fix_digits(text))
+    if match is None:
+        return None
+    token = match.group(2)
+    first, rest = token[0], token[1:].lower()
+    if first in "uU\u00b5\u03bcyp" and "m" in rest:
+        unit = "um"
+    elif first in "nN" and rest[:1] in ("m", "r"):
+        unit = "nm"
+    elif first in "mM" and rest[:1] in ("m", "r"):
+        unit = "mm"
+    else:
+        return None
+    value = _number(match.group(1))
+    return Length(value=value, unit=unit, nm=value * UNIT_NM[unit]) if value > 0 else None
+
+
 def is_nice_label(length: Length) -> bool:
     """True for the values instruments put on scale bars: 1, 1.5, 2, 2.5, 3, 4, 5 x 10^k."""
     mantissa = length.value / 10 ** _decade(length.value)
