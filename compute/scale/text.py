@@ -139,8 +139,9 @@ _WD = re.compile(r"\bW\.?\s?D\.?\s*[=:]?\s*(\d+(?:[.,]\d+)?)\s*(mm|um)(?![a-zA-Z
 
 
 # without the word "Mag": Hitachi "X3.50k", JEOL "x5,000", Philips/FEI "35000x"
-_MAG_BEFORE = re.compile(r"(?<![\w.,])[xX\u00d7]\s?(\d[\d,.]*?)\s?([kK])?(?![\w.,])")
-_MAG_AFTER = re.compile(r"(?<![\w.,])(\d[\d,.]*?)\s?([kK])?\s?[xX\u00d7](?![\w.,])")
+# (a number never ends in its separator: "x8. 2k" is a misread, not x8)
+_MAG_BEFORE = re.compile(r"(?<![\w.,])[xX\u00d7]\s?(\d+(?:[.,]\d+)*)\s?([kK])?(?![\w.,])")
+_MAG_AFTER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s?([kK])?\s?[xX\u00d7](?![\w.,])")
 MIN_BARE_MAGNIFICATION = 5.0  # "2x" without the word Mag is too likely something else
 
 
