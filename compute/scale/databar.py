@@ -48,6 +48,7 @@ JPEG_BLOCK = 8  # compression ringing reaches this many rows into the band
 JPEG_TOLERANCE = 8  # ...and moves the background by up to this many levels
 MAX_SEPARATOR_ROWS = 6  # uniform frame lines just above the panel belong to it
 MAX_CANDIDATE_LEVELS = 3  # grey levels tried as a panel's background, commonest first
+MAX_FLAT_PICTURE = 0.5  # a "picture" above the panel this flat is a drawing, not imaged
 MIN_CONFIDENCE = 0.35
 OVERLAY_EXTREME = 6  # overlay ink is within this many 8-bit levels of 0 or 255
 MIN_TICKS = 4  # a tick row has at least this many marks
@@ -154,14 +155,17 @@ def _find_panel(x: np.ndarray, offset: int, H: int) -> DataBar | None:
     min_height = max(8, H // 50)
     min_area = int(PANEL_MIN_WIDTH * W * min_height * PANEL_MIN_BACKGROUND)
     best: tuple[float, DataBar] | None = None
+    flat = _in_long_runs(np.abs(np.diff(x, axis=1)) <= EXACT_TOLERANCE, MIN_RUN - 1)
     # exact levels first; compressed (JPEG) panels only keep their level within a few
-    for level, tolerance in _levels_and_tolerances(x, min_area):
+    for level, tolerance in _levels_and_tolerances(x, flat, min_area):
         if best is not None and tolerance > EXACT_TOLERANCE:
             break
         found = _panel_of_level(x, level, min_height=min_height, tolerance=tolerance)
         if found is None:
             continue
         top, bottom, left, right, confidence = found
+        if top > 0 and flat[:top].mean() > MAX_FLAT_PICTURE:
+            continue  # a drawing or a binary mask, not a micrograph with a data bar
         top = _include_block_edge(x, top, level, left, right)
         top = _include_separator(x, top, left, right)
         kind = "stripe" if right - left >= FULL_WIDTH * W else "box"
@@ -175,18 +179,19 @@ def _find_panel(x: np.ndarray, offset: int, H: int) -> DataBar | None:
     return best[1] if best else None
 
 
-def _levels_and_tolerances(x: np.ndarray, min_area: int) -> list[tuple[int, int]]:
+def _levels_and_tolerances(x: np.ndarray, flat: np.ndarray,
+                           min_area: int) -> list[tuple[int, int]]:
     """(level, tolerance) pairs to try: the exact candidates, then the same levels with
     :data:`COMPRESSED_TOLERANCE` (tried only when no exact panel is found)."""
-    levels = _candidate_levels(x, min_area)
+    levels = _candidate_levels(x, flat, min_area)
     return ([(v, EXACT_TOLERANCE) for v in levels]
             + [(v, COMPRESSED_TOLERANCE) for v in levels])
 
 
-def _candidate_levels(x: np.ndarray, min_area: int) -> list[int]:
-    """Grey levels that fill long horizontal runs over at least ``min_area`` pixels."""
-    same = np.abs(np.diff(x, axis=1)) <= EXACT_TOLERANCE
-    flat = x[:, 1:][_in_long_runs(same, MIN_RUN - 1)]
+def _candidate_levels(x: np.ndarray, flat: np.ndarray, min_area: int) -> list[int]:
+    """Grey levels that fill long horizontal runs (``flat``, (rows, W - 1) bool) over at
+    least ``min_area`` pixels."""
+    flat = x[:, 1:][flat]
     if flat.size < min_area:
         return []
     values, counts = np.unique(flat, return_counts=True)
