@@ -158,8 +158,8 @@ def _find_panel(x: np.ndarray, offset: int, H: int) -> DataBar | None:
     flat = _in_long_runs(np.abs(np.diff(x, axis=1)) <= EXACT_TOLERANCE, MIN_RUN - 1)
     # exact levels first; compressed (JPEG) panels only keep their level within a few
     for level, tolerance in _levels_and_tolerances(x, flat, min_area):
-        if best is not None and tolerance > EXACT_TOLERANCE:
-            break
+        if best is not None and best[1].confidence >= 0.6 and tolerance > EXACT_TOLERANCE:
+            break  # a clean exact panel: no need to look at compressed levels
         found = _panel_of_level(x, level, min_height=min_height, tolerance=tolerance)
         if found is None:
             continue
@@ -182,7 +182,7 @@ def _find_panel(x: np.ndarray, offset: int, H: int) -> DataBar | None:
 def _levels_and_tolerances(x: np.ndarray, flat: np.ndarray,
                            min_area: int) -> list[tuple[int, int]]:
     """(level, tolerance) pairs to try: the exact candidates, then the same levels with
-    :data:`COMPRESSED_TOLERANCE` (tried only when no exact panel is found)."""
+    :data:`COMPRESSED_TOLERANCE` (tried only when no clean exact panel is found)."""
     levels = _candidate_levels(x, flat, min_area)
     return ([(v, EXACT_TOLERANCE) for v in levels]
             + [(v, COMPRESSED_TOLERANCE) for v in levels])
@@ -261,10 +261,9 @@ def _judge_panel(x: np.ndarray, near: np.ndarray, level: int, top: int, bottom: 
     if not _has_text(x[top:bottom, left:right], level):
         return None
     if top == 0:
-        edge = 1.0  # the panel fills the searched rows: nothing above to compare with
-    else:
-        above = near[max(0, top - 3):top, left:right].mean(axis=1)
-        edge = 1.0 - float(above.min())
+        return None  # it reaches above the searched rows: taller than any data bar
+    above = near[max(0, top - 3):top, left:right].mean(axis=1)
+    edge = 1.0 - float(above.min())
     confidence = background * edge
     return confidence if confidence >= MIN_CONFIDENCE else None
 
