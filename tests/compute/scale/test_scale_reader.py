@@ -198,3 +198,30 @@ def test_accuracy_on_random_synthetic_frames():
         correct += (reading.ok and reading.label == frame.truth.label
                     and abs(reading.nm_per_pixel / frame.truth.nm_per_pixel - 1) < 0.02)
     assert correct >= 0.9 * len(frames)
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_printed_magnification_that_disagrees_with_the_bar_is_a_conflict():
+    img, draw, font = _band(width=1024, height=70)
+    draw.rectangle((40, 50, 239, 53), fill=255)  # 200 px for 2 um: 10 nm/px
+    draw.text((110, 18), "2 \u00b5m", fill=255, font=font)
+    draw.text((400, 18), "Mag = 40.00 K X", fill=255, font=font)  # Zeiss: 2.79 nm/px
+    frame = np.vstack([render_plain_frame(np.random.default_rng(4), width=1024)[:698],
+                       np.asarray(img)])
+    reading = read_scale(frame)
+    assert (reading.status, reading.nm_per_pixel, reading.maker) == (CONFLICT, None, "zeiss")
+    assert reading.nm_per_pixel_bar == pytest.approx(10.0, rel=0.02)
+    assert reading.nm_per_pixel_magnification == pytest.approx(114.3e6 / 40000 / 1024)
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_printed_field_width_is_a_cross_check():
+    img, draw, font = _band(width=1024, height=70)
+    draw.rectangle((40, 50, 239, 53), fill=255)
+    draw.text((110, 18), "2 \u00b5m", fill=255, font=font)
+    draw.text((400, 18), "HFW 10.24 \u00b5m", fill=255, font=font)  # 10 nm/px over 1024 px
+    frame = np.vstack([render_plain_frame(np.random.default_rng(4), width=1024)[:698],
+                       np.asarray(img)])
+    reading = read_scale(frame)
+    assert reading.ok and reading.nm_per_pixel_field == pytest.approx(10.0)
+    assert reading.uncertainty == pytest.approx(1 / 200)
