@@ -231,6 +231,8 @@ def _panel_of_level(x: np.ndarray, level: int, *, min_height: int,
         # columns first (stray picture pixels of the same level widen the bounding box),
         # then the rows that cover them, then the columns of those rows
         cols = _panel_columns(own, max_gap=max(2, W // 100))
+        if cols[1] - cols[0] < PANEL_MIN_WIDTH * W:
+            continue
         full_rows = own[:, cols[0]:cols[1]].mean(axis=1) >= PANEL_ROW_COVER
         # a scale bar joined to the edge by its ticks is not enclosed either: bridge it
         block = _longest_true_run(_bridge_gaps(full_rows, max_gap=max(3, rows // 30)))
