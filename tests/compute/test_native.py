@@ -24,6 +24,14 @@ def test_real_dm3_stem_image_decodes_with_its_pixel_size():
     assert meta.source == "dm" and meta.nm_per_pixel == pytest.approx(0.2485, rel=1e-3)
 
 
+def test_real_dm4_files_calibrated_in_um_and_uncalibrated():
+    cl = decode_image(native_file("dm4_2D_data/test-MonarcCL_mono-image.dm4"))
+    (meta,) = cl.metadata  # a cathodoluminescence map with 18.325 um pixels
+    assert cl.info.mode == "dm:uint16" and meta.nm_per_pixel == pytest.approx(18325.35, rel=1e-5)
+    plain = decode_image(native_file("dm4_2D_data/test-1.dm4"))
+    assert plain.metadata == ()  # axes without units: no pixel size
+
+
 def test_multi_signal_dm3_uses_its_first_image():
     image = read_native(native_file("dm3_2D_data/multi_signal.dm3"))
     assert image.array.shape == (512, 512)
