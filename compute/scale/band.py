@@ -84,6 +84,7 @@ class ScaleBarSegment:
     confidence: float
     uncertainty_px: float = 1.0
     style: str = "line"
+    members: tuple[int, ...] = ()  # the components of a tick row (not text either)
 
 
 def as_unit_gray(band: np.ndarray) -> np.ndarray:
@@ -263,11 +264,35 @@ def find_scale_bar(band: np.ndarray | BandInk, *,
     return candidates[0] if candidates else None
 
 
-def _lines_of_text(ink: BandInk, skip: int) -> list[Box]:
-    """Glyph components merged into phrases: same line, gaps under 0.9 text heights."""
+def tick_row_segment(ink: BandInk) -> ScaleBarSegment | None:
+    """A ruler of 11 equal, evenly spaced marks (Hitachi's scale in a stripe) as a
+    segment from the first mark's centre to the last one's, or None."""
+    from compute.databar import complete_tick_row, tick_row
+
+    boxes = [(b.left, b.top, b.right, b.bottom) for b in ink.components]
+    solid = [box for i, box in enumerate(boxes)
+             if (ink.labels[box[1]:box[3], box[0]:box[2]] == i + 1).mean() >= 0.8]
+    ticks = complete_tick_row(ink.mask, tick_row(solid))
+    if not ticks:
+        return None
+    first, last = ticks[0], ticks[-1]
+    box = Box(min(t[1] for t in ticks), max(t[3] for t in ticks), first[0], last[2])
+    members = tuple(i for i, b in enumerate(boxes)
+                    if b[0] >= box.left and b[2] <= box.right and b[1] >= box.top
+                    and b[3] <= box.bottom)
+    return ScaleBarSegment(length_px=(last[0] + last[2]) / 2.0 - (first[0] + first[2]) / 2.0,
+                           box=box, thickness_px=first[2] - first[0], component=-1,
+                           confidence=0.9, uncertainty_px=1.0, style="tick-row",
+                           members=members)
+
+
+def _lines_of_text(ink: BandInk, skip: int | tuple[int, ...]) -> list[Box]:
+    """Glyph components merged into phrases: same line, gaps under 0.9 text heights;
+    components ``skip`` (the scale mark's) are left out."""
+    skipped = set(skip) if isinstance(skip, tuple) else {skip}
     h = max(ink.text_height, 4.0)
     glyphs = sorted((b for i, b in enumerate(ink.components)
-                     if i != skip and b.height >= 0.25 * h and b.height <= 3 * h),
+                     if i not in skipped and b.height >= 0.25 * h and b.height <= 3 * h),
                     key=lambda b: b.left)
     phrases: list[Box] = []
     for glyph in glyphs:
@@ -295,7 +320,7 @@ def label_boxes(ink: BandInk, segment: ScaleBarSegment) -> list[Box]:
     """
     h = max(ink.text_height, 4.0)
     bar = segment.box
-    phrases = _lines_of_text(ink, skip=segment.component)
+    phrases = _lines_of_text(ink, skip=segment.members or segment.component)
     scored = []
     for phrase in phrases:
         h_gap = max(phrase.left - bar.right, bar.left - phrase.right, 0)

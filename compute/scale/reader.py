@@ -40,6 +40,7 @@ from compute.scale.band import (
     analyse_band,
     label_boxes,
     scale_bar_candidates,
+    tick_row_segment,
 )
 from compute.scale.groups import UNKNOWN, scale_group
 from compute.scale.metadata import MetadataScale, read_metadata_scales
@@ -166,7 +167,8 @@ def read_band(band: np.ndarray, *, read_fields: bool = True,
     """
     ink = analyse_band(band)
     if segments is None:
-        segments = scale_bar_candidates(ink)[:MAX_SEGMENTS]
+        ruler = tick_row_segment(ink)  # a whole 10-division ruler is the scale when present
+        segments = ([ruler] if ruler else []) + scale_bar_candidates(ink)[:MAX_SEGMENTS]
     segments = list(segments)
     try:
         band_text = read_band_text(ink).text if read_fields else ""

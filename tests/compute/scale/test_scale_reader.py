@@ -225,3 +225,16 @@ def test_a_printed_field_width_is_a_cross_check():
     reading = read_scale(frame)
     assert reading.ok and reading.nm_per_pixel_field == pytest.approx(10.0)
     assert reading.uncertainty == pytest.approx(1 / 200)
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_ruler_of_ticks_in_a_stripe_is_the_scale():
+    """Hitachi S-4800 style: the 10-division ruler sits in a dark stripe."""
+    img, draw, font = _band(width=1024, height=70)
+    for k in range(11):
+        draw.rectangle((700 + 25 * k - 1, 12, 700 + 25 * k + 1, 21), fill=255)
+    draw.text((950, 60), "500nm", fill=255, font=font, anchor="rd")
+    draw.text((20, 40), "S-4800 5.0kV 8.0mm x50.0k SE(U)", fill=255, font=font)
+    reading = read_band(np.asarray(img), read_fields=False)
+    assert (reading.status, reading.label) == (OK, "500 nm")
+    assert reading.bar_px == pytest.approx(250.0)
