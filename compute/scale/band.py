@@ -74,7 +74,8 @@ class ScaleBarSegment:
     bounding box (ticks included); ``thickness_px`` the height of the straight part;
     ``component`` its index in :attr:`BandInk.components` (-1: not one component, e.g. a
     tick row); ``confidence`` in [0, 1] from how bar-like the shape is; ``style`` is
-    ``"line"``, ``"ticked"`` or ``"tick-row"``.
+    ``"line"``, ``"ticked"``, ``"ruler"`` (an outline with alternate divisions filled:
+    its full length) or ``"tick-row"``.
     """
 
     length_px: float
@@ -162,13 +163,20 @@ def _segment_of(ink: BandInk, index: int, *, min_length: float) -> ScaleBarSegme
     longest = int(lengths.max())
     core = np.flatnonzero(lengths >= 0.9 * longest)
     thickness = int(core.size)
-    if longest < min_length or core[-1] - core[0] + 1 != thickness:
-        return None  # too short, or long rows that are not one straight band (a frame)
+    if longest < min_length:
+        return None
+    style = "line"
+    if core[-1] - core[0] + 1 != thickness:
+        if not _is_outlined_ruler(own, core, runs, ink.text_height):
+            return None  # long rows that are not one straight band (a frame)
+        core = np.arange(core[0], core[-1] + 1)  # the ruler's whole height is its line
+        thickness, style = int(core.size), "ruler"
     aspect = longest / thickness
-    row = core[thickness // 2]
+    row = core[0] if style == "ruler" else core[thickness // 2]  # a ruler: its outline
     start, stop = runs[row]
     ticks = _end_ticks(own, core, start, stop)
-    shaped = float(lengths[core].sum())  # pixels that make the bar: its line and end ticks
+    # pixels that make the bar: its line (a ruler: all of it) and end ticks
+    shaped = float(own.sum() if style == "ruler" else lengths[core].sum())
     if ticks is not None:
         (left, left_width), (right, right_width) = ticks
         for centre, width in ticks:
@@ -186,7 +194,26 @@ def _segment_of(ink: BandInk, index: int, *, min_length: float) -> ScaleBarSegme
                                uncertainty_px=max(1.0, 0.5 * max(left_width, right_width)),
                                style="ticked")
     return ScaleBarSegment(length_px=length, box=box, thickness_px=thickness,
-                           component=index, confidence=confidence)
+                           component=index, confidence=confidence, style=style)
+
+
+def _is_outlined_ruler(own: np.ndarray, core: np.ndarray, runs: list[tuple[int, int]],
+                       text_height: float) -> bool:
+    """Whether a component whose long rows are its top and bottom edges is a subdivided
+    (ruler) bar: an outline no taller than a line of text, closed at both ends, with
+    alternate divisions filled (a boxed word has its letters as other components)."""
+    top, bottom = int(core[0]), int(core[-1])
+    if bottom - top + 1 > max(12.0, 1.5 * text_height) or bottom - top < 2:
+        return False
+    (start, stop), (start2, stop2) = runs[top], runs[bottom]
+    if abs(start - start2) > 1 or abs(stop - stop2) > 1:
+        return False
+    inside = own[top + 1:bottom, start:stop]
+    if inside.size == 0 or inside[:, 0].mean() < 0.8 or inside[:, -1].mean() < 0.8:
+        return False
+    middle = inside[inside.shape[0] // 2]
+    switches = int(np.count_nonzero(np.diff(middle.astype(np.int8))))
+    return 0.2 <= float(inside.mean()) <= 0.8 and switches >= 4
 
 
 def _end_ticks(own: np.ndarray, core: np.ndarray, start: int, stop: int
