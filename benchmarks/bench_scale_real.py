@@ -21,7 +21,9 @@ alone must give the scale):
 - a JEOL-style black stripe with monospace text ("x2,000  10um  ____") drawn under a
   real picture, bar lengths chosen at random;
 - a Hitachi-style overlay (tick row, label, fields in white over the picture) drawn on a
-  real picture at another size and tick count.
+  real picture at other sizes;
+- a white stripe with a subdivided ruler bar, and a dark stripe with Hitachi S-4800's
+  10-division tick ruler, under a real picture.
 
 A frame is right when nm/px is within 3 % of the truth; "wrong, ok" counts frames whose
 status is ok with nm/px off by more than 3 % (the outcome that must not happen).
@@ -144,6 +146,7 @@ def variants(rng: np.random.Generator) -> list[tuple[str, str, np.ndarray, float
     out.append(_green_bar(rows))
     out.extend(_jeol_frames(rng))
     out.extend(_hitachi_frames(rng))
+    out.extend(_stripe_frames(rng))
     return out
 
 
@@ -238,6 +241,50 @@ def _hitachi_frames(rng: np.random.Generator, n: int = 6) -> list:
                   f"SU8230 5.0kV 8.0mm {mag_text} SE(UL)", fill=255, font=font, anchor="ld")
         out.append(("Hitachi SU overlay, tick row (drawn)", f"hitachi {i}", np.asarray(frame),
                     truth))
+    return out
+
+
+def _stripe_frames(rng: np.random.Generator, n: int = 4) -> list:
+    """Two more layouts in a stripe under a real picture: a white stripe with a black
+    subdivided ruler bar (5 divisions, alternate ones filled) and its label above; a dark
+    stripe with Hitachi S-4800's 10-division tick ruler and the label under it."""
+    out = []
+    for i in range(2 * n):
+        ruler = i < n
+        width = int(rng.choice([1024, 1280, 2048]))
+        pic_h, stripe = width * 3 // 4, width // 14
+        nm_per_px = float(10 ** rng.uniform(0.3, 2.3))
+        length_nm = _nice_length(rng, nm_per_px, width)
+        step = max(4, round(length_nm / nm_per_px / (5 if ruler else 10)))
+        bar_px = step * (5 if ruler else 10)
+        truth = length_nm / bar_px
+        bg, ink = (255, 0) if ruler else (0, 255)
+        frame = Image.new("L", (width, pic_h + stripe), bg)
+        frame.paste(Image.fromarray(_picture(rng, width, pic_h)), (0, 0))
+        draw = ImageDraw.Draw(frame)
+        font = ImageFont.truetype(SANS, max(10, stripe // 4))
+        x0, y = width // 2, pic_h + stripe // 2
+        if ruler:
+            h = max(6, stripe // 8)
+            draw.rectangle((x0, y, x0 + bar_px, y + h), outline=ink)
+            for k in range(0, 5, 2):
+                draw.rectangle((x0 + k * step, y, x0 + (k + 1) * step, y + h), fill=ink)
+            draw.text((x0 + bar_px // 2, y - 4), _label(length_nm), fill=ink, font=font,
+                      anchor="md")
+            draw.text((width // 30, y), "HV 10.0 kV   WD 9.5 mm", fill=ink, font=font,
+                      anchor="lm")
+            style = "white stripe, subdivided ruler bar (drawn)"
+        else:
+            th = max(5, stripe // 6)
+            for k in range(11):
+                x = x0 + k * step
+                draw.rectangle((x - 1, y - th, x + 1, y), fill=ink)
+            label = f"{length_nm / 1000:.2f}\u00b5m" if length_nm >= 1000 else f"{length_nm:.0f}nm"
+            draw.text((x0 + bar_px, y + 4), label, fill=ink, font=font, anchor="ra")
+            draw.text((width // 30, y), "S-4800 5.0kV 8.0mm SE(U)", fill=ink, font=font,
+                      anchor="lm")
+            style = "Hitachi S-4800 dark stripe, tick ruler (drawn)"
+        out.append((style, f"stripe {i}", np.asarray(frame), truth))
     return out
 
 
