@@ -1,7 +1,7 @@
 """The scale reader on real SEM frames, and on held-out frames made from them (issue 18).
 
-    python benchmarks/bench_scale_real.py                  # the 14 real frames + variants
-    python benchmarks/bench_scale_real.py --no-variants    # the 14 real frames only
+    python -m benchmarks.bench_scale_real                  # the 14 real frames + variants
+    python -m benchmarks.bench_scale_real --no-variants    # the 14 real frames only
 
 Part 1 runs ``python -m compute scale``'s reader (:func:`compute.scale.read_scale_file`,
 every metadata source and the data bar, cross-checked) on ``../shared/data/sem-databar``
@@ -46,11 +46,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from compute.scale import read_scale_file
+from compute.scale.databar import detect_data_bar
 
-from compute.databar import detect_data_bar  # noqa: E402
-from compute.scale import read_scale_file  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 DATA = REPO.parent / "shared" / "data" / "sem-databar"
 MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
@@ -344,7 +343,7 @@ def main() -> int:
         print(f"{DATA} not found", file=sys.stderr)
         return 1
     start = time.time()
-    lines = [f"- Command: `python benchmarks/bench_scale_real.py"
+    lines = [f"- Command: `python -m benchmarks.bench_scale_real"
              f"{' --no-variants' if args.no_variants else ''} --seed {args.seed}`",
              f"- Machine: {args.machine}; Python {platform.python_version()}; load "
              f"{os.getloadavg()[0]:.1f}; date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", ""]

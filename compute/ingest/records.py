@@ -24,7 +24,7 @@ class ImageRecord:
     part of the image without its SEM data bar (None: no bar found, the whole image);
     ``data_bar`` the bar's own box ``(left, top, right, bottom)`` where the scan found it,
     and ``data_bar_kind`` its layout (``stripe``, ``box`` or ``overlay``; see
-    :mod:`compute.databar`), so the scale reader reads the bar the crop removed.
+    :mod:`compute.scale.databar`), so the scale reader reads the bar the crop removed.
     """
 
     path: str

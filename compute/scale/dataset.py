@@ -31,12 +31,12 @@ RECORD_SCALE_STEP, RECORD_SCALE_VERSION = "scale-record", "2"
 
 
 def bar_of_record(record: ImageRecord):
-    """The data bar where the scan found it (a :class:`compute.databar.DataBar`), or None.
+    """The data bar where the scan found it (a :class:`compute.scale.databar.DataBar`), or None.
 
     Records from older manifests have only a crop box: a bar touching the top or bottom
     edge is rebuilt from it as a stripe.
     """
-    from compute.databar import DataBar
+    from compute.scale.databar import DataBar
 
     if record.data_bar is not None:
         left, top, right, bottom = record.data_bar

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from compute.databar import crop_box_without_bar, detect_data_bar
 from compute.ingest import scan_folder
 from compute.scale import read_dataset_scales, read_scale_file
+from compute.scale.databar import crop_box_without_bar, detect_data_bar
 from compute.scale.metadata import read_metadata_scales, scale_from_tags
 
 REPO = Path(__file__).resolve().parents[3]
