@@ -20,7 +20,7 @@ from compute.ingest import Dataset, ImageRecord, decode_image
 from compute.ingest.native import is_native
 from compute.progress import ProgressFn
 from compute.scale.band import Box
-from compute.scale.folder import map_in_threads
+from compute.scale.folder import map_in_threads, sidecar_digest
 from compute.scale.groups import in_group
 from compute.scale.metadata import read_metadata_scales
 from compute.scale.reader import UNREADABLE_IMAGE, ScaleReading, read_scale, scale_without_bar
@@ -98,7 +98,8 @@ def read_dataset_scales(dataset: Dataset, *, read_fields: bool = True,
             return read_record_scale(dataset, record, read_fields=read_fields)
         params = {"read_fields": read_fields, "crop_box": list(record.crop_box or ()),
                   "data_bar": list(record.data_bar or ()), "bar": record.data_bar_kind,
-                  "page": dataset.page}
+                  "page": dataset.page,
+                  "sidecar": sidecar_digest(dataset.root / record.path)}
         return cache.cached(RECORD_SCALE_STEP, inputs=str(record.id), params=params,
                             version=RECORD_SCALE_VERSION,
                             compute=lambda: read_record_scale(dataset, record,
