@@ -8,7 +8,8 @@ trusted one. Sources, most trusted first:
    stored image; ``Width`` (the field of view) divided by the image width must agree with
    it. ``Pixel Size`` alone refers to SmartSEM's 1024-pixel reference raster, not to the
    stored resolution (a 2048 x 1536 frame says 19.53 nm there for 9.766 nm pixels), so it
-   is used only through ``Width`` or, as a last resort, scaled by ``Store resolution``.
+   is used only through ``Width`` or, without either, on 1024-pixel-wide images (where
+   both meanings agree).
    ``FIB Pixel Size`` and ``Argon Pixel Size`` belong to other columns and are never used.
 2. FEI / Thermo Fisher xT, TIFF tag 34682 (``FEI_HELIOS``) or 34680 (``FEI_SFEG``): INI
    text, ``[Scan] PixelWidth`` in metres for ``[Image] ResolutionX`` pixels (checked against
@@ -215,10 +216,11 @@ def _zeiss(value: Any, image_width: int | None) -> MetadataScale | None:
         return MetadataScale(nm_per_pixel=field_width / width,
                              uncertainty=UNCERTAINTY["zeiss"], **common)
     raster = _length_nm(fields.get("pixel size"))
-    if raster is not None and store_width and image_width:
-        return MetadataScale(nm_per_pixel=raster * 1024 / image_width,
-                             uncertainty=UNCERTAINTY["zeiss-raster"],
-                             note="from Pixel Size on the 1024-pixel raster",
+    if raster is not None and image_width == 1024:
+        # on a 1024-pixel image both readings of "Pixel Size" (stored image, or SmartSEM's
+        # 1024 raster) are the same; on others it is ambiguous and not used
+        return MetadataScale(nm_per_pixel=raster, uncertainty=UNCERTAINTY["zeiss-raster"],
+                             note="from Pixel Size (no Image Pixel Size, no Width)",
                              **{**common, "confidence": 0.7})
     return MetadataScale(nm_per_pixel=None, **common)
 

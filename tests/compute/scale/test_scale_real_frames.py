@@ -70,6 +70,10 @@ def test_zeiss_fib_and_raster_pixel_sizes_are_not_the_image_pixel_size():
         20000 / 2048)
     only_fib = "\r\n".join(["AP_FIB_PIXEL_SIZE", "FIB Pixel Size = 29.25 nm"])
     assert scale_from_tags({34118: only_fib}, image_width=2048).nm_per_pixel is None
+    raster = "\r\n".join(["AP_PIXEL_SIZE", "Pixel Size = 19.53 nm"])  # which raster?
+    assert scale_from_tags({34118: raster}, image_width=2048).nm_per_pixel is None
+    assert scale_from_tags({34118: raster}, image_width=1024).nm_per_pixel == pytest.approx(
+        19.53)
 
 
 @needs_frames
