@@ -9,8 +9,10 @@ Typical use::
 Modules: :mod:`~compute.scale.band` (scale-bar geometry in a data-bar band),
 :mod:`~compute.scale.ocr` (Tesseract), :mod:`~compute.scale.text` (labels and fields),
 :mod:`~compute.scale.metadata` (TIFF tags, sidecar text), :mod:`~compute.scale.databar`
-(where the data bar is), :mod:`~compute.scale.groups` (scale groups),
-:mod:`~compute.scale.reader` (one image), :mod:`~compute.scale.folder` (a folder),
+and :mod:`~compute.scale.overlay` (where the data bar is), :mod:`~compute.scale.groups`
+(scale groups), :mod:`~compute.scale.reader` (one image; its result
+:mod:`~compute.scale.reading`, cross-checked by :mod:`~compute.scale.checks`),
+:mod:`~compute.scale.folder` (a folder),
 :mod:`~compute.scale.dataset` (a scanned dataset, restricted to a group: the pipeline's).
 """
 

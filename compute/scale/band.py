@@ -294,7 +294,7 @@ def find_scale_bar(band: np.ndarray | BandInk, *,
 def tick_row_segment(ink: BandInk) -> ScaleBarSegment | None:
     """A ruler of 11 equal, evenly spaced marks (Hitachi's scale in a stripe) as a
     segment from the first mark's centre to the last one's, or None."""
-    from compute.scale.databar import complete_tick_row, tick_row
+    from compute.scale.overlay import complete_tick_row, tick_row
 
     boxes = [(b.left, b.top, b.right, b.bottom) for b in ink.components]
     solid = [box for i, box in enumerate(boxes)

@@ -15,7 +15,8 @@ Every independent reading is taken and compared before anything is reported:
 
 Two readings that disagree beyond their uncertainties give status ``conflict`` with both
 values and no pixel size (so no scale group): a confidently wrong nm/px is worse than
-none. When they agree the metadata's value is reported (it is the more precise).
+none (:mod:`compute.scale.checks`). When they agree the metadata's value is reported (it
+is the more precise).
 
 Every image gets a :class:`ScaleReading`; failures are explicit statuses, never
 exceptions: ``no_data_bar``, ``no_bar_found``, ``text_unreadable``, ``ocr_failed``,
@@ -26,9 +27,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +42,20 @@ from compute.scale.band import (
     scale_bar_candidates,
     tick_row_segment,
 )
-from compute.scale.groups import UNKNOWN, scale_group
+from compute.scale.checks import magnification_conflict, maker_of, merge_metadata
 from compute.scale.metadata import MetadataScale, read_metadata_scales
 from compute.scale.ocr import OcrError, read_band_text, read_label_text
+from compute.scale.reading import (  # noqa: F401  (the statuses are re-exported)
+    CONFLICT,
+    NO_BAR_FOUND,
+    NO_DATA_BAR,
+    OCR_FAILED,
+    OK,
+    STATUSES,
+    TEXT_UNREADABLE,
+    UNREADABLE_IMAGE,
+    ScaleReading,
+)
 from compute.scale.text import (
     Length,
     find_lengths,
@@ -55,106 +66,9 @@ from compute.scale.text import (
 
 log = logging.getLogger(__name__)
 
-OK = "ok"
-NO_DATA_BAR = "no_data_bar"
-NO_BAR_FOUND = "no_bar_found"
-TEXT_UNREADABLE = "text_unreadable"
-OCR_FAILED = "ocr_failed"
-UNREADABLE_IMAGE = "unreadable_image"
-CONFLICT = "conflict"
-STATUSES = (OK, NO_DATA_BAR, NO_BAR_FOUND, TEXT_UNREADABLE, OCR_FAILED, UNREADABLE_IMAGE,
-            CONFLICT)
 MAX_LABEL_BOXES = 3          # label candidates read per segment, nearest first
 MAX_SEGMENTS = 2             # bar-shaped segments tried per band, longest first
-AGREEMENT_SIGMAS = 2.0       # readings agree within this many times their uncertainties
-MIN_AGREEMENT = 0.015        # ...and never need to agree closer than this (relative)
-# Display widths (mm) a printed magnification refers to, for makers whose rule is known:
-# Hitachi's 127 mm (5 in) Polaroid frame; Zeiss / LEO "Polaroid 545" (114.3 mm; older
-# LEO frames come out up to 5 % wider, hence the tolerance).
-REFERENCE_WIDTH_MM = {"hitachi": (127.0, 0.03), "zeiss": (114.3, 0.05)}
-PLAUSIBLE_REFERENCE_MM = (60.0, 500.0)  # any maker: monitors and Polaroid frames
-FIELD_WIDTH_UNCERTAINTY = 0.005  # a printed field width has 3-4 significant digits
-# model names in a Hitachi bar ("SU3500", "S-4800", "TM4000"; OCR reads S as $ or 5)
-_HITACHI_TEXT = re.compile(r"(?<![A-Za-z0-9])([S$5]U|S-|TM|FlexSEM|Regulus)\s?\d{3,4}",
-                           re.IGNORECASE)
-_ZEISS_TEXT = re.compile(r"\bMag\s*=\s*[\d.,]+\s*K?\s*X\b", re.IGNORECASE)
 
-
-@dataclass(frozen=True)
-class ScaleReading:
-    """The scale of one image.
-
-    ``status`` is one of :data:`STATUSES`; ``nm_per_pixel`` is set exactly when it is
-    ``"ok"``, with ``uncertainty`` its relative uncertainty (0.01: +-1 %). ``source`` is
-    ``"ocr"`` or ``"metadata:<kind>"`` (zeiss, fei, philips-xl, hitachi-txt, jeol-txt,
-    imagej, resolution, dm, sxm, ...). ``label`` is the scale-bar label in canonical ASCII
-    ("2 um") and ``label_nm`` its length; ``bar_px`` the segment length in pixels, +-
-    ``bar_px_uncertainty``. ``nm_per_pixel_bar`` / ``nm_per_pixel_metadata`` /
-    ``nm_per_pixel_magnification`` / ``nm_per_pixel_field`` (the printed field width
-    ``field_width_nm`` over the image width) are the independent readings (None when
-    absent): with status ``"conflict"`` they say what disagreed. ``magnification`` (e.g. 20000.0),
-    ``eht_kv`` and ``wd_mm`` come from metadata or the bar's text. ``data_bar`` is the
-    bar's box ``(left, top, right, bottom)`` in image pixels and ``data_bar_kind`` its
-    layout (stripe, box, overlay); ``maker`` the instrument maker when the metadata or the
-    bar's text tells it. ``confidence`` is in [0, 1] (0 on failure);
-    ``message`` explains failures and inconsistencies.
-    """
-
-    status: str
-    source: str | None = None
-    nm_per_pixel: float | None = None
-    label: str | None = None
-    label_nm: float | None = None
-    bar_px: float | None = None
-    magnification: float | None = None
-    eht_kv: float | None = None
-    wd_mm: float | None = None
-    confidence: float = 0.0
-    image_width_px: int | None = None
-    message: str | None = None
-    uncertainty: float | None = None
-    bar_px_uncertainty: float | None = None
-    nm_per_pixel_bar: float | None = None
-    nm_per_pixel_metadata: float | None = None
-    nm_per_pixel_magnification: float | None = None
-    nm_per_pixel_field: float | None = None
-    field_width_nm: float | None = None
-    data_bar: tuple[int, int, int, int] | None = None
-    data_bar_kind: str | None = None
-    maker: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == OK
-
-    @property
-    def field_of_view_nm(self) -> float | None:
-        """Width of the image in nm, when the pixel size and the width are known."""
-        if self.nm_per_pixel is None or self.image_width_px is None:
-            return None
-        return self.nm_per_pixel * self.image_width_px
-
-    @property
-    def group(self) -> str:
-        """The scale group (see :func:`compute.scale.groups.scale_group`); "unknown" for a
-        conflict, whose label may be the wrong reading."""
-        if self.status == CONFLICT:
-            return UNKNOWN
-        return scale_group(label_nm=self.label_nm, field_of_view_nm=self.field_of_view_nm)
-
-    @property
-    def no_scale_reason(self) -> str | None:
-        """Why the image has no scale group, in words ("no data bar"); None when it has one."""
-        if self.group != UNKNOWN:
-            return None
-        return UNKNOWN if self.ok else self.status.replace("_", " ")
-
-    @property
-    def group_or_reason(self) -> str:
-        """The scale group, or ``"no scale (<why>)"`` when there is none, e.g.
-        ``"no scale (no data bar)"`` (what the dashboard shows and filters by)."""
-        reason = self.no_scale_reason
-        return self.group if reason is None else f"no scale ({reason})"
 
 
 def read_band(band: np.ndarray, *, read_fields: bool = True,
@@ -195,7 +109,7 @@ def read_band(band: np.ndarray, *, read_fields: bool = True,
                            confidence=round(float(confidence), 3),
                            uncertainty=_bar_uncertainty(segment), nm_per_pixel_bar=nm,
                            **common)
-    return replace(reading, maker=_maker_of(band_text))
+    return replace(reading, maker=maker_of(band_text))
 
 
 def _px(segment: ScaleBarSegment | None) -> float | None:
@@ -246,65 +160,6 @@ def _lone_label(band_text: str) -> tuple[Length | None, float]:
     return (lone[0], 0.5) if len(lone) == 1 else (None, 0.0)
 
 
-def _maker_of(text: str) -> str | None:
-    if _HITACHI_TEXT.search(text):
-        return "hitachi"
-    if _ZEISS_TEXT.search(text):
-        return "zeiss"
-    return None
-
-
-def _magnification_conflict(reading: ScaleReading, *, width: int, maker: str | None,
-                            reference_mm: float | None) -> ScaleReading:
-    """A reading whose bar disagrees with its printed magnification becomes a conflict.
-
-    The field of view the magnification implies is ``reference / mag``; with a known
-    reference (``reference_mm``, or the ``maker``'s in :data:`REFERENCE_WIDTH_MM`) the
-    pixel sizes must agree within the uncertainties, else the implied display width must
-    at least be plausible (:data:`PLAUSIBLE_REFERENCE_MM`).
-    """
-    if not reading.ok or reading.nm_per_pixel_bar is None:
-        return reading
-    if reading.field_width_nm:
-        from_field = reading.field_width_nm / width
-        if not _agree(reading.nm_per_pixel_bar, reading.uncertainty or 0.0, from_field,
-                      FIELD_WIDTH_UNCERTAINTY):
-            return _conflict(reading, "data bar", reading.nm_per_pixel_bar,
-                             f"the printed field width {reading.field_width_nm:g} nm",
-                             from_field, nm_per_pixel_field=from_field)
-        reading = replace(reading, nm_per_pixel_field=from_field)
-    if not reading.magnification:
-        return reading
-    implied_mm = reading.nm_per_pixel_bar * width * reading.magnification / 1e6
-    known = (reference_mm, 0.02) if reference_mm else REFERENCE_WIDTH_MM.get(maker or "")
-    if known is not None:
-        ref, tolerance = known
-        from_mag = ref * 1e6 / reading.magnification / width
-        tol = max(MIN_AGREEMENT, AGREEMENT_SIGMAS * ((reading.uncertainty or 0.0) + tolerance))
-        if abs(reading.nm_per_pixel_bar / from_mag - 1.0) <= tol:
-            return replace(reading, nm_per_pixel_magnification=from_mag)
-        what = f"the printed magnification x{reading.magnification:g} ({ref:g} mm display)"
-        return _conflict(reading, "data bar", reading.nm_per_pixel_bar, what, from_mag,
-                         nm_per_pixel_magnification=from_mag)
-    low, high = PLAUSIBLE_REFERENCE_MM
-    if low <= implied_mm <= high:
-        return reading
-    return replace(reading, status=CONFLICT, nm_per_pixel=None, confidence=0.0,
-                   message=(f"data bar says {reading.nm_per_pixel_bar:.4g} nm/px, which with "
-                            f"the printed magnification x{reading.magnification:g} means a "
-                            f"{implied_mm:.0f} mm display (plausible: {low:g}-{high:g} mm); "
-                            "label or magnification misread?"))
-
-
-def _conflict(reading: ScaleReading, first: str, a: float, second: str, b: float,
-              **values) -> ScaleReading:
-    gap = abs(a / b - 1.0)
-    return replace(reading, status=CONFLICT, nm_per_pixel=None, uncertainty=None,
-                   confidence=0.0, **values,
-                   message=f"{first} says {a:.4g} nm/px, {second} {b:.4g} nm/px: they "
-                           f"disagree by {100 * gap:.1f} %; no scale group")
-
-
 def read_scale(gray: np.ndarray, *, band: Box | None = None, bar=None,
                metadata: MetadataScale | Sequence[MetadataScale] | None = None,
                read_fields: bool = True) -> ScaleReading:
@@ -345,9 +200,9 @@ def read_scale(gray: np.ndarray, *, band: Box | None = None, bar=None,
     reference = next((m.reference_width_mm for m in metas if m.reference_width_mm), None)
     from_bar = replace(from_bar, data_bar=(bar.left, bar.top, bar.right, bar.bottom),
                        data_bar_kind=bar.kind, image_width_px=width, maker=maker)
-    from_bar = _magnification_conflict(from_bar, width=width, maker=maker,
+    from_bar = magnification_conflict(from_bar, width=width, maker=maker,
                                        reference_mm=reference)
-    return replace(_merge_metadata(from_bar, metas), image_width_px=width)
+    return replace(merge_metadata(from_bar, metas), image_width_px=width)
 
 
 def _as_metadata_list(metadata) -> list[MetadataScale]:
@@ -368,7 +223,7 @@ def _read_data_bar(gray: np.ndarray, bar, *, read_fields: bool) -> ScaleReading:
 
 def _read_overlay(gray: np.ndarray, *, read_fields: bool) -> ScaleReading:
     """Read an overlay: its ink on a clean band, the tick row as the scale mark."""
-    from compute.scale.databar import overlay_marks
+    from compute.scale.overlay import overlay_marks
 
     marks = overlay_marks(gray)
     if marks is None:
@@ -434,50 +289,7 @@ def scale_without_bar(metadata: MetadataScale | Sequence[MetadataScale] | None, 
     """The reading of an image with no data bar, ``width`` pixels wide: ``no_data_bar``
     unless its ``metadata`` states a pixel size."""
     no_bar = ScaleReading(status=NO_DATA_BAR, message="no data bar in the image")
-    return replace(_merge_metadata(no_bar, _as_metadata_list(metadata)), image_width_px=width)
-
-
-def _merge_metadata(from_bar: ScaleReading, metas: list[MetadataScale]) -> ScaleReading:
-    """Merge: fields from metadata when present; the pixel size from metadata when it
-    agrees with the bar (or the bar has none), a conflict when they disagree."""
-    if not metas:
-        return from_bar
-    fields = next((m.fields for m in metas), None)
-    merged = replace(from_bar,
-                     magnification=(fields.magnification if fields else None)
-                     or from_bar.magnification,
-                     eht_kv=(fields.eht_kv if fields else None) or from_bar.eht_kv,
-                     wd_mm=(fields.wd_mm if fields else None) or from_bar.wd_mm)
-    with_pixel = [m for m in metas if m.nm_per_pixel is not None]
-    if not with_pixel:
-        return merged
-    meta = with_pixel[0]
-    for other in with_pixel[1:]:  # two metadata sources must agree too
-        if not _agree(meta.nm_per_pixel, meta.uncertainty, other.nm_per_pixel,
-                      other.uncertainty):
-            return _conflict(merged, f"metadata ({meta.source})", meta.nm_per_pixel,
-                             f"metadata ({other.source})", other.nm_per_pixel,
-                             nm_per_pixel_metadata=meta.nm_per_pixel)
-    if from_bar.status == CONFLICT:
-        return replace(merged, nm_per_pixel_metadata=meta.nm_per_pixel)
-    if from_bar.ok and from_bar.nm_per_pixel_bar is not None and not _agree(
-            from_bar.nm_per_pixel_bar, from_bar.uncertainty or 0.0, meta.nm_per_pixel,
-            meta.uncertainty):
-        return _conflict(merged, "data bar", from_bar.nm_per_pixel_bar,
-                             f"metadata ({meta.source})", meta.nm_per_pixel,
-                             nm_per_pixel_metadata=meta.nm_per_pixel)
-    message = None if from_bar.ok else f"data bar: {from_bar.status}"
-    if meta.note:
-        message = f"{message}; {meta.note}" if message else meta.note
-    return replace(merged, status=OK, source=f"metadata:{meta.source}",
-                   nm_per_pixel=meta.nm_per_pixel, nm_per_pixel_metadata=meta.nm_per_pixel,
-                   uncertainty=meta.uncertainty, confidence=meta.confidence, message=message)
-
-
-def _agree(a: float, ua: float, b: float, ub: float) -> bool:
-    """Whether two pixel sizes with relative uncertainties ``ua``, ``ub`` agree."""
-    tolerance = max(MIN_AGREEMENT, AGREEMENT_SIGMAS * (ua + ub))
-    return abs(a / b - 1.0) <= tolerance
+    return replace(merge_metadata(no_bar, _as_metadata_list(metadata)), image_width_px=width)
 
 
 def read_scale_file(path: str | os.PathLike[str], *, read_fields: bool = True) -> ScaleReading:

@@ -185,7 +185,7 @@ def _overlay(ticks: int = 11, step: int = 35) -> np.ndarray:
 
 
 def test_an_overlay_with_a_tick_row_is_found() -> None:
-    from compute.scale.databar import overlay_marks
+    from compute.scale.overlay import overlay_marks
 
     gray = _overlay()
     bar = detect_data_bar(gray)
@@ -196,7 +196,7 @@ def test_an_overlay_with_a_tick_row_is_found() -> None:
 
 
 def test_a_tick_row_that_is_not_a_whole_ruler_is_refused() -> None:
-    from compute.scale.databar import overlay_marks
+    from compute.scale.overlay import overlay_marks
 
     marks = overlay_marks(_overlay(ticks=8))  # part of a ruler would give a wrong length
     assert marks is None or not marks.ticks
