@@ -48,8 +48,9 @@ class FrameTruth:
     """What was drawn: the answer a scale reader must find.
 
     ``band`` is ``(top, bottom, left, right)`` in pixels, ``bottom``/``right`` exclusive.
-    ``bar_px`` is the number of pixel columns of the scale-bar segment (ticks included),
-    so ``nm_per_pixel = label_nm / bar_px`` exactly.
+    ``bar_px`` is the length of the scale-bar segment in pixels (the number of columns of a
+    plain bar; tick centre to tick centre of a bar with end ticks), so
+    ``nm_per_pixel = label_nm / bar_px`` exactly.
     """
 
     label: str            # canonical ASCII form, e.g. "2 um"
@@ -168,13 +169,19 @@ def _fields(rng: np.random.Generator, mag: float, nm_per_px: float) -> list[str]
 
 def _draw_bar(draw: ImageDraw.ImageDraw, x0: int, y0: int, length: int, thick: int,
               ink: int, ticks: bool, font_px: int) -> None:
-    draw.rectangle((x0, y0, x0 + length - 1, y0 + thick - 1), fill=ink)
-    if ticks:
-        tick_h = max(thick + 4, font_px // 2)
-        tick_w = max(1, thick // 2)
-        top = y0 + thick // 2 - tick_h // 2
-        for x in (x0, x0 + length - tick_w):
-            draw.rectangle((x, top, x + tick_w - 1, top + tick_h - 1), fill=ink)
+    """A ``length``-pixel bar from column ``x0``; end ticks straddle its ends as Zeiss,
+    FEI and Philips draw them, so the length is tick centre to tick centre (the line then
+    reaches the ticks' outer edges)."""
+    if not ticks:
+        draw.rectangle((x0, y0, x0 + length - 1, y0 + thick - 1), fill=ink)
+        return
+    tick_h = max(thick + 4, font_px // 2)
+    tick_w = max(1, thick // 2)
+    top = y0 + thick // 2 - tick_h // 2
+    half = tick_w // 2
+    draw.rectangle((x0 - half, y0, x0 + length - half + tick_w - 1, y0 + thick - 1), fill=ink)
+    for x in (x0 - half, x0 + length - half):  # centres exactly `length` apart
+        draw.rectangle((x, top, x + tick_w - 1, top + tick_h - 1), fill=ink)
 
 
 def _text_size(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int]:

@@ -171,9 +171,11 @@ def _write_broken(root: Path, seed: int) -> dict[str, str]:
     (d / "html.jpg").write_text("<html><body>404 Not Found</body></html>\n")
     (d / "random.tif").write_bytes(np.random.default_rng(seed).bytes(4096))
     (d / "pdf.tiff").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
-    (d / "old.dm3").write_bytes(b"\0" * 64)
+    (d / "old.czi").write_bytes(b"\0" * 64)
+    (d / "zeros.dm3").write_bytes(b"\0" * 64)  # a native format, but no DM file inside
     reasons.update({f"broken/{n}": NOT_AN_IMAGE for n in ("html.jpg", "random.tif", "pdf.tiff")})
-    reasons["broken/old.dm3"] = UNSUPPORTED
+    reasons["broken/old.czi"] = UNSUPPORTED
+    reasons["broken/zeros.dm3"] = NOT_USABLE
     return reasons
 
 

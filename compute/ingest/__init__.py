@@ -9,8 +9,10 @@ Policy for odd files (a scan never aborts; a refused file keeps its record with 
 ``error`` that says why and what to do; tests/hostile_folder.py exercises every case):
 
 - Which files: PNG, JPEG, TIFF, BMP and GIF by suffix, in any case (``.TIF``, ``.Png``);
-  files without an extension when their first bytes are an image signature; other
-  microscopy formats (``.dm3``, ``.czi``, ...) are listed as unsupported. Hidden files
+  native microscope formats (``.dm3``, ``.dm4``, ``.ser``, ``.emd``, ``.sxm``; see
+  :mod:`compute.ingest.native`, which says which channel or frame is used); files
+  without an extension when their first bytes are an image signature; other microscopy
+  formats (``.czi``, ``.nd2``, ...) are listed as unsupported. Hidden files
   and folders (``.name``), other files (``.txt``, ``README``) and symlinked *folders*
   (no loops, nothing outside the folder) are ignored. Symlinked *files* are read through
   the link (a link to an image already seen is a duplicate).

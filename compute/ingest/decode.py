@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from compute.ingest.native import NativeReadError, is_native, read_native
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -59,6 +61,8 @@ class DecodedImage:
     image: PILImage.Image
     info: ImageInfo
     raw_gray: np.ndarray | None = None  # kept when the file is not 8-bit
+    # scale readings of native microscope formats (compute.scale.metadata.MetadataScale)
+    metadata: tuple = ()
 
     @property
     def gray(self) -> np.ndarray:
@@ -95,6 +99,8 @@ def decode_image(path: str | os.PathLike[str], *, page: int = 0,
     unsupported or oversized file (more than ``max_pixels`` pixels; None: no limit).
     """
     path = Path(path)
+    if is_native(path):
+        return _decode_native(path, page, max_pixels)
     try:
         return _decode_with_pillow(path, page, max_pixels)
     except ImageDecodeError:
@@ -127,6 +133,33 @@ def _decode_with_pillow(path: Path, page: int, max_pixels: int | None) -> Decode
             raise ImageDecodeError(f"unsupported Pillow mode {im.mode} with shape {gray.shape}")
     return DecodedImage(image=Image.fromarray(stretch_to_uint8(gray), mode="L"), info=info,
                         raw_gray=gray)
+
+
+def _decode_native(path: Path, page: int, max_pixels: int | None) -> DecodedImage:
+    """DM3/DM4, SER, EMD and SXM files through :mod:`compute.ingest.native`."""
+    from PIL import Image
+
+    from compute.scale.metadata import MetadataScale
+    from compute.scale.text import InstrumentFields
+
+    try:
+        native = read_native(path, page=page)
+    except NativeReadError as exc:
+        raise ImageDecodeError(str(exc)) from exc
+    array = np.asarray(native.array)
+    if array.ndim != 2 or min(array.shape) < 1:
+        raise ImageDecodeError(f"unsupported {native.kind} layout: shape {array.shape}")
+    height, width = (int(n) for n in array.shape)
+    _check_pixels(width, height, max_pixels)
+    info = ImageInfo(width=width, height=height, mode=f"{native.kind}:{array.dtype}",
+                     bit_depth=array.dtype.itemsize * 8, pages=native.frames)
+    metadata = ()
+    if native.nm_per_pixel is not None:
+        metadata = (MetadataScale(nm_per_pixel=native.nm_per_pixel, source=native.kind,
+                                  fields=InstrumentFields(), confidence=1.0,
+                                  uncertainty=0.005, note=f"channel: {native.channel}"),)
+    image = Image.fromarray(stretch_to_uint8(array), mode="L")
+    return DecodedImage(image=image, info=info, raw_gray=array, metadata=metadata)
 
 
 def _decode_with_tifffile(path: Path, page: int, max_pixels: int | None,

@@ -21,7 +21,10 @@ class ImageRecord:
     ``path`` is relative to the dataset root (POSIX form); ``id`` the MD5 of the file's
     bytes (None if the file could not be read at all). ``error`` says why a file is not
     used; ``duplicate_of`` names the earlier path with the same bytes. ``crop_box`` is the
-    part of the image without its SEM data bar (None: no bar found, the whole image).
+    part of the image without its SEM data bar (None: no bar found, the whole image);
+    ``data_bar`` the bar's own box ``(left, top, right, bottom)`` where the scan found it,
+    and ``data_bar_kind`` its layout (``stripe``, ``box`` or ``overlay``; see
+    :mod:`compute.scale.databar`), so the scale reader reads the bar the crop removed.
     """
 
     path: str
@@ -36,6 +39,8 @@ class ImageRecord:
     bit_depth: int | None = None
     pages: int | None = None
     crop_box: CropBox | None = None
+    data_bar: CropBox | None = None
+    data_bar_kind: str | None = None
 
 
 @dataclass(frozen=True)

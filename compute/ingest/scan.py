@@ -20,6 +20,7 @@ from pathlib import Path
 from compute.cache import fingerprint_strings
 from compute.ingest.decode import DEFAULT_MAX_PIXELS, ImageDecodeError, decode_image
 from compute.ingest.labels import folder_label, read_labels_csv
+from compute.ingest.native import NATIVE_SUFFIXES
 from compute.ingest.records import NOT_USABLE, Dataset, ImageRecord
 from compute.ingest.scan_cache import ScanCache
 from compute.progress import ProgressFn, report
@@ -27,14 +28,15 @@ from compute.scale.databar import crop_box_without_bar, detect_data_bar
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif"}
+                           | NATIVE_SUFFIXES)
 # Image formats seen in microscopy folders that are listed as unsupported (not ignored).
-UNSUPPORTED_SUFFIXES = frozenset({".webp", ".jp2", ".dm3", ".dm4", ".ser", ".emd",
-                                  ".mrc", ".czi", ".nd2", ".lif", ".heic", ".svg"})
+UNSUPPORTED_SUFFIXES = frozenset({".webp", ".jp2", ".mrc", ".czi", ".nd2", ".lif", ".heic",
+                                  ".svg"})
 # First bytes of PNG, JPEG, TIFF (II/MM, classic and BigTIFF), BMP and GIF files.
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\0", b"MM\0*", b"II+\0",
                     b"MM\0+", b"BM", b"GIF87a", b"GIF89a")
-SCAN_VERSION = "3"
+SCAN_VERSION = "4"  # 4: data bars anywhere (boxes, overlays), recorded with their box
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def scan_folder(root: str | os.PathLike[str], *,
     records = _label(mark_duplicates(records), labels, labels_from_folders)
     fingerprint = fingerprint_strings(
         [f"scan{SCAN_VERSION}:page{page}:bars{detect_bars}"]
-        + [f"{r.path}:{r.id}:{r.label}:{r.crop_box}:{r.error}" for r in records])
+        + [f"{r.path}:{r.id}:{r.label}:{r.crop_box}:{r.data_bar}:{r.error}" for r in records])
     dataset = Dataset(root=root, records=tuple(records), fingerprint=fingerprint, page=page,
                       max_pixels=max_pixels)
     log.info("scanned %s: %s", root, dataset.summary())
@@ -231,7 +233,8 @@ def probe_file(file: Path, rel: str, *, page: int = 0,
     bar = detect_data_bar(decoded.gray) if detect_bar else None
     return replace(record, width=info.width, height=info.height, mode=info.mode,
                    bit_depth=info.bit_depth, pages=info.pages,
-                   crop_box=crop_box_without_bar(decoded.gray.shape, bar) if bar else None)
+                   crop_box=crop_box_without_bar(decoded.gray.shape, bar) if bar else None,
+                   data_bar=bar.box if bar else None, data_bar_kind=bar.kind if bar else None)
 
 
 def display_path(rel: str) -> str:

@@ -49,9 +49,9 @@ class ScanCache:
         if row is None:
             return None
         fields = json.loads(row[0])
-        crop = fields.pop("crop_box")
-        return ImageRecord(**{**fields, "path": rel,
-                              "crop_box": tuple(crop) if crop is not None else None})
+        boxes = {name: tuple(fields[name]) if fields.get(name) is not None else None
+                 for name in ("crop_box", "data_bar")}
+        return ImageRecord(**{**fields, **boxes, "path": rel})
 
     def put(self, items: list[tuple[str | None, ImageRecord]]) -> None:
         """Remember records (label and duplicate_of are not stored: they are per scan)."""

@@ -8,8 +8,11 @@ Typical use::
 
 Modules: :mod:`~compute.scale.band` (scale-bar geometry in a data-bar band),
 :mod:`~compute.scale.ocr` (Tesseract), :mod:`~compute.scale.text` (labels and fields),
-:mod:`~compute.scale.metadata` (TIFF tags), :mod:`~compute.scale.groups` (scale groups),
-:mod:`~compute.scale.reader` (one image), :mod:`~compute.scale.folder` (a folder),
+:mod:`~compute.scale.metadata` (TIFF tags, sidecar text), :mod:`~compute.scale.databar`
+and :mod:`~compute.scale.overlay` (where the data bar is), :mod:`~compute.scale.groups`
+(scale groups), :mod:`~compute.scale.reader` (one image; its result
+:mod:`~compute.scale.reading`, cross-checked by :mod:`~compute.scale.checks`),
+:mod:`~compute.scale.folder` (a folder),
 :mod:`~compute.scale.dataset` (a scanned dataset, restricted to a group: the pipeline's).
 """
 
@@ -34,8 +37,14 @@ from compute.scale.groups import (
     in_group,
     scale_group,
 )
-from compute.scale.metadata import MetadataScale, read_tiff_scale
+from compute.scale.metadata import (
+    MetadataScale,
+    read_metadata_scale,
+    read_metadata_scales,
+    read_tiff_scale,
+)
 from compute.scale.reader import (
+    CONFLICT,
     STATUSES,
     ScaleReading,
     read_band,
@@ -45,10 +54,11 @@ from compute.scale.reader import (
 from compute.scale.text import InstrumentFields, Length, parse_fields, parse_length
 
 __all__ = [
-    "STATUSES", "Box", "ImageScale", "InstrumentFields", "Length", "MetadataScale",
+    "CONFLICT", "STATUSES", "Box", "ImageScale", "InstrumentFields", "Length", "MetadataScale",
     "ScaleBarSegment", "ScaleReading", "ScaleSelection", "all_groups", "analyse_band",
     "canonical_group", "find_scale_bar", "in_any_group", "in_group", "parse_fields",
     "parse_length", "read_band", "read_dataset_scales", "read_folder_scales",
-    "read_record_scale", "read_scale", "read_scale_file", "read_tiff_scale",
+    "read_metadata_scale", "read_metadata_scales", "read_record_scale", "read_scale",
+    "read_scale_file", "read_tiff_scale",
     "restrict_to_group", "scale_bar_candidates", "scale_group",
 ]

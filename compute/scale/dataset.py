@@ -2,9 +2,10 @@
 
 The pipeline reads scales after the scan (:func:`compute.ingest.scan_folder`), which has
 already looked for each image's SEM data bar: that finding is trusted here, so an image
-without a data bar is not decoded again (only a TIFF's metadata is read), and an image
-with one has its bar read where the scan found it. Readings that decode pixels are
-cached by image content id.
+without a data bar is not decoded again (only its TIFF tags and sidecar text are read),
+and an image with one has its bar read where the scan found it. Native microscope files
+are decoded for their metadata. Readings that decode pixels are cached by image content
+id.
 """
 
 from __future__ import annotations
@@ -16,44 +17,67 @@ from dataclasses import dataclass, replace
 
 from compute.cache import StepCache, fingerprint_strings
 from compute.ingest import Dataset, ImageRecord, decode_image
+from compute.ingest.native import is_native
 from compute.progress import ProgressFn
 from compute.scale.band import Box
-from compute.scale.folder import map_in_threads
+from compute.scale.folder import map_in_threads, sidecar_digest
 from compute.scale.groups import in_group
-from compute.scale.metadata import read_tiff_scale
+from compute.scale.metadata import read_metadata_scales
 from compute.scale.reader import UNREADABLE_IMAGE, ScaleReading, read_scale, scale_without_bar
 
 log = logging.getLogger(__name__)
 
-RECORD_SCALE_STEP, RECORD_SCALE_VERSION = "scale-record", "1"
+RECORD_SCALE_STEP, RECORD_SCALE_VERSION = "scale-record", "2"
 
 
-def band_of_record(record: ImageRecord) -> Box | None:
-    """The data bar's box in image pixels from the scan's crop box (None: no bar)."""
+def bar_of_record(record: ImageRecord):
+    """The data bar where the scan found it (a :class:`compute.scale.databar.DataBar`), or None.
+
+    Records from older manifests have only a crop box: a bar touching the top or bottom
+    edge is rebuilt from it as a stripe.
+    """
+    from compute.scale.databar import DataBar
+
+    if record.data_bar is not None:
+        left, top, right, bottom = record.data_bar
+        return DataBar(top=top, bottom=bottom, left=left, right=right, confidence=1.0,
+                       kind=record.data_bar_kind or "stripe")
     if record.crop_box is None or record.width is None or record.height is None:
         return None
     left, top, right, bottom = record.crop_box
     if top > 0:
-        return Box(0, top, left, right)
+        return DataBar(top=0, bottom=top, left=left, right=right, confidence=1.0)
     if bottom < record.height:
-        return Box(bottom, record.height, left, right)
+        return DataBar(top=bottom, bottom=record.height, left=left, right=right,
+                       confidence=1.0)
     return None
+
+
+def band_of_record(record: ImageRecord) -> Box | None:
+    """The data bar's box in image pixels (None: no bar); see :func:`bar_of_record`."""
+    bar = bar_of_record(record)
+    return None if bar is None else Box(bar.top, bar.bottom, bar.left, bar.right)
 
 
 def read_record_scale(dataset: Dataset, record: ImageRecord, *,
                       read_fields: bool = True) -> ScaleReading:
-    """The scale of one scanned image: its TIFF metadata, and its data bar where the scan
-    found one (read by OCR). Never raises for a file that broke since the scan."""
+    """The scale of one scanned image: its metadata (TIFF tags, sidecar text, native
+    format), and its data bar where the scan found one (read by OCR). Never raises for a
+    file that broke since the scan."""
     path = dataset.root / record.path
-    metadata = read_tiff_scale(path)
-    band = band_of_record(record)
-    if band is None:
+    bar = bar_of_record(record)
+    native = is_native(path)
+    metadata = [] if native else list(read_metadata_scales(path, image_width=record.width))
+    if bar is None and not native:
         return scale_without_bar(metadata, width=record.width)
     try:
-        gray = decode_image(path, page=dataset.page, max_pixels=dataset.max_pixels).gray
+        decoded = decode_image(path, page=dataset.page, max_pixels=dataset.max_pixels)
     except Exception as exc:  # changed or removed since the scan: one row, never a crash
         return ScaleReading(status=UNREADABLE_IMAGE, message=f"not a readable image ({exc})")
-    return read_scale(gray, band=band, metadata=metadata, read_fields=read_fields)
+    metadata = list(decoded.metadata) + metadata
+    if bar is None:
+        return scale_without_bar(metadata, width=record.width)
+    return read_scale(decoded.gray, bar=bar, metadata=metadata, read_fields=read_fields)
 
 
 def read_dataset_scales(dataset: Dataset, *, read_fields: bool = True,
@@ -70,10 +94,12 @@ def read_dataset_scales(dataset: Dataset, *, read_fields: bool = True,
     records = dataset.usable
 
     def read_one(record: ImageRecord) -> ScaleReading:
-        if band_of_record(record) is None:
+        if band_of_record(record) is None and not is_native(dataset.root / record.path):
             return read_record_scale(dataset, record, read_fields=read_fields)
         params = {"read_fields": read_fields, "crop_box": list(record.crop_box or ()),
-                  "page": dataset.page}
+                  "data_bar": list(record.data_bar or ()), "bar": record.data_bar_kind,
+                  "page": dataset.page,
+                  "sidecar": sidecar_digest(dataset.root / record.path)}
         return cache.cached(RECORD_SCALE_STEP, inputs=str(record.id), params=params,
                             version=RECORD_SCALE_VERSION,
                             compute=lambda: read_record_scale(dataset, record,

@@ -15,7 +15,7 @@ from compute.scale.reader import UNREADABLE_IMAGE, ScaleReading, read_scale_file
 
 log = logging.getLogger(__name__)
 
-SCALE_STEP, SCALE_VERSION = "scale", "1"
+SCALE_STEP, SCALE_VERSION = "scale", "2"  # 2: data bars anywhere, sidecars, cross-checks
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -65,9 +65,23 @@ def _cached_reading(file: Path, *, cache: StepCache, read_fields: bool) -> Scale
     except OSError as exc:
         return ScaleReading(status=UNREADABLE_IMAGE,
                             message=f"cannot read file: {exc.strerror or exc}")
-    return cache.cached(SCALE_STEP, inputs=digest, params={"read_fields": read_fields},
+    params = {"read_fields": read_fields, "sidecar": sidecar_digest(file)}
+    return cache.cached(SCALE_STEP, inputs=digest, params=params,
                         version=SCALE_VERSION,
                         compute=lambda: read_scale_file(file, read_fields=read_fields))
+
+
+def sidecar_digest(file: Path) -> str | None:
+    """MD5 of the instrument's text file beside ``file`` (None: none), so that a reading
+    cached by image content is read again when a sidecar appears or changes."""
+    from compute.ingest import md5_of_file
+    from compute.scale.metadata import sidecar_path
+
+    sidecar = sidecar_path(file)
+    try:
+        return md5_of_file(sidecar) if sidecar is not None else None
+    except OSError:
+        return None
 
 
 def map_in_threads(read: Callable[[T], R], items: Sequence[T], *, jobs: int,

@@ -1,5 +1,12 @@
 """Scale readings as table columns: the CSV files the commands write and the dashboard's
-per-image columns."""
+per-image columns.
+
+CSV columns beyond the reading itself: ``uncertainty`` (relative, of nm_per_pixel),
+``bar_px_uncertainty`` (px), the independent readings ``nm_per_pixel_bar`` /
+``nm_per_pixel_metadata`` / ``nm_per_pixel_magnification`` / ``nm_per_pixel_field``
+(the printed field width ``field_width_nm`` over the image width; what disagreed in a
+``conflict``), ``maker``, ``data_bar_kind`` (stripe, box, overlay) and ``data_bar``
+("left top right bottom" in image pixels)."""
 
 from __future__ import annotations
 
@@ -12,12 +19,17 @@ from compute.scale.reader import NO_DATA_BAR, ScaleReading
 from compute.spreadsheet import neutralise
 
 CSV_COLUMNS = ("status", "source", "label", "label_nm", "bar_px", "nm_per_pixel",
-               "magnification", "eht_kv", "wd_mm", "confidence", "group", "message")
+               "magnification", "eht_kv", "wd_mm", "confidence", "group", "message",
+               "uncertainty", "bar_px_uncertainty", "nm_per_pixel_bar",
+               "nm_per_pixel_metadata", "nm_per_pixel_magnification", "nm_per_pixel_field",
+               "field_width_nm", "maker",
+               "data_bar_kind", "data_bar")
 # Dashboard column -> reading attribute (the group column says "no scale (why)" if none).
 DISPLAY_COLUMNS = {"scale group": "group_or_reason", "scale label": "label",
                    "scale bar px": "bar_px", "nm/px": "nm_per_pixel",
                    "magnification": "magnification", "scale source": "source",
                    "scale confidence": "confidence", "scale status": "status",
+                   "data bar": "data_bar_kind",
                    "scale message": "message"}
 GROUP_COLUMN = "scale group"
 
@@ -29,6 +41,8 @@ def csv_cell(value: object) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, tuple):  # a box: "left top right bottom"
+        return " ".join(str(v) for v in value)
     return neutralise(value) if isinstance(value, str) else str(value)
 
 

@@ -43,6 +43,7 @@ class InstrumentFields:
     magnification: float | None = None  # e.g. 20000.0 for "Mag = 20.00 K X"
     eht_kv: float | None = None          # accelerating voltage in kV
     wd_mm: float | None = None           # working distance in mm
+    field_width_nm: float | None = None  # printed width of the field of view, in nm
 
 
 def normalise_units(text: str) -> str:
@@ -90,6 +91,33 @@ def parse_length(text: str) -> Length | None:
     return lengths[0] if lengths else None
 
 
+_LABEL_ALONE = re.compile(r"^\s*(\d{1,4}(?:[.,]\d{1,3})?)\s*([^\s\d.,]\S{0,3})\s*$")
+
+
+def parse_label_crop(text: str) -> Length | None:
+    """A scale-bar label read from a crop that holds only the label: :func:`parse_length`,
+    else the number and a unit told by its first letters, whatever OCR made of the rest of
+    the micro sign ("2.00uUmM", "2.00u4m" -> 2 um; "500nrn" -> 500 nm; "1mrn" -> 1 mm)."""
+    found = parse_length(text)
+    if found is not None:
+        return found
+    match = _LABEL_ALONE.match(_fix_digits(text))
+    if match is None:
+        return None
+    token = match.group(2)
+    first, rest = token[0], token[1:].lower()
+    if first in "uU\u00b5\u03bcyp" and "m" in rest:
+        unit = "um"
+    elif first in "nN" and rest[:1] in ("m", "r"):
+        unit = "nm"
+    elif first in "mM" and rest[:1] in ("m", "r"):
+        unit = "mm"
+    else:
+        return None
+    value = _number(match.group(1))
+    return Length(value=value, unit=unit, nm=value * UNIT_NM[unit]) if value > 0 else None
+
+
 def is_nice_label(length: Length) -> bool:
     """True for the values instruments put on scale bars: 1, 1.5, 2, 2.5, 3, 4, 5 x 10^k."""
     mantissa = length.value / 10 ** _decade(length.value)
@@ -110,15 +138,36 @@ _WD = re.compile(r"\bW\.?\s?D\.?\s*[=:]?\s*(\d+(?:[.,]\d+)?)\s*(mm|um)(?![a-zA-Z
                  re.IGNORECASE)
 
 
+# without the word "Mag": Hitachi "X3.50k", JEOL "x5,000", Philips/FEI "35000x"
+# (a number never ends in its separator: "x8. 2k" is a misread, not x8)
+_MAG_BEFORE = re.compile(r"(?<![\w.,])[xX\u00d7]\s?(\d+(?:[.,]\d+)*)\s?([kK])?(?![\w.,])")
+_MAG_AFTER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s?([kK])?\s?[xX\u00d7](?![\w.,])")
+MIN_BARE_MAGNIFICATION = 5.0  # "2x" without the word Mag is too likely something else
+
+
 def parse_magnification(text: str) -> float | None:
-    """``"Mag = 20.00 K X"`` -> 20000.0; ``"mag 5 000 x"`` -> 5000.0; None if absent."""
-    match = _MAG.search(_fix_digits(text))
-    if match is None:
-        return None
+    """``"Mag = 20.00 K X"`` -> 20000.0; ``"mag 5 000 x"`` -> 5000.0; without the word:
+    ``"X3.50k"`` -> 3500.0, ``"x5,000"`` -> 5000.0, ``"35000x"`` -> 35000.0; None if
+    absent."""
+    text = _fix_digits(text)
+    match = _MAG.search(text)
+    if match is not None:
+        return _magnification_value(match)
+    for pattern in (_MAG_BEFORE, _MAG_AFTER):
+        for match in pattern.finditer(text):
+            value = _magnification_value(match)
+            if value is not None and value >= MIN_BARE_MAGNIFICATION:
+                return value
+    return None
+
+
+def _magnification_value(match: re.Match) -> float | None:
     digits = re.sub(r"\s", "", match.group(1)).rstrip(".,")
     if not digits:
         return None
     factor = {"k": 1e3, "m": 1e6}.get((match.group(2) or "").lower(), 1.0)
+    if factor > 1.0 and len(digits) > 3 and not re.search(r"[.,]", digits):
+        return None  # "1128 K X": instruments print "11.28 K X"; the point was lost
     try:
         # a bare comma is a thousands separator ("20,000 X"); with a K it is a decimal comma
         value = float(digits.replace(",", "." if match.group(2) else ""))
@@ -127,9 +176,17 @@ def parse_magnification(text: str) -> float | None:
     return value * factor if value > 0 else None
 
 
+# the width of the field of view as makers print it: FEI/Thermo "HFW 12.7 um", Zeiss
+# "Width = 20.00 um", TESCAN "View field: 20.8 um", others "FOV"
+_FIELD_WIDTH = re.compile(r"\b(?:HFW|Width|View\s*field|Field\s*of\s*view|FOV)\s*[=:]?\s*"
+                          r"(\d+(?:[.,]\d+)?)\s*(nm|um|mm)(?![a-zA-Z])", re.IGNORECASE)
+
+
 def parse_fields(text: str) -> InstrumentFields:
-    """Magnification, EHT and working distance found anywhere in ``text``."""
+    """Magnification, EHT, working distance and field width found anywhere in ``text``."""
     text = normalise_units(_fix_digits(text))
+    field = _FIELD_WIDTH.search(text)
+    field_nm = _number(field.group(1)) * UNIT_NM[field.group(2).lower()] if field else None
     eht = _EHT.search(text)
     wd = _WD.search(text)
     eht_kv = None
@@ -139,4 +196,4 @@ def parse_fields(text: str) -> InstrumentFields:
     if wd:
         wd_mm = _number(wd.group(1)) * (1.0 if wd.group(2).lower() == "mm" else 1e-3)
     return InstrumentFields(magnification=parse_magnification(text), eht_kv=eht_kv,
-                            wd_mm=wd_mm)
+                            wd_mm=wd_mm, field_width_nm=field_nm or None)

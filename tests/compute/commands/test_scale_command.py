@@ -13,14 +13,16 @@ DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def _micrograph_with_bar(path, *, bar_px=200, label="2 \u00b5m"):
-    """1024x768 noisy frame with a dark 68-px data bar: the bar stands for ``label``."""
+    """1024x768 noisy frame with a dark 68-px data bar: the bar stands for ``label``; the
+    magnification printed is the one a Zeiss instrument (Polaroid 545, 114.3 mm) prints
+    for 2 um over 200 px: 114.3 mm / 10.24 um = 11.16 K X."""
     rng = np.random.default_rng(0)
     frame = rng.integers(60, 200, size=(768, 1024), dtype=np.uint8)
     band = Image.new("L", (1024, 68), 0)
     draw = ImageDraw.Draw(band)
     draw.rectangle((40, 40, 40 + bar_px - 1, 43), fill=255)
     draw.text((110, 12), label, fill=255, font=ImageFont.truetype(DEJAVU, 20))
-    draw.text((400, 12), "Mag = 20.00 K X", fill=255, font=ImageFont.truetype(DEJAVU, 20))
+    draw.text((400, 12), "Mag = 11.16 K X", fill=255, font=ImageFont.truetype(DEJAVU, 20))
     frame[700:] = np.asarray(band)
     Image.fromarray(frame).save(path)
 
@@ -52,7 +54,7 @@ def test_scale_command_writes_one_row_per_image(tmp_path, capsys):
     assert (bar["status"], bar["source"], bar["label"], bar["group"]) == ("ok", "ocr", "2 um",
                                                                           "2 um")
     assert float(bar["nm_per_pixel"]) == pytest.approx(10.0, rel=0.02)
-    assert float(bar["magnification"]) == pytest.approx(20000.0)
+    assert float(bar["magnification"]) == pytest.approx(11160.0)
     assert rows["plain.png"]["status"] == "no_data_bar"
     assert rows["plain.png"]["group"] == "unknown"
     assert rows["broken.tif"]["status"] == "unreadable_image"

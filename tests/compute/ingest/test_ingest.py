@@ -132,10 +132,20 @@ def test_decompression_bombs_are_refused_with_a_configurable_limit(messy) -> Non
 
 
 def test_unsupported_formats_are_listed_with_a_reason(tmp_path: Path) -> None:
-    (tmp_path / "scan.dm3").write_bytes(b"\0" * 64)
+    (tmp_path / "scan.czi").write_bytes(b"\0" * 64)
     (tmp_path / "ok.png").write_bytes(b"")
     records = _by_name(scan_folder(tmp_path))
-    assert records["scan.dm3"].error.startswith("unsupported format .dm3")
+    assert records["scan.czi"].error.startswith("unsupported format .czi")
+
+
+def test_a_damaged_native_file_says_why(tmp_path: Path) -> None:
+    (tmp_path / "scan.dm3").write_bytes(b"\0" * 64)
+    (tmp_path / "scan.sxm").write_bytes(b":NANONIS_VERSION:\n2\n")
+    records = _by_name(scan_folder(tmp_path))
+    for name in ("scan.dm3", "scan.sxm"):
+        error = records[name].error
+        assert error.startswith("not a usable image: ." + name.rsplit(".")[1]), error
+        assert "could not be read" in error or "requirements-native.txt" in error
 
 
 def test_labels_from_csv_by_path_or_id_and_from_folders(messy, tmp_path: Path) -> None:

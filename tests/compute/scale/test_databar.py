@@ -105,8 +105,11 @@ def test_crop_box_without_bar() -> None:
     assert crop_box_without_bar((768, 1024), None) == (0, 0, 1024, 768)
     top_bar = DataBar(top=0, bottom=40, left=0, right=1024, confidence=1.0)
     assert crop_box_without_bar((768, 1024, 3), top_bar) == (0, 40, 1024, 768)
-    with pytest.raises(ValueError, match="do not touch"):
-        crop_box_without_bar((768, 1024), DataBar(10, 20, 0, 1024, 1.0))
+    floating = DataBar(top=690, bottom=730, left=40, right=600, confidence=1.0, kind="box")
+    assert crop_box_without_bar((768, 1024), floating) == (0, 0, 1024, 690)
+    assert crop_box_without_bar((768, 1024), DataBar(10, 20, 0, 1024, 1.0)) == (0, 20, 1024, 768)
+    with pytest.raises(ValueError, match="not inside"):
+        crop_box_without_bar((768, 1024), DataBar(700, 800, 0, 1024, 1.0))
 
 
 @needs_nanowires
@@ -125,3 +128,83 @@ def test_bar_added_to_a_real_micrograph_is_found(dark: bool) -> None:
     frame = _with_bar(image, 80, dark=dark)
     bar = detect_data_bar(frame)
     assert bar is not None and (bar.top, bar.bottom) == (image.shape[0], frame.shape[0])
+
+
+def _box_in_frame(dark: bool = True) -> np.ndarray:
+    """A 484x712 micrograph with a data box floating inside it (picture below and beside),
+    as the Philips XL30 draws it."""
+    frame = Image.fromarray(_micrograph(484, 712, seed=6))
+    box = Image.new("L", (576, 40), 0 if dark else 255)
+    draw = ImageDraw.Draw(box)
+    font = ImageFont.load_default(size=12)
+    ink = 255 if dark else 0
+    draw.text((4, 4), "E Beam  Spot  Magn    WD", fill=ink, font=font)
+    draw.text((4, 22), "5.00 kV  3.0  35000x  4.9  University", fill=ink, font=font)
+    draw.rectangle((250, 8, 410, 9), fill=ink)
+    draw.rectangle((248, 0, 249, 16), fill=ink)  # end ticks touching the box's edge
+    draw.rectangle((410, 0, 411, 16), fill=ink)
+    frame.paste(box, (43, 423))
+    return np.asarray(frame)
+
+
+@pytest.mark.parametrize("dark", [True, False])
+def test_a_box_floating_inside_the_frame_is_found(dark: bool) -> None:
+    bar = detect_data_bar(_box_in_frame(dark))
+    assert bar is not None and bar.kind == "box"
+    assert (bar.left, bar.top, bar.right, bar.bottom) == (43, 423, 619, 463)
+    assert crop_box_without_bar((484, 712), bar) == (0, 0, 712, 423)
+
+
+def test_a_framed_stripe_with_picture_rows_below_is_found() -> None:
+    frame = _with_bar(_micrograph(690, 1024, seed=7), 78, dark=False).copy()
+    frame[690, :] = frame[-3, :] = 0  # frame lines above and below the stripe
+    frame[-2:] = _micrograph(2, 1024, seed=8)  # two picture rows under it
+    bar = detect_data_bar(frame)
+    assert bar is not None and bar.kind == "stripe"
+    assert (bar.top, bar.bottom) == (690, 765)
+
+
+def test_a_jpeg_box_is_found() -> None:
+    buf = io.BytesIO()
+    Image.fromarray(_box_in_frame()).save(buf, format="JPEG", quality=70)
+    bar = detect_data_bar(np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L")))
+    assert bar is not None and bar.kind == "box" and abs(bar.top - 423) <= 1
+
+
+def _overlay(ticks: int = 11, step: int = 35) -> np.ndarray:
+    """Hitachi SU style: a tick row, a label and fields drawn in white over the picture."""
+    frame = Image.fromarray(_micrograph(960, 1280, seed=9))
+    draw = ImageDraw.Draw(frame)
+    font = ImageFont.load_default(size=28)
+    x0 = 1250 - (ticks - 1) * step
+    for k in range(ticks):
+        draw.rectangle((x0 + k * step - 2, 896, x0 + k * step + 1, 907), fill=255)
+    draw.text((1250, 950), "10.0um", fill=255, font=font, anchor="rd")
+    draw.text((10, 950), "SU3500 15.0kV 9.1mm X3.50k BSE", fill=255, font=font, anchor="ld")
+    return np.asarray(frame)
+
+
+def test_an_overlay_with_a_tick_row_is_found() -> None:
+    from compute.scale.overlay import overlay_marks
+
+    gray = _overlay()
+    bar = detect_data_bar(gray)
+    assert bar is not None and bar.kind == "overlay" and bar.bottom == 960
+    marks = overlay_marks(gray)
+    centres = [(t[0] + t[2]) / 2 for t in marks.ticks]
+    assert len(centres) == 11 and centres[-1] - centres[0] == pytest.approx(350.0)
+
+
+def test_a_tick_row_that_is_not_a_whole_ruler_is_refused() -> None:
+    from compute.scale.overlay import overlay_marks
+
+    marks = overlay_marks(_overlay(ticks=8))  # part of a ruler would give a wrong length
+    assert marks is None or not marks.ticks
+
+
+def test_a_flat_drawing_is_not_a_data_bar() -> None:
+    drawing = np.full((400, 500), 255, np.uint8)
+    drawing[100:300, 100:400] = 0
+    img = Image.fromarray(drawing)
+    ImageDraw.Draw(img).text((150, 250), "A B C D", fill=255, font=ImageFont.load_default(size=20))
+    assert detect_data_bar(np.asarray(img)) is None

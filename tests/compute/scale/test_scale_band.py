@@ -98,3 +98,31 @@ def test_nearest_label_box_holds_the_label(place):
         assert above == (place == "above")
         assert first.left < bar.right and first.right > bar.left
     assert first.height <= 2.5 * ink.text_height
+
+
+def test_a_subdivided_ruler_bar_is_one_segment_of_its_full_length():
+    band = np.zeros((40, 400), np.uint8)
+    band[20, 50:250] = band[27, 50:250] = 255  # outline, 200 px long, 8 px high
+    band[20:28, 50] = band[20:28, 249] = 255
+    for k in range(0, 5, 2):  # divisions 1, 3 and 5 filled
+        band[20:28, 50 + 40 * k:50 + 40 * (k + 1)] = 255
+    segment = find_scale_bar(band)
+    assert segment is not None and segment.style == "ruler"
+    assert segment.length_px == pytest.approx(200.0, abs=0.5)
+
+
+def test_a_boxed_word_is_not_a_ruler():
+    img = Image.new("L", (400, 40), 0)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((40, 12, 260, 30), outline=255)
+    draw.text((50, 14), "Signal A = InLens", fill=255, font=ImageFont.load_default(size=14))
+    assert find_scale_bar(np.asarray(img)) is None
+
+
+def test_end_ticks_are_measured_centre_to_centre():
+    band = np.zeros((50, 300), np.uint8)
+    band[30:34, 40:146] = 255  # the line reaches the ticks' outer edges: 106 px
+    band[18:46, 40:44] = band[18:46, 142:146] = 255  # 4-px ticks, centres 102 px apart
+    segment = find_scale_bar(band)
+    assert segment.style == "ticked" and segment.length_px == pytest.approx(102.0)
+    assert segment.uncertainty_px == pytest.approx(2.0)

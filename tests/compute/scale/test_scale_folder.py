@@ -51,3 +51,16 @@ def test_bad_arguments_are_clear_errors(tmp_path):
         read_folder_scales(tmp_path / "missing")
     with pytest.raises(ValueError, match="jobs"):
         read_folder_scales(tmp_path, jobs=0)
+
+
+def test_a_sidecar_added_later_is_read_despite_the_cache(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.fromarray(np.full((300, 400), 128, np.uint8)).save(images / "plain.png")
+    cache = StepCache(tmp_path / "cache")
+    (first,) = read_folder_scales(images, cache=cache)
+    assert first.reading.status == "no_data_bar"
+    (images / "plain.txt").write_text("[SemImageFile]\nPixelSize=12.5\nDataSize=400x300\n")
+    (second,) = read_folder_scales(images, cache=cache)
+    assert (second.reading.status, second.reading.source) == ("ok", "metadata:hitachi-txt")
+    assert second.reading.nm_per_pixel == 12.5

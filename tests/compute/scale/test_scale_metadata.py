@@ -90,3 +90,35 @@ def test_non_tiff_and_broken_files_have_no_metadata(tmp_path):
     assert read_tiff_scale(broken) is None
     plain = _write(tmp_path / "plain.tif")
     assert read_tiff_scale(plain) is None
+
+
+def test_fei_pixel_width_follows_a_resized_image():
+    fei = {"Scan": {"PixelWidth": "2.5e-09"}, "Image": {"ResolutionX": "1024"},
+           "EBeam": {"HV": "5000", "HFW": "2.56e-06"}}
+    assert scale_from_tags({34682: fei}, image_width=1024).nm_per_pixel == pytest.approx(2.5)
+    assert scale_from_tags({34682: fei}, image_width=512).nm_per_pixel == pytest.approx(5.0)
+
+
+def test_philips_xl_binary_tag_uses_magnification_and_display():
+    xl = {"Vector": {"Magnification": 10000.0, "HighTension": 5000.0, "FWD": 4.9},
+          "ImageDevice": {"SizeY": 235.0, "RatioXY": 1.333}, "DatabarData": {}}
+    scale = scale_from_tags({34680: xl}, image_width=712)
+    assert scale.source == "philips-xl" and scale.fields.magnification == 10000.0
+    assert scale.nm_per_pixel == pytest.approx(235 * 1.333 * 1e6 / 10000 / 712)
+    assert scale.uncertainty > 0.005  # derived, less exact than a stored pixel size
+
+
+def test_sidecars_and_their_absence(tmp_path):
+    from compute.scale.metadata import parse_sidecar, read_metadata_scales
+
+    png = tmp_path / "a.png"
+    png.write_bytes(b"")
+    assert read_metadata_scales(png) == ()
+    (tmp_path / "a.txt").write_text("nothing an instrument writes\n")
+    assert read_metadata_scales(png) == ()
+    hitachi = parse_sidecar("[SemImageFile]\nPixelSize=24.8\nDataSize=2560x1920\n",
+                            image_width=1280)
+    assert (hitachi.source, hitachi.nm_per_pixel) == ("hitachi-txt", pytest.approx(49.6))
+    jeol = parse_sidecar("$CM_MAG 5000\n$$SM_MICRON_BAR 160\n$$SM_MICRON_MARKER 5um\n")
+    assert (jeol.source, jeol.nm_per_pixel) == ("jeol-txt", pytest.approx(5000 / 160))
+    assert jeol.fields.magnification == 5000.0

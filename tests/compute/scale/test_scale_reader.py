@@ -7,6 +7,7 @@ from compute.scale import read_folder_scales, scale_group
 from compute.scale.band import Box
 from compute.scale.metadata import MetadataScale
 from compute.scale.reader import (
+    CONFLICT,
     NO_BAR_FOUND,
     NO_DATA_BAR,
     OCR_FAILED,
@@ -136,7 +137,7 @@ def test_tesseract_failure_is_an_explicit_status(monkeypatch):
 
 
 @pytest.mark.usefixtures("tesseract")
-def test_metadata_pixel_size_wins_and_disagreement_is_reported():
+def test_metadata_pixel_size_wins_and_disagreement_is_a_conflict():
     frame = render_frame(np.random.default_rng(11), width=1024, font="dejavu/DejaVuSans.ttf")
     agree = MetadataScale(nm_per_pixel=frame.truth.nm_per_pixel, source="zeiss",
                           fields=InstrumentFields(magnification=1234.0), confidence=1.0)
@@ -147,8 +148,10 @@ def test_metadata_pixel_size_wins_and_disagreement_is_reported():
     other = MetadataScale(nm_per_pixel=2 * frame.truth.nm_per_pixel, source="fei",
                           fields=InstrumentFields(), confidence=1.0)
     reading = read_scale(frame.image, metadata=other, read_fields=False)
-    assert reading.nm_per_pixel == pytest.approx(2 * frame.truth.nm_per_pixel)
-    assert "metadata used" in reading.message
+    assert (reading.status, reading.nm_per_pixel, reading.group) == (CONFLICT, None, "unknown")
+    assert reading.nm_per_pixel_metadata == pytest.approx(2 * frame.truth.nm_per_pixel)
+    assert reading.nm_per_pixel_bar == pytest.approx(frame.truth.nm_per_pixel, rel=0.02)
+    assert "disagree" in reading.message and reading.group_or_reason == "no scale (conflict)"
 
 
 def test_metadata_alone_gives_a_scale_without_data_bar():
@@ -195,3 +198,43 @@ def test_accuracy_on_random_synthetic_frames():
         correct += (reading.ok and reading.label == frame.truth.label
                     and abs(reading.nm_per_pixel / frame.truth.nm_per_pixel - 1) < 0.02)
     assert correct >= 0.9 * len(frames)
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_printed_magnification_that_disagrees_with_the_bar_is_a_conflict():
+    img, draw, font = _band(width=1024, height=70)
+    draw.rectangle((40, 50, 239, 53), fill=255)  # 200 px for 2 um: 10 nm/px
+    draw.text((110, 18), "2 \u00b5m", fill=255, font=font)
+    draw.text((400, 18), "Mag = 40.00 K X", fill=255, font=font)  # Zeiss: 2.79 nm/px
+    frame = np.vstack([render_plain_frame(np.random.default_rng(4), width=1024)[:698],
+                       np.asarray(img)])
+    reading = read_scale(frame)
+    assert (reading.status, reading.nm_per_pixel, reading.maker) == (CONFLICT, None, "zeiss")
+    assert reading.nm_per_pixel_bar == pytest.approx(10.0, rel=0.02)
+    assert reading.nm_per_pixel_magnification == pytest.approx(114.3e6 / 40000 / 1024)
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_printed_field_width_is_a_cross_check():
+    img, draw, font = _band(width=1024, height=70)
+    draw.rectangle((40, 50, 239, 53), fill=255)
+    draw.text((110, 18), "2 \u00b5m", fill=255, font=font)
+    draw.text((400, 18), "HFW 10.24 \u00b5m", fill=255, font=font)  # 10 nm/px over 1024 px
+    frame = np.vstack([render_plain_frame(np.random.default_rng(4), width=1024)[:698],
+                       np.asarray(img)])
+    reading = read_scale(frame)
+    assert reading.ok and reading.nm_per_pixel_field == pytest.approx(10.0)
+    assert reading.uncertainty == pytest.approx(1 / 200)
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_ruler_of_ticks_in_a_stripe_is_the_scale():
+    """Hitachi S-4800 style: the 10-division ruler sits in a dark stripe."""
+    img, draw, font = _band(width=1024, height=70)
+    for k in range(11):
+        draw.rectangle((700 + 25 * k - 1, 12, 700 + 25 * k + 1, 21), fill=255)
+    draw.text((950, 60), "500nm", fill=255, font=font, anchor="rd")
+    draw.text((20, 40), "S-4800 5.0kV 8.0mm x50.0k SE(U)", fill=255, font=font)
+    reading = read_band(np.asarray(img), read_fields=False)
+    assert (reading.status, reading.label) == (OK, "500 nm")
+    assert reading.bar_px == pytest.approx(250.0)

@@ -68,3 +68,33 @@ def test_parse_fields_empty_text_gives_no_fields():
                                              (2.5, True), (65, False), (38, False), (7, False)])
 def test_is_nice_label(value, nice):
     assert is_nice_label(Length(value=value, unit="nm", nm=value)) is nice
+
+
+@pytest.mark.parametrize(("text", "mag"), [
+    ("SU3500 15.0kV 9.1mm X3.50k BSE-COMP", 3500.0), ("SEI 15kV WD10mm x5,000 5um", 5000.0),
+    ("Magn\n35000x", 35000.0), ("SEM MAG: 10.0 kx", 10000.0), ("x8. 2k SE", None),
+    ("Mag = 1128 K X", None), ("2x zoom", None),
+])
+def test_magnification_without_the_word_mag(text, mag):
+    from compute.scale.text import parse_magnification
+
+    assert parse_magnification(text) == (pytest.approx(mag) if mag else None)
+
+
+@pytest.mark.parametrize(("text", "nm"), [
+    ("WD = 4.6 mm   Width = 20.00 \u00b5m", 20000.0), ("HV 5.00 kV | HFW 12.7 \u00b5m", 12700.0),
+    ("View field: 20.8 \u00b5m", 20800.0), ("Pixel Size = 2 nm", None),
+])
+def test_printed_field_width(text, nm):
+    assert parse_fields(text).field_width_nm == (pytest.approx(nm) if nm else None)
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("2.00uUmM", "2 um"), ("2.00u4m", "2 um"), ("500nrn", "500 nm"), ("10.0\u00b5m", "10 um"),
+    ("SU8230", None), ("2.00", None), ("50 nA", None), ("5 kV", None),
+])
+def test_label_crops_are_read_by_the_unit_first_letters(text, label):
+    from compute.scale.text import parse_label_crop
+
+    found = parse_label_crop(text)
+    assert (found.label if found else None) == label
