@@ -49,7 +49,8 @@ def test_a_scale_group_restricts_the_run_and_counts_the_rest(sem_folder, sem_cac
                               cache_dir=sem_cache)
     kept = {f for f, g in truth.items() if g in ("1 um", "2 um")}
     assert set(analysis.embeddings.paths) == kept == {r.path for r in analysis.dataset.usable}
-    assert analysis.knn.indices.shape[0] == analysis.clusters.labels.shape[0] == len(kept)
+    assert analysis.knn.indices.shape[0] == analysis.topography.clustering.labels.shape[0] \
+        == len(kept)
     selection = analysis.scale_selection
     assert (selection.group, selection.kept, selection.excluded) == ("1-2 um", 6, 5)
     assert dict(selection.other_groups) == {"200 nm": 3}
