@@ -7,7 +7,7 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids
-from explorer.config import AppConfig
+from explorer.config import AppConfig, folder_tag
 from explorer.jobs import run_job
 from explorer.views import (
     analysis_job,
@@ -27,11 +27,11 @@ from explorer.views import (
     selection_view,
 )
 
-SELECTED_ROWS_JS = """function (selected) {
-    if (!selected || !selected.points) { return []; }
+SELECTED_ROWS_JS = """function (selected, folder) {
+    if (!selected || !selected.points) { return [[], folder]; }
     const rows = [];
     for (const p of selected.points) { if (p.curveNumber === 0) { rows.push(p.pointNumber); } }
-    return rows;
+    return [rows, folder];
 }"""
 _RUNNING_ANALYSIS = [(Output(ids.RUN_BUTTON, "disabled"), True, False),
                      (Output(ids.CANCEL_BUTTON, "disabled"), False, True),
@@ -99,10 +99,12 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
                   Input(ids.PROJECTION_KEY, "data"),
                   State(ids.COLOUR_BY, "value"), State(ids.MARKER_SIZE, "value"),
                   State(ids.MARKER_OPACITY, "value"), State(ids.SCALE_FILTER, "value"),
-                  State(ids.VIEW, "data"))
-    def _scatter(pkey, column, size, opacity, groups, view):
+                  State(ids.VIEW, "data"), State(ids.SELECTED_POINTS, "data"),
+                  State(ids.SELECTION_FOLDER, "data"))
+    def _scatter(pkey, column, size, opacity, groups, view, points, folder):
+        selected = points if folder == folder_tag(config) else None
         return scatter_view(config, pkey, column, marker_size=size, opacity=opacity,
-                            groups=groups, view=view)
+                            groups=groups, view=view, selected=selected)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Output(ids.LEGEND_STATE, "data", allow_duplicate=True),
@@ -162,8 +164,12 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
 
     # The browser turns Plotly's selection event (x, y, indices: ~110 bytes a point) into
     # a list of rows (~6 bytes a point) before anything goes to the server.
+    # The rows are kept in the tab's session storage with the folder they belong to: a
+    # reload shows the same selection, a server now exploring another folder ignores it.
     app.clientside_callback(SELECTED_ROWS_JS, Output(ids.SELECTED_POINTS, "data"),
-                            Input(ids.SCATTER, "selectedData"), prevent_initial_call=True)
+                            Output(ids.SELECTION_FOLDER, "data"),
+                            Input(ids.SCATTER, "selectedData"), State(ids.FOLDER_TAG, "data"),
+                            prevent_initial_call=True)
 
     # The selection is the selected rows minus the classes hidden through the legend and
     # the rows outside the scale-group filter, recomputed server-side on each use, so the
@@ -171,12 +177,13 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.SELECTION_PANEL, "children"), Output(ids.SELECTION_PAGE, "data"),
                   Input(ids.SELECTED_POINTS, "data"), Input(ids.PAGE_PREV, "n_clicks"),
                   Input(ids.PAGE_NEXT, "n_clicks"), Input(ids.SCALE_FILTER, "value"),
-                  Input(ids.VIEW, "data"), State(ids.SELECTION_PAGE, "data"),
-                  State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
-                  prevent_initial_call=True)
-    def _select(points, _prev, _next, groups, view, page, pkey, legend):
+                  Input(ids.VIEW, "data"), Input(ids.PROJECTION_KEY, "data"),
+                  State(ids.SELECTION_PAGE, "data"), State(ids.LEGEND_STATE, "data"),
+                  State(ids.SELECTION_FOLDER, "data"), prevent_initial_call=True)
+    def _select(points, _prev, _next, groups, view, pkey, page, legend, folder):
         step = {ids.PAGE_PREV: (page or 0) - 1, ids.PAGE_NEXT: (page or 0) + 1,
                 ids.VIEW: page or 0}  # a new cut keeps the page; a new selection starts over
+        points = points if folder == folder_tag(config) else []
         rows = selection_rows(config, pkey, legend, points, groups, view)
         return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0), groups, view)
 

@@ -34,3 +34,11 @@ class AppConfig:
     def weights_dir(self) -> Path:
         """Weights trained in the dashboard (see :mod:`compute.train.library`)."""
         return self.cache_dir / "weights"
+
+
+def folder_tag(config: AppConfig) -> str:
+    """A short tag of the server's image folder (not the path): what the browser keeps
+    with a selection, so a selection made on another folder is never applied here."""
+    import hashlib
+
+    return hashlib.sha256(str(config.images).encode()).hexdigest()[:12]

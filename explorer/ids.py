@@ -37,6 +37,8 @@ PROJECTION_REQUEST = "projection-request"  # a projection not yet cached: run th
 LEGEND_STATE = "legend-state"            # {"column", "categories", "hidden"}
 FOCUS_ROW = "focus-row"                  # the row shown in the instance panel
 SELECTED_POINTS = "selected-points"      # rows of the last lasso/box (made in the browser)
+SELECTION_FOLDER = "selection-folder"    # the folder tag those rows belong to (session)
+FOLDER_TAG = "folder-tag"                # the server's folder tag (explorer.config.folder_tag)
 SELECTION_PAGE = "selection-page"
 
 # Centre: latent space and view controls

@@ -9,7 +9,7 @@ from compute.embed import BACKBONES
 from compute.pipeline import PipelineConfig
 from compute.projection import ProjectionParams
 from explorer import ids
-from explorer.config import AppConfig
+from explorer.config import AppConfig, folder_tag
 from explorer.figures import empty_figure
 from explorer.hierarchy import hierarchy_panel
 from explorer.panels import SELECTION_HINT
@@ -161,7 +161,10 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
     return html.Div(className="page", children=[
         dcc.Store(id=ids.RUN_KEY), dcc.Store(id=ids.PROJECTION_KEY), dcc.Store(id=ids.VIEW),
         dcc.Store(id=ids.PROJECTION_REQUEST), dcc.Store(id=ids.LEGEND_STATE),
-        dcc.Store(id=ids.FOCUS_ROW), dcc.Store(id=ids.SELECTED_POINTS, data=[]),
+        dcc.Store(id=ids.FOCUS_ROW),
+        dcc.Store(id=ids.SELECTED_POINTS, data=[], storage_type="session"),
+        dcc.Store(id=ids.SELECTION_FOLDER, storage_type="session"),
+        dcc.Store(id=ids.FOLDER_TAG, data=folder_tag(config or AppConfig())),
         dcc.Store(id=ids.SELECTION_PAGE, data=0),
         html.Div(id=ids.APP_ERROR, className="app-error", role="alert", n_clicks=0,
                  title="click to dismiss"),

@@ -208,9 +208,11 @@ def _legend_state(colour, hidden=()) -> dict:
 
 def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
                  marker_size: float = 4, opacity: float = 0.8,
-                 groups: list[str] | None = None, view: dict | None = None):
+                 groups: list[str] | None = None, view: dict | None = None,
+                 selected: list[int] | None = None):
     """(full figure, legend state) for a new projection: the one time coordinates go out.
-    Rows outside the scale ``groups`` (when given) are transparent; clusters at ``view``."""
+    Rows outside the scale ``groups`` (when given) are transparent; clusters at ``view``;
+    ``selected`` rows (a selection kept over a reload) are shown selected."""
     if not pkey:
         return empty_figure("computing the embedding..."), no_update
     data, (akey, params) = data_for(config, pkey, view), parse_projection_key(pkey)
@@ -219,6 +221,9 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
     fig = scatter_figure(load_coords(config, pkey), colour, title=title,
                          removed=removed_rows(data, groups),
                          marker_size=marker_size or 4, opacity=opacity or 0.8)
+    rows = [int(r) for r in selected or () if 0 <= int(r) < data.n_rows]
+    if rows:
+        fig.data[0].selectedpoints = rows
     return fig, _legend_state(colour)
 
 

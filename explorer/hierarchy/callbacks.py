@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids as main_ids
-from explorer.config import AppConfig
+from explorer.config import AppConfig, folder_tag
 from explorer.hierarchy import ids
 from explorer.hierarchy.views import (
     card_view,
@@ -69,9 +69,11 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
 
     @app.callback(Output(main_ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.HIGHLIGHT, "data"), State(main_ids.RUN_KEY, "data"),
-                  State(main_ids.VIEW, "data"), prevent_initial_call=True)
-    def _scatter(highlight, key, view):
-        return scatter_patch(config, key, view, highlight)
+                  State(main_ids.VIEW, "data"), State(main_ids.SELECTED_POINTS, "data"),
+                  State(main_ids.SELECTION_FOLDER, "data"), prevent_initial_call=True)
+    def _scatter(highlight, key, view, points, folder):
+        selected = points if folder == folder_tag(config) else None
+        return scatter_patch(config, key, view, highlight, selected=selected)
 
     @app.callback(Output(ids.CARD, "children"), Output(ids.NAME_INPUT, "value"),
                   Output(ids.NOTE_INPUT, "value"), Output(ids.EDITING, "data"),

@@ -114,15 +114,18 @@ def highlight_from_row(config: AppConfig, key: str | None, view, row: int | None
     return {"node": int(labels[int(row)])} if 0 <= int(row) < len(labels) else no_update
 
 
-def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | None):
-    """Select the highlighted images in the projection (the others are dimmed)."""
+def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | None, *,
+                  selected: list[int] | None = None):
+    """Select the highlighted images in the projection (the others are dimmed); without a
+    highlight, the user's own selection (``selected`` rows) shows again."""
     if not key:
         return no_update
     c = _run(config, key, view).clustering
     patch = Patch()
     leaves = highlighted_leaves(c.tree, highlight)
+    rows = [int(r) for r in selected or () if 0 <= int(r) < len(c.labels)]
     patch["data"][MAIN]["selectedpoints"] = (
-        np.flatnonzero(np.isin(c.labels, leaves)).tolist() if leaves else None)
+        np.flatnonzero(np.isin(c.labels, leaves)).tolist() if leaves else rows or None)
     return patch
 
 

@@ -102,8 +102,10 @@ def test_one_image_has_one_cluster_and_name_everywhere(page, own_app, tmp_path):
     page.mouse.move(5, 5)  # off the plot, then onto the image: a fresh hover
     page.wait_for_timeout(300)
     page.mouse.move(pos["x"], pos["y"], steps=4)
-    page.locator("#hover-tooltip .hover-cluster").wait_for(timeout=20_000)
-    assert page.inner_text("#hover-tooltip .hover-cluster").startswith(f"cluster {shown}")
+    page.wait_for_function(  # the moves may pass over other points first: wait for ours
+        """t => { const c = document.querySelector('#hover-tooltip .hover-cluster');
+                  return c && c.offsetParent !== null && c.innerText.startsWith(t); }""",
+        arg=f"cluster {shown}", timeout=20_000)
     colour = page.evaluate(f"r => {GD}._fullData[0].marker.color[r]", pos["row"])
     legend_names = page.evaluate(f"() => {GD}._fullData.slice(3).map(t => t.name)")
     assert legend_names[colour] == shown  # the point's own colour is the named cluster's
@@ -126,10 +128,17 @@ def test_one_image_has_one_cluster_and_name_everywhere(page, own_app, tmp_path):
     image = export[export["id"] == row["id"]].iloc[0]
     assert (image["cluster"], image["cluster_name"]) == (str(cluster), NAME)
 
-    # a reload keeps the Z and the choices, and shows the same clustering
+    # a reload keeps the Z, the choices and the selection, and shows the same clustering
+    selected = sorted(int(r) for r in page.locator("#selection-grid .tile").evaluate_all(
+        "els => els.map(e => e.dataset.row)"))
     page.reload()
     wait_for_points(page)
     wait_for_summary(page)
     assert summary_z(page) == z and "maxk 20," in page.inner_text(SUMMARY)
     assert page.input_value("#settings-maxk") == "20"
     page.locator(f"{SCATTER} .legendtext", has_text=shown).wait_for(timeout=60_000)
+    page.locator("#selection-grid .tile").first.wait_for(timeout=30_000)
+    assert sorted(int(r) for r in page.locator("#selection-grid .tile").evaluate_all(
+        "els => els.map(e => e.dataset.row)")) == selected
+    assert page.evaluate(f"() => Array.from({GD}.data[0].selectedpoints || [])") \
+        == selected
