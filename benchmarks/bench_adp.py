@@ -1,6 +1,6 @@
 """ADP step: our find_peaks + remerge against DADApy's compiled ADP, on the same densities.
 
-    python benchmarks/bench_adp.py [--n 50000] [--maxk 100] [--z 1.65]
+    python -m benchmarks.bench_adp [--n 50000] [--maxk 100] [--z 1.65]
 
 Data: 10 Gaussians in an 8-dimensional latent space, embedded linearly in D = 64 (seeded).
 The exact kNN graph is computed here (compute.graph.knn.knn_graph, faiss flat L2; saved under

@@ -1,7 +1,7 @@
 """Density-peak engine benchmark: our kNN / 2-NN / scale analysis / k* / PAk vs DADApy.
 
-    python benchmarks/bench_density_peaks.py --n 50000 --method exact ivf
-    python benchmarks/bench_density_peaks.py --n 200000 --method ivf --no-dadapy
+    python -m benchmarks.bench_density_peaks --n 50000 --method exact ivf
+    python -m benchmarks.bench_density_peaks --n 200000 --method ivf --no-dadapy
 
 Data (``make_clusters``): 10 Gaussian clusters of intrinsic dimension 8 embedded in D = 64.
 Cluster c has a centre mu_c ~ N(0, 0.75^2 I_64) and an orthonormal basis Q_c (64 x 8, QR of
@@ -250,7 +250,7 @@ def main() -> int:
     if args.worker:
         print(json.dumps(our_worker(args.worker, args.maxk, args.method[0], args.graph_out)))
         return 0
-    sections = [f"Command: `python benchmarks/bench_density_peaks.py {' '.join(sys.argv[1:])}`",
+    sections = [f"Command: `python -m benchmarks.bench_density_peaks {' '.join(sys.argv[1:])}`",
                 f"Machine: {platform.machine()} {platform.processor() or ''}, "
                 f"{_cores()} cores; date {datetime.date.today().isoformat()}"]
     for n in args.n:

@@ -1,8 +1,8 @@
 """Embedding speed and memory (issue 4). One command reproduces every number:
 
-    python benchmarks/bench_embed.py all            # throughput + memory, a markdown report
-    python benchmarks/bench_embed.py throughput --n 256
-    python benchmarks/bench_embed.py memory --sizes 2000 20000
+    python -m benchmarks.bench_embed all            # throughput + memory, a markdown report
+    python -m benchmarks.bench_embed throughput --n 256
+    python -m benchmarks.bench_embed memory --sizes 2000 20000
 
 throughput: for each backbone, images per second of the bare model's forward pass on a
 ready batch vs end to end (decode + preprocess in DataLoader workers + forward + store), at

@@ -1,6 +1,6 @@
 """Explorer speed at 150 000 points: callbacks over real HTTP, payload sizes, thumbnails.
 
-    python benchmarks/bench_explorer.py [--n 150000] [--repeat 5] [--select 50000]
+    python -m benchmarks.bench_explorer [--n 150000] [--repeat 5] [--select 50000]
 
 Builds a synthetic analysis (blobs in 2-D, 10 labels, 40 clusters, a log-density, a
 30-NN graph), publishes it in the server-side state under a key, starts the real Dash

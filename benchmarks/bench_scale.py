@@ -1,7 +1,7 @@
 """Accuracy and speed of the scale reader (issue 8) on labelled synthetic SEM frames.
 
-    python benchmarks/bench_scale.py                   # 400 frames with a data bar + 50 without
-    python benchmarks/bench_scale.py --frames 100 --plain 20 --no-fields
+    python -m benchmarks.bench_scale                   # 400 frames with a data bar + 50 without
+    python -m benchmarks.bench_scale --frames 100 --plain 20 --no-fields
 
 Each frame goes through the product path, ``compute.scale.read_scale`` (data-bar
 detection, scale-bar segment, Tesseract label and, unless --no-fields, the band's fields).
@@ -99,7 +99,7 @@ def report(result: dict, plain: tuple[Counter, np.ndarray], real: Counter | None
            args: argparse.Namespace) -> str:
     n, t = result["n"], result["times"]
     lines = [
-        f"- Command: `python benchmarks/bench_scale.py --frames {args.frames} "
+        f"- Command: `python -m benchmarks.bench_scale --frames {args.frames} "
         f"--plain {args.plain} --seed {args.seed}{' --no-fields' if args.no_fields else ''}"
         f"{' --real' if args.real else ''}`",
         f"- Machine: {args.machine}; Python {platform.python_version()}; "

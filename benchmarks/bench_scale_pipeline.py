@@ -1,6 +1,6 @@
 """What the pipeline's scale step costs: cold (no cache), warm (cache), and against the scan.
 
-    python benchmarks/bench_scale_pipeline.py --folder data/demo/images --synthetic 40
+    python -m benchmarks.bench_scale_pipeline --folder data/demo/images --synthetic 40
 
 For each folder: the scan (its own cache off), then :func:`compute.pipeline.read_scales`
 (the product step: TIFF metadata, data bars found by the scan read by OCR, SCALE_JOBS

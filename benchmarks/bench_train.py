@@ -3,12 +3,12 @@
 Fashion-MNIST (Debian's dataset-fashion-mnist, IDX files): train on the 60 000 training
 images, score on the 10 000 held-out test images::
 
-    python benchmarks/bench_train.py fmnist --strategy finetune --epochs 1 --lr 0.01
-    python benchmarks/bench_train.py fmnist --strategy baseline-pixels
+    python -m benchmarks.bench_train fmnist --strategy finetune --epochs 1 --lr 0.01
+    python -m benchmarks.bench_train fmnist --strategy baseline-pixels
 
 The demo set (data/demo, 2 000 Fashion-MNIST test images with labels.csv)::
 
-    python benchmarks/bench_train.py demo --strategy finetune --epochs 5
+    python -m benchmarks.bench_train demo --strategy finetune --epochs 5
 
 Checkpoints, embeddings and quality JSON go to benchmarks/out/train/ (git-ignored).
 Re-running a command resumes its checkpoint (it trains only the missing epochs).

@@ -1,6 +1,6 @@
 """Bounded load test: concurrent sessions recolouring and fetching thumbnails, on loopback.
 
-    python benchmarks/load_test.py [--sessions 8] [--seconds 30] [--thumbnails 12]
+    python -m benchmarks.load_test [--sessions 8] [--seconds 30] [--thumbnails 12]
 
 Computes the demo analysis and its default projection first (cached in --cache-dir, so a
 re-run skips it), starts the real app (``python app.py``, its own process, werkzeug

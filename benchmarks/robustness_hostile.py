@@ -1,7 +1,7 @@
 """Hostile image folder through the real CLI (issue 9). One command reproduces the table:
 
-    python benchmarks/robustness_hostile.py                  # 200 good files + the bad ones
-    python benchmarks/robustness_hostile.py --good 200 --model resnet18 --weights random
+    python -m benchmarks.robustness_hostile                  # 200 good files + the bad ones
+    python -m benchmarks.robustness_hostile --good 200 --model resnet18 --weights random
 
 It writes the folder of ``tests/hostile_folder.py`` (``--good`` plain good images, the
 unusual good ones, ~40 bad files, duplicates, hidden files, symlink loops, a full-size
@@ -100,7 +100,7 @@ def _table(folder: HostileFolder, records, rows, build_s: float, wall_s: float, 
     refused = Counter(reason_kind(r.error) for r in records if r.error)
     duplicates = sum(r.duplicate_of is not None for r in records)
     lines = [
-        f"Hostile folder, `python benchmarks/robustness_hostile.py --good {args.good} "
+        f"Hostile folder, `python -m benchmarks.robustness_hostile --good {args.good} "
         f"--model {args.model}` ({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, "
         f"{os.cpu_count()} cores)", "",
         "| what | count |", "|---|---:|",

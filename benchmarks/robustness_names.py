@@ -1,6 +1,6 @@
 """Names survive ``kill -9``: crash the real app while experts save names, then check the DB.
 
-    python benchmarks/robustness_names.py [--trials 100] [--clients 4] [--seed 0]
+    python -m benchmarks.robustness_names [--trials 100] [--clients 4] [--seed 0]
                                           [--images DIR --labels CSV] [--json OUT]
 
 Each trial starts ``python app.py`` on a free loopback port (the demo set by default, one

@@ -1,6 +1,6 @@
 """Screenshot of the running dashboard after a click and a box selection.
 
-    python app.py --port 8050 &   then   python benchmarks/screenshot.py [URL] [OUT.png]
+    python app.py --port 8050 &   then   python -m benchmarks.screenshot [URL] [OUT.png]
 """
 
 from __future__ import annotations
