@@ -21,6 +21,7 @@ from explorer.views import (
     marker_view,
     projection_job,
     request_projection,
+    run_group_options,
     scale_filter_options,
     scatter_view,
     selection_rows,
@@ -52,14 +53,14 @@ def _register_jobs(app: Dash, config: AppConfig) -> None:
         State(ids.SETTINGS_BACKBONE, "value"), State(ids.SETTINGS_DENSITY, "value"),
         State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_MAXK, "value"),
         State(ids.SETTINGS_METRIC, "value"), State(ids.SETTINGS_WEIGHTS, "value"),
-        background=True, running=_RUNNING_ANALYSIS,
+        State(ids.RUN_SCALE_GROUP, "value"), background=True, running=_RUNNING_ANALYSIS,
         progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
     )
-    def _analyse(set_progress, _clicks, backbone, density, k, maxk, metric, weights):
+    def _analyse(set_progress, _clicks, backbone, density, k, maxk, metric, weights, group):
         return run_job(lambda: analysis_job(set_progress, config, backbone=backbone,
                                             density=density, k=k, maxk=maxk, metric=metric,
-                                            weights=weights),
+                                            weights=weights, scale_group=group),
                        task="The analysis", n_outputs=2)
 
     @app.callback(Output(ids.PROJECTION_KEY, "data"), Output(ids.PROJECTION_REQUEST, "data"),
@@ -87,6 +88,10 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
                   Input(ids.RUN_KEY, "data"), State(ids.COLOUR_BY, "value"))
     def _colour_options(key, current):
         return colour_options(config, key, current)
+
+    @app.callback(Output(ids.RUN_SCALE_GROUP, "options"), Input(ids.RUN_KEY, "data"))
+    def _run_group_options(key):
+        return run_group_options(config, key)
 
     @app.callback(Output(ids.SCALE_FILTER, "options"), Output(ids.SCALE_FILTER, "value"),
                   Input(ids.RUN_KEY, "data"), State(ids.SCALE_FILTER, "value"))

@@ -46,6 +46,7 @@ SCATTER = "latent-scatter"
 HOVER_TOOLTIP = "hover-tooltip"
 COLOUR_BY = "colour-by"
 SCALE_FILTER = "scale-filter"            # scale groups shown (empty: all)
+RUN_SCALE_GROUP = "settings-scale-group"  # Compute: all images, or only one scale group
 MARKER_SIZE = "marker-size"
 MARKER_OPACITY = "marker-opacity"
 HIERARCHY_SLOT = "hierarchy-slot"        # issue 7's hierarchy panel goes here

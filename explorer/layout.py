@@ -14,6 +14,7 @@ from explorer.figures import empty_figure
 from explorer.hierarchy import hierarchy_panel
 from explorer.panels import SELECTION_HINT
 from explorer.training import quality_panel, training_section
+from explorer.views import ALL_IMAGES
 from explorer.widgets import field, job_controls, number
 
 DEFAULTS = PipelineConfig(images="")
@@ -32,6 +33,11 @@ def _dataset_section(config: AppConfig) -> html.Section:
         html.H3("Dataset"),
         html.Div(str(config.images), className="folder", title="image folder (--images)"),
         html.Div(id=ids.DATASET_SUMMARY, className="summary"),
+        field("Images", dcc.Dropdown(
+            id=ids.RUN_SCALE_GROUP, clearable=False, value=config.scale_group or ALL_IMAGES,
+            options=[{"label": "all images", "value": ALL_IMAGES}]
+            + ([{"label": f"only {config.scale_group}", "value": config.scale_group}]
+               if config.scale_group else []))),
         field("Backbone", dcc.Dropdown(id=ids.SETTINGS_BACKBONE, options=backbones,
                                         value=DEFAULTS.backbone, clearable=False, **KEEP)),
         field("Weights", dcc.Dropdown(id=ids.SETTINGS_WEIGHTS, value=DEFAULTS.weights,

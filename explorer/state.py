@@ -48,7 +48,8 @@ from explorer.colouring import Colouring, colouring
 from explorer.config import AppConfig
 
 CORE_RECORD_FIELDS = ("path", "id", "label", "error", "duplicate_of")
-SERVER_FIELDS = ("images", "labels", "scales", "scale_group")  # from AppConfig, not the browser
+SERVER_FIELDS = ("images", "labels", "scales")  # from AppConfig, not the browser
+# scale_group is the user's choice (Compute, "Images"); the server's --scale-group is its start
 BUILT_IN_WEIGHTS = "auto"  # else the name of weights trained in the dashboard
 CLUSTER_COLUMN, HALO_COLUMN = "cluster", "halo"
 CUT_COLUMNS = (CLUSTER_COLUMN, HALO_COLUMN)  # the columns that follow the page's Z
@@ -120,10 +121,10 @@ def pipeline_config(app_config: AppConfig, **choices) -> PipelineConfig:
         choices["projection"] = ProjectionParams(**choices["projection"])
     if choices.get("weights", BUILT_IN_WEIGHTS) != BUILT_IN_WEIGHTS:
         choices["weights"] = str(trained_path(app_config.weights_dir, choices["weights"]))
+    choices.setdefault("scale_group", app_config.scale_group)
     return PipelineConfig(images=str(app_config.images),
                           labels=str(app_config.labels) if app_config.labels else None,
-                          scales=app_config.scales, scale_group=app_config.scale_group,
-                          **choices)
+                          scales=app_config.scales, **choices)
 
 
 def analysis_key(config: PipelineConfig) -> str:

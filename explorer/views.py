@@ -16,7 +16,7 @@ from dash import dcc, html, no_update
 from compute.pipeline import analyse_folder, project_analysis
 from compute.progress import ProgressFn
 from compute.projection import ProjectionParams, validate_params
-from compute.scale.groups import group_choices, in_any_group
+from compute.scale.groups import group_choices, group_sort_key, in_any_group
 from compute.scale.table import GROUP_COLUMN
 from compute.spreadsheet import neutralised_frame
 from explorer.config import AppConfig
@@ -57,6 +57,7 @@ from explorer.state import (
 )
 
 PREFERRED_COLOURS = ("cluster", "label")
+ALL_IMAGES = "all"  # the Compute section's "Images" value for no scale-group restriction
 POINT_HINT = "Click a point to see its image and its nearest neighbours."
 
 
@@ -65,7 +66,7 @@ def _progress(set_progress) -> ProgressFn:
 
 
 def analysis_choices(*, backbone=None, weights=None, metric=None, density=None, k=None,
-                     maxk=None) -> dict:
+                     maxk=None, scale_group=None) -> dict:
     """The Compute section's values as :func:`explorer.state.pipeline_config` choices (the
     graph fields of :class:`compute.params.AnalysisParams`; empty controls keep their
     defaults). ValueError with the control's name for a value the analysis refuses."""
@@ -78,7 +79,61 @@ def analysis_choices(*, backbone=None, weights=None, metric=None, density=None, 
     except (TypeError, ValueError) as exc:
         raise ValueError(f"Compute: {exc}") from None
     choices = {"backbone": backbone, "weights": weights}
-    return {**{k: v for k, v in choices.items() if v is not None}, "analysis": params}
+    return {**{k: v for k, v in choices.items() if v is not None}, "analysis": params,
+            **run_group_choice(scale_group)}
+
+
+def run_group_choice(value: str | None) -> dict:
+    """The Compute section's "Images" choice as a pipeline choice: ``ALL_IMAGES`` -> every
+    image (``scale_group=None``), a group name -> only that group's images, None (control
+    not on the page) -> the server's ``--scale-group``. ValueError for an unknown group."""
+    if value is None:
+        return {}
+    if value == ALL_IMAGES:
+        return {"scale_group": None}
+    from compute.scale import canonical_group
+
+    try:
+        return {"scale_group": canonical_group(value)}
+    except ValueError as exc:
+        raise ValueError(f"Compute: {exc}") from None
+
+
+def run_group_options(config: AppConfig, key: str | None) -> list[dict]:
+    """The Compute section's "Images" choices: every image, or one scale group of the
+    folder, with its number of images. The groups come from the analysis on the page: all
+    its images' groups, or, when it kept one group, that group and those it left out."""
+    options = [{"label": "all images", "value": ALL_IMAGES}]
+    if not key:
+        return options + _server_group_option(config)
+    analysis = load_analysis(config, key)
+    selection = analysis.scale_selection
+    if selection is not None:
+        counts = {selection.group: selection.kept, **selection.other_groups}
+        groups = sorted(counts.items(), key=lambda item: group_sort_key(item[0]))
+    elif analysis.scales is not None:
+        groups = group_choices([r.group_or_reason for r in analysis.scales
+                                if r.no_scale_reason is None])
+    else:
+        return options
+    return options + [{"label": f"only {name} ({n} images)", "value": name}
+                      for name, n in groups]
+
+
+def _server_group_option(config: AppConfig) -> list[dict]:
+    group = config.scale_group
+    return [{"label": f"only {group}", "value": group}] if group else []
+
+
+def shown_mask(config: AppConfig, key: str | None, groups: list[str] | None) -> np.ndarray | None:
+    """Bool (N,) over an analysis' rows: inside the page's scale-group filter (None: no
+    filter, every row shown). The hierarchy panel honours it as the scatter does."""
+    if not key or not groups:
+        return None
+    columns = load_data(config, key).columns
+    if GROUP_COLUMN not in columns:
+        return None
+    return in_any_group(columns[GROUP_COLUMN].tolist(), tuple(groups))
 
 
 def analysis_job(set_progress, config: AppConfig, **controls) -> tuple[str, str]:

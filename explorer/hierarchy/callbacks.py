@@ -37,9 +37,10 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
     @app.callback(*(Output(i, "figure") for i in _PICTURES), Output(ids.Z_SUMMARY, "children"),
                   Output(ids.Z_CURVE, "figure"), Output(ids.LOST_NAMES, "children"),
                   Input(main_ids.RUN_KEY, "data"), Input(main_ids.VIEW, "data"),
-                  Input(ids.HIGHLIGHT, "data"), Input(ids.RELOAD_BUTTON, "n_clicks"))
-    def _pictures(key, view, highlight, _reload):
-        return pictures_view(config, key, view, highlight)
+                  Input(ids.HIGHLIGHT, "data"), Input(ids.RELOAD_BUTTON, "n_clicks"),
+                  Input(main_ids.SCALE_FILTER, "value"))
+    def _pictures(key, view, highlight, _reload, groups):
+        return pictures_view(config, key, view, highlight, groups)
 
     @app.callback(Output(ids.HIGHLIGHT, "data"), Output(ids.SELECTED, "data"),
                   *(Input(i, "clickData") for i in _PICTURES),
@@ -78,9 +79,10 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.CARD, "children"), Output(ids.NAME_INPUT, "value"),
                   Output(ids.NOTE_INPUT, "value"), Output(ids.EDITING, "data"),
                   Input(ids.SELECTED, "data"), Input(ids.RELOAD_BUTTON, "n_clicks"),
-                  Input(main_ids.VIEW, "data"), State(main_ids.RUN_KEY, "data"))
-    def _card(selected, _reload, view, key):
-        card, name, note, editing = card_view(config, key, view, selected)
+                  Input(main_ids.VIEW, "data"), Input(main_ids.SCALE_FILTER, "value"),
+                  State(main_ids.RUN_KEY, "data"))
+    def _card(selected, _reload, view, groups, key):
+        card, name, note, editing = card_view(config, key, view, selected, groups)
         if ctx.triggered_id == ids.RELOAD_BUTTON:  # newest version, the typed text stays
             return card, no_update, no_update, editing
         return card, name, note, editing
@@ -104,9 +106,10 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
         return export_view(config, key, view)
 
     @app.callback(Output(ids.SCORES, "children"), Output(ids.CONFUSION, "figure"),
-                  Input(main_ids.RUN_KEY, "data"), Input(main_ids.VIEW, "data"))
-    def _scores(key, view):
-        return scores_view(config, key, view)
+                  Input(main_ids.RUN_KEY, "data"), Input(main_ids.VIEW, "data"),
+                  Input(main_ids.SCALE_FILTER, "value"))
+    def _scores(key, view, groups):
+        return scores_view(config, key, view, groups)
 
     @app.callback(Output(ids.TWO_NN, "figure"), Output(ids.ID_SCALE, "figure"),
                   Output(ids.PCA, "figure"), Output(ids.DECISION, "figure"),

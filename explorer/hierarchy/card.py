@@ -36,17 +36,22 @@ def node_title(run: LabelledRun, node: int, names: dict[int, str]) -> str:
 
 
 def cluster_card(run: LabelledRun, node: int, match: NameMatch, *, log_density: np.ndarray,
-                 knn_indices: np.ndarray, history: Sequence[HistoryEntry] = ()) -> html.Div:
+                 knn_indices: np.ndarray, history: Sequence[HistoryEntry] = (),
+                 shown: np.ndarray | None = None) -> html.Div:
     """Population, halo, composition, densest members, a sample and the border images.
 
     ``history``: the saved versions of the node's name, oldest first (the earlier ones are
-    listed, so a name replaced by someone else is never out of sight).
+    listed, so a name replaced by someone else is never out of sight). ``shown``: bool (N,)
+    rows inside the page's scale-group filter (None: all); the card's counts, composition
+    and images are then those rows' only.
     """
     c, tree = run.clustering, run.clustering.tree
     names = match.names()
-    rows = node_rows(tree, c.labels, node)
+    every = node_rows(tree, c.labels, node)
+    rows = every if shown is None else every[shown[every]]
     kind = "peak" if tree.is_leaf(node) else "merge (saddle)"
-    facts = [("images", len(rows)), ("halo", int(c.is_halo[rows].sum())),
+    count = len(rows) if shown is None else f"{len(rows)} of {len(every)} (scale-group filter)"
+    facts = [("images", count), ("halo", int(c.is_halo[rows].sum())),
              ("assigned later", int(c.assigned[rows].sum())),
              (f"{kind} log-density", f"{tree.height[node]:.3f}")]
     record = match.by_node.get(node)
@@ -76,9 +81,14 @@ def cluster_card(run: LabelledRun, node: int, match: NameMatch, *, log_density: 
         html.H4("Borders: the saddle point and its neighbours"),
         *([html.Div([html.Div(f"towards {node_title(run, b.outside, names)}, saddle "
                               f"log-density {b.saddle_log_density:.3f}", className="hint"),
-                     _tiles(run, b.rows, class_name="border")]) for b in border_list]
+                     _tiles(run, _kept(b.rows, shown), class_name="border")])
+           for b in border_list]
           or [html.Div("no border with another cluster", className="hint")]),
     ])
+
+
+def _kept(rows: Sequence[int], shown: np.ndarray | None) -> list[int]:
+    return [int(r) for r in rows if shown is None or shown[int(r)]]
 
 
 def name_history(history: Sequence[HistoryEntry]) -> list:

@@ -25,7 +25,7 @@ from explorer.state import (
     load_run,
     names_store,
 )
-from explorer.views import download_stem
+from explorer.views import download_stem, shown_mask
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,12 @@ def highlighted_leaves(tree, highlight: dict | None) -> list[int]:
     return tree.leaves_under(node).tolist() if 0 <= node < tree.n_nodes else []
 
 
-def pictures_view(config: AppConfig, key: str | None, view, highlight: dict | None):
-    """(dendrogram, MDS map, heatmap, summary text, clusters-vs-Z, lost names)."""
+def pictures_view(config: AppConfig, key: str | None, view, highlight: dict | None,
+                  groups: list[str] | None = None):
+    """(dendrogram, MDS map, heatmap, summary text, clusters-vs-Z, lost names).
+
+    With a scale-group filter (``groups``), the MDS map sizes each peak by its images in
+    those groups and the summary says how many images and clusters the filter keeps."""
     if not key:
         blank = empty_figure("compute an analysis first")
         return blank, blank, blank, "", blank, lost_names([])
@@ -70,13 +74,25 @@ def pictures_view(config: AppConfig, key: str | None, view, highlight: dict | No
     summary = (f"{tree.n_leaves} clusters at Z = {params.z:g} ({params.describe()}; "
                f"{halo} halo images)" if params.halo else
                f"{tree.n_leaves} clusters at Z = {params.z:g} ({params.describe()})")
+    populations = tree.population[:tree.n_leaves]
+    shown = shown_mask(config, key, groups)
+    if shown is not None:
+        populations = np.bincount(run.clustering.labels[shown], minlength=tree.n_leaves)
+        summary += ". " + filter_summary(groups, shown, populations)
     return (figures.dendrogram_figure(tree, names=names, highlight=node),
-            figures.mds_figure(h.mds, populations=tree.population[:tree.n_leaves],
+            figures.mds_figure(h.mds, populations=populations,
                                adjacency=h.adjacency, names=names, highlight=leaves),
             figures.heatmap_figure(h.adjacency, order=tree.leaf_order(), names=names,
                                    highlight=leaves),
             summary, figures.clusters_vs_z_figure(grid, counts, current_z=params.z),
             lost_names(match.lost))
+
+
+def filter_summary(groups: list[str], shown: np.ndarray, populations: np.ndarray) -> str:
+    """One sentence: what the scale-group filter keeps of the hierarchy."""
+    return (f"Scale groups {', '.join(groups)}: {int(shown.sum())} of {len(shown)} images, "
+            f"in {int(np.count_nonzero(populations))} of {len(populations)} clusters "
+            "(peaks sized by those images; cards and scores count only them)")
 
 
 def highlight_from_event(event: dict | None) -> dict | None:
@@ -129,8 +145,10 @@ def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | No
     return patch
 
 
-def card_view(config: AppConfig, key: str | None, view, selected: dict | None):
-    """(card, name field, note field, editing state) for the selected node."""
+def card_view(config: AppConfig, key: str | None, view, selected: dict | None,
+              groups: list[str] | None = None):
+    """(card, name field, note field, editing state) for the selected node (its images
+    limited to the scale-group filter ``groups`` when one is set)."""
     if not key or not selected:
         return "Click a cluster or a node of the dendrogram, map or heatmap.", "", "", None
     run = _run(config, key, view)
@@ -143,7 +161,8 @@ def card_view(config: AppConfig, key: str | None, view, selected: dict | None):
     topography = _topography(config, key)
     card = cluster_card(run, node, match, log_density=topography.density.log_density,
                         knn_indices=topography.knn.indices,
-                        history=store.history(record.name_id) if record else ())
+                        history=store.history(record.name_id) if record else (),
+                        shown=shown_mask(config, key, groups))
     editing = {"node": node, "name_id": record.name_id if record else None,
                "version": record.version if record else None}
     return card, record.name if record else "", record.note if record else "", editing
@@ -197,19 +216,24 @@ def export_view(config: AppConfig, key: str | None, view):
             dcc.send_string(texts.sidecar_json, f"{stem}.json"))
 
 
-def scores_view(config: AppConfig, key: str | None, view):
-    """(scores text, confusion matrix figure) against the known labels, at the page's cut."""
+def scores_view(config: AppConfig, key: str | None, view, groups: list[str] | None = None):
+    """(scores text, confusion matrix figure) against the known labels, at the page's cut,
+    over the images inside the scale-group filter ``groups`` (all without one)."""
     from compute.evaluation.scores import score_clustering
 
     if not key:
         return "", empty_figure("no analysis")
     c = _run(config, key, view).clustering
+    shown = shown_mask(config, key, groups)
+    rows = np.arange(len(c.labels)) if shown is None else np.flatnonzero(shown)
     try:
-        s = score_clustering(c.labels, list(c.known_labels), is_halo=c.is_halo)
+        s = score_clustering(c.labels[rows], [c.known_labels[r] for r in rows],
+                             is_halo=c.is_halo[rows])
     except ValueError as exc:
         return str(exc), empty_figure("no known labels")
+    where = f" in scale groups {', '.join(groups)}" if shown is not None else ""
     text = (f"NMI {s.nmi:.3f}, AMI {s.ami:.3f}, ARI {s.ari:.3f} on {s.n_scored} labelled "
-            f"images ({s.n_halo} halo images left out) at Z = {c.run.z:g}")
+            f"images{where} ({s.n_halo} halo images left out) at Z = {c.run.z:g}")
     match = load_match(config, key, View.of(view))
     return text, figures.confusion_figure(s.confusion.counts, clusters=s.confusion.clusters,
                                           classes=s.confusion.classes, names=match.names())

@@ -8,11 +8,14 @@ import pytest
 from dash import no_update
 from plotly.io.json import to_json_plotly
 
+from compute.scale.groups import in_any_group
 from explorer.config import AppConfig
 from explorer.figures import MAIN
+from explorer.hierarchy.views import card_view, pictures_view, scores_view
 from explorer.jobs import run_job
-from explorer.state import colouring_for, load_data
+from explorer.state import View, colouring_for, load_data, load_run
 from explorer.views import (
+    ALL_IMAGES,
     analysis_job,
     colour_options,
     filter_view,
@@ -22,6 +25,7 @@ from explorer.views import (
     legend_view,
     projection_job,
     request_projection,
+    run_group_options,
     scale_filter_options,
     scatter_view,
     selection_rows,
@@ -140,9 +144,69 @@ def test_the_server_flag_restricts_the_analysis_to_a_group(sem_folder, sem_cache
     config = AppConfig(images=folder, labels=None, cache_dir=sem_cache,
                        names_db=tmp_path / "names.sqlite", scale_group="1-2 um")
     key, summary = analysis_job(lambda _p: None, config, backbone="pixels")
-    assert "scale_group" not in json.loads(key)  # server-side, never from the browser
+    assert json.loads(key)["scale_group"] == "1-2 um"  # the page's start, then the user's
     assert "scale group 1-2 um: 6 images kept, 5 excluded" in summary
     assert set(_groups(config, key)) == {"1 um", "2 um"}
+    # the Compute section offers every image again, and the groups the run left out
+    options = {o["value"]: o["label"] for o in run_group_options(config, key)}
+    assert options[ALL_IMAGES] == "all images" and options["1-2 um"] == "only 1-2 um (6 images)"
+    assert "200 nm" in options  # a group the run left out
+    every, summary = analysis_job(lambda _p: None, config, backbone="pixels",
+                                  scale_group=ALL_IMAGES)
+    assert "kept" not in summary and len(_groups(config, every)) == 11
+
+
+def test_the_dashboard_restricts_a_run_to_a_group(sem_folder, sem_cache, tmp_path):
+    folder, _ = sem_folder
+    config = AppConfig(images=folder, labels=None, cache_dir=sem_cache,
+                       names_db=tmp_path / "names.sqlite")
+    every, _ = analysis_job(lambda _p: None, config, backbone="pixels")
+    options = {o["value"]: o["label"] for o in run_group_options(config, every)}
+    assert options["1-2 um"] == "only 1-2 um (6 images)" and options["200 nm"].startswith("only")
+    assert NO_BAR not in options  # images without a scale are no group to compute on
+    key, summary = analysis_job(lambda _p: None, config, backbone="pixels",
+                                scale_group="1-2um")  # written loosely, as on the CLI
+    assert "scale group 1-2 um: 6 images kept, 5 excluded" in summary
+    assert set(_groups(config, key)) == {"1 um", "2 um"} and key != every
+    with pytest.raises(ValueError, match="unknown scale group"):
+        analysis_job(lambda _p: None, config, backbone="pixels", scale_group="3 parsecs")
+
+
+def test_the_hierarchy_panel_honours_the_scale_filter(sem_keys):
+    config, key, _pkey, _truth, _summary = sem_keys
+    view = View().store()
+    inside = in_any_group(_groups(config, key).tolist(), ["1-2 um"])
+    _, mds, _, summary, *_ = pictures_view(config, key, view, None, ["1-2 um"])
+    peaks = mds.data[-1]
+    assert sum(peaks.marker.size > 0) >= 1
+    assert f"{inside.sum()} of {len(inside)} images" in summary
+    _, every_mds, _, every_summary, *_ = pictures_view(config, key, view, None, [])
+    assert "Scale groups" not in every_summary
+    run = load_run(config, key, View())
+    labels = run.clustering.labels
+    cluster = int(np.bincount(labels[inside]).argmax())
+    card, *_ = card_view(config, key, view, {"node": cluster}, ["1-2 um"])
+    shown_rows = _image_rows(card, run)
+    assert shown_rows and all(inside[r] for r in shown_rows)
+    card_all, *_ = card_view(config, key, view, {"node": cluster}, [])
+    if (labels == cluster).sum() > inside[labels == cluster].sum():
+        assert set(_image_rows(card_all, run)) - set(shown_rows)
+    text, _ = scores_view(config, key, view, ["1-2 um"])
+    assert "in scale groups 1-2 um" in text or "label" in text
+
+
+def _image_rows(component, run) -> list[int]:
+    """Rows of the cluster card's thumbnails (by the image id in their URL)."""
+    row_of = {str(i): r for r, i in enumerate(run.clustering.ids)}
+    found = []
+    src = getattr(component, "src", None)
+    if isinstance(src, str):
+        found += [r for i, r in row_of.items() if i in src]
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found += _image_rows(child, run)
+    return found
 
 
 def test_an_empty_server_group_is_a_clear_message_not_a_crash(sem_folder, sem_cache, tmp_path):
