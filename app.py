@@ -17,6 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
+from compute.embed.backbones import BACKBONE_CHOICES
 from explorer.config import (
     DEFAULT_CACHE,
     DEFAULT_HOST,
@@ -48,6 +49,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-device", default="cpu", metavar="DEVICE",
                         help="torch device of the dashboard's training jobs: cpu (default), "
                              "cuda, cuda:1 or mps")
+    parser.add_argument("--backbone", default=AppConfig.backbone, choices=BACKBONE_CHOICES,
+                        help="the representation the page starts with (default auto: "
+                             "ResNet-50 where its ImageNet weights are in the torch cache, "
+                             "else EfficientNet-Lite0; pixels: the raw 28x28 baseline)")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev only)")
     return parser.parse_args(argv)
 
@@ -67,6 +72,7 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
     return AppConfig(images=images.resolve(), labels=labels.resolve() if labels else None,
                      cache_dir=args.cache_dir.resolve(), names_db=args.names.resolve(),
                      host=args.host, train_device=_train_device(args.train_device),
+                     backbone=args.backbone,
                      **_scale_options(args))
 
 

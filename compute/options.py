@@ -69,7 +69,7 @@ def scale_options(args: argparse.Namespace) -> dict:
 def add_folder_arguments(parser: argparse.ArgumentParser, *, positional: bool) -> None:
     """The image folder and its representation: IMAGES (or --images), --labels, --backbone,
     --weights, the scale options and --cache-dir."""
-    from compute.embed import BACKBONES
+    from compute.embed import BACKBONE_CHOICES
     from compute.pipeline import PipelineConfig
 
     d = PipelineConfig(images="")
@@ -78,8 +78,10 @@ def add_folder_arguments(parser: argparse.ArgumentParser, *, positional: bool) -
     else:
         parser.add_argument("--images", required=True, help="image folder (scanned recursively)")
     parser.add_argument("--labels", help="CSV with 'path' or 'id' and 'label' columns")
-    parser.add_argument("--backbone", default=d.backbone, choices=sorted(BACKBONES),
-                        help=f"representation (default {d.backbone})")
+    parser.add_argument("--backbone", default=d.backbone, choices=BACKBONE_CHOICES,
+                        help=f"representation (default {d.backbone}: ResNet-50 where its "
+                             "ImageNet weights are in the torch cache, else EfficientNet-Lite0 "
+                             "with ImageNet weights; 'pixels' for the raw 28x28 baseline)")
     parser.add_argument("--weights", default=d.weights,
                         help="auto, imagenet, random or a .pth file (see 'embed --help')")
     add_scale_arguments(parser)

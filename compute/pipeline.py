@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from compute.cache import StepCache, fingerprint_params, fingerprint_strings
-from compute.embed import Embeddings, embed_dataset
+from compute.embed import DEFAULT_BACKBONE, Embeddings, embed_dataset
 from compute.graph.knn import KnnGraph
 from compute.ingest import Dataset, scan_folder
 from compute.ingest.thumbnails import render_thumbnails
@@ -46,7 +46,8 @@ class PipelineConfig:
     """What to compute for one image folder. Paths are strings so the config is
     JSON-serialisable.
 
-    backbone, weights, keep_data_bar: the representation (see :mod:`compute.embed`).
+    backbone, weights, keep_data_bar: the representation (see :mod:`compute.embed`);
+        backbone "auto" is a pretrained CNN (:func:`compute.embed.resolve_backbone`).
     scales: read each image's scale (TIFF metadata, else the SEM data bar by OCR; images
         without a data bar cost nothing, see :mod:`compute.scale.dataset`).
     scale_group: analyse only the images in this scale group (e.g. "1-2 um"; see
@@ -57,7 +58,7 @@ class PipelineConfig:
 
     images: str
     labels: str | None = None
-    backbone: str = "pixels"
+    backbone: str = DEFAULT_BACKBONE
     weights: str = "auto"
     keep_data_bar: bool = False
     scales: bool = True
@@ -119,8 +120,11 @@ class Analysis:
         return [r.label for r in self.dataset.usable]
 
     def summary(self) -> str:
-        """One line: the dataset's counts, the scale readings and the scale group's."""
+        """One line: the dataset's counts, the representation, the scale readings and the
+        scale group's."""
         parts = [self.dataset.summary()]
+        if self.embeddings.title:
+            parts.append(f"representation: {self.embeddings.title}")
         if self.scale_selection is not None:
             parts.append(self.scale_selection.summary())
         if self.scales is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compute.embed.backbones import DEFAULT_BACKBONE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_IMAGES = REPO_ROOT / "data" / "demo" / "images"
 DEMO_LABELS = REPO_ROOT / "data" / "demo" / "labels.csv"
@@ -25,6 +27,7 @@ class AppConfig:
     scale_group: str | None = None  # analyse only this scale group (PipelineConfig.scale_group)
     host: str = DEFAULT_HOST  # the address the server binds (decides which Host it answers)
     train_device: str = "cpu"  # torch device of training jobs ("cpu", "cuda", "cuda:1", "mps")
+    backbone: str = DEFAULT_BACKBONE  # the representation the page starts with (--backbone)
 
     @property
     def thumbnail_dir(self) -> Path:

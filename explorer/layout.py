@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from compute.embed import BACKBONES
+from compute.embed import AUTO_BACKBONE, BACKBONES
 from compute.pipeline import PipelineConfig
 from compute.projection import ProjectionParams
 from explorer import ids
@@ -21,14 +21,16 @@ DEFAULTS = PipelineConfig(images="")
 # The page's choices survive a reload (the browser's local storage): the Compute section,
 # the projection and the hierarchy's Z. Only values, never paths or arrays.
 KEEP = {"persistence": True, "persistence_type": "local"}
+AUTO_BACKBONE_LABEL = "auto: pretrained CNN (ResNet-50 if cached, else EfficientNet-Lite0)"
 PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
 
 
 def _dataset_section(config: AppConfig) -> html.Section:
     # Weights are "auto": ImageNet where available offline, else EfficientNet-Lite0's
     # (the embedder logs which at WARNING level); the CLI's --weights picks others.
-    backbones = [{"label": f"{name} ({spec.feature_dim}-d)", "value": name}
-                 for name, spec in sorted(BACKBONES.items())]
+    backbones = [{"label": AUTO_BACKBONE_LABEL, "value": AUTO_BACKBONE},
+                 *({"label": f"{name} ({spec.feature_dim}-d)", "value": name}
+                   for name, spec in sorted(BACKBONES.items()))]
     return html.Section(className="group", children=[
         html.H3("Dataset"),
         html.Div(str(config.images), className="folder", title="image folder (--images)"),
@@ -39,7 +41,8 @@ def _dataset_section(config: AppConfig) -> html.Section:
             + ([{"label": f"only {config.scale_group}", "value": config.scale_group}]
                if config.scale_group else []))),
         field("Backbone", dcc.Dropdown(id=ids.SETTINGS_BACKBONE, options=backbones,
-                                        value=DEFAULTS.backbone, clearable=False, **KEEP)),
+                                        value=config.backbone, clearable=False,
+                                        optionHeight=50, **KEEP)),
         field("Weights", dcc.Dropdown(id=ids.SETTINGS_WEIGHTS, value=DEFAULTS.weights,
                                       clearable=False, optionHeight=50,
                                       options=[{"label": "built-in", "value": DEFAULTS.weights}])),

@@ -119,6 +119,7 @@ def pipeline_config(app_config: AppConfig, **choices) -> PipelineConfig:
         choices["analysis"] = AnalysisParams.from_dict(choices["analysis"])
     if isinstance(choices.get("projection"), dict):
         choices["projection"] = ProjectionParams(**choices["projection"])
+    choices.setdefault("backbone", app_config.backbone)
     if choices.get("weights", BUILT_IN_WEIGHTS) != BUILT_IN_WEIGHTS:
         choices["weights"] = str(trained_path(app_config.weights_dir, choices["weights"]))
     choices.setdefault("scale_group", app_config.scale_group)

@@ -24,14 +24,15 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from compute.embed import BACKBONES, FEATURES
+    from compute.embed import AUTO_BACKBONE, BACKBONE_CHOICES, FEATURES
     from compute.embed.extract import default_workers
     from compute.ingest import DEFAULT_MAX_PIXELS
 
     parser.add_argument("images", help="image folder (scanned recursively)")
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--model", default="resnet50", choices=sorted(BACKBONES),
-                        help="backbone (default resnet50)")
+    parser.add_argument("--model", default=AUTO_BACKBONE, choices=BACKBONE_CHOICES,
+                        help="backbone (default auto: ResNet-50 where its ImageNet weights "
+                             "are in the torch cache, else EfficientNet-Lite0)")
     parser.add_argument("--weights", default="auto",
                         help="auto (ImageNet; for a ResNet without offline ImageNet weights: "
                              "EfficientNet-Lite0), imagenet, random, or a .pth file (state "
@@ -108,8 +109,8 @@ def run(args: argparse.Namespace) -> int:
                      meta=_meta(args, model, dataset, shard))
     finally:
         store.close()
-    print(f"{dataset.summary()}; embeddings ({len(dataset.usable)}, {model.dim}) from "
-          f"{model.weights.describe()}; written to {out}")
+    print(f"{dataset.summary()}; embeddings ({len(dataset.usable)}, {model.dim}): "
+          f"{model.title}; {model.weights.describe()}; written to {out}")
     return 0
 
 
@@ -136,7 +137,12 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def _meta(args: argparse.Namespace, model, dataset, shard) -> dict:
-    return {"backbone": model.weights.backbone, "weights": model.weights.describe(),
+    from compute.embed import representation_kind
+
+    return {"backbone": model.weights.backbone, "requested_backbone": args.model,
+            "representation": model.title, "kind": representation_kind(model.weights.backbone),
+            "preprocessing": model.preprocessing.describe(),
+            "weights": model.weights.describe(),
             "weights_fingerprint": model.weights.fingerprint, "features": model.features,
             "key": model.key, "keep_data_bar": args.keep_data_bar, "page": args.page,
             "root": str(Path(args.images).resolve()), "shard": list(shard) if shard else None,

@@ -8,6 +8,8 @@ Writes, in OUT:
   assigned, known_label, cluster_name, level_*, hierarchy_path`` - the same table as the
   labelled export (:mod:`compute.naming.export`), unnamed; ``clusters.tree.csv`` (the
   hierarchy, one row per node) and ``clusters.json`` (the analysis parameters and counts);
+- ``embedding.json``: the representation used (backbone "auto" resolved, its plain name,
+  "cnn" or "pixels");
 - unless --no-scale, ``scales.csv`` (the scale reading of each embedded row).
 
 The analysis flags and their defaults are those of every command and of the dashboard
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     np.save(out / "embeddings.npy", result.embeddings.vectors)
+    write_embedding_info(out / "embedding.json", result.embeddings)
     np.save(out / "projection.npy", result.projection.coords)
     write_manifest(result.dataset.records, out / "manifest.csv",
                    rows={path: i for i, path in enumerate(result.embeddings.paths)})
@@ -61,11 +64,24 @@ def run(args: argparse.Namespace) -> int:
         write_scales_csv(out / "scales.csv", _scale_rows(result), keys=("row", "path", "id"))
     clustering = label_analysis(result).clustering
     write_export(out / "clusters.csv", clustering, clustering.match([]))
-    print(f"{result.summary()}; embeddings {result.embeddings.vectors.shape} "
-          f"({result.embeddings.backbone}); {clustering.n_clusters} clusters "
+    print(f"{result.summary()}; embeddings {result.embeddings.vectors.shape}; "
+          f"{clustering.n_clusters} clusters "
           f"({result.params.describe()}); written to {out}")
     print_scores(clustering)
     return 0
+
+
+def write_embedding_info(path: Path, embeddings) -> None:
+    """``embedding.json``: which representation the run used (the resolved backbone, its
+    plain name, its kind "cnn"/"pixels", the weights, features and the feature key)."""
+    import json
+
+    info = {"backbone": embeddings.backbone, "representation": embeddings.title,
+            "kind": embeddings.kind, "weights": embeddings.weights,
+            "features": embeddings.features, "preprocessing": embeddings.preprocessing,
+            "key": embeddings.key,
+            "rows": int(embeddings.vectors.shape[0]), "dim": int(embeddings.vectors.shape[1])}
+    path.write_text(json.dumps(info, indent=2) + "\n")
 
 
 def print_scores(clustering) -> None:

@@ -19,11 +19,17 @@ import numpy as np
 
 from compute.cache import StepCache, fingerprint_params
 from compute.embed.backbones import (
+    AUTO_BACKBONE,
+    BACKBONE_CHOICES,
     BACKBONES,
+    DEFAULT_BACKBONE,
     FEATURES,
+    REPRESENTATION_KINDS,
     BackboneSpec,
     Weights,
     build_model,
+    representation_kind,
+    resolve_backbone,
     resolve_weights,
 )
 from compute.embed.checkpoint import Checkpoint, read_weights_file, save_checkpoint
@@ -41,7 +47,8 @@ log = logging.getLogger(__name__)
 EMBED_VERSION = "2"
 
 __all__ = [
-    "BACKBONES", "EMBED_VERSION", "FEATURES", "BackboneSpec", "Checkpoint", "EmbeddingModel",
+    "AUTO_BACKBONE", "BACKBONES", "BACKBONE_CHOICES", "DEFAULT_BACKBONE", "EMBED_VERSION",
+    "REPRESENTATION_KINDS", "representation_kind", "resolve_backbone", "FEATURES", "BackboneSpec", "Checkpoint", "EmbeddingModel",
     "Embeddings", "FeatureStore", "Preprocessing", "Weights", "embed_dataset",
     "open_feature_store", "prepare_model", "read_weights_file", "resolve_weights",
     "save_checkpoint",
@@ -52,9 +59,11 @@ __all__ = [
 class Embeddings:
     """``vectors`` (N, D) float32, row i belonging to the image ``ids[i]`` / ``paths[i]``.
 
-    ``weights`` describes the weights in words; ``key`` identifies model, weights,
-    features and preprocessing; ``failures`` lists (path, error) of files that broke
-    after the scan (they have no row).
+    ``backbone`` is the resolved network (never "auto"); ``weights`` describes the weights
+    in words; ``title`` names the representation plainly (e.g. "EfficientNet-Lite0,
+    ImageNet weights (1280-d)"); ``key`` identifies model, weights, features and
+    preprocessing; ``failures`` lists (path, error) of files that broke after the scan
+    (they have no row).
     """
 
     vectors: np.ndarray
@@ -65,6 +74,13 @@ class Embeddings:
     features: str = "penultimate"
     key: str = ""
     failures: tuple[tuple[str, str], ...] = ()
+    title: str = ""
+    preprocessing: str = ""  # the input recipe in words (Preprocessing.describe)
+
+    @property
+    def kind(self) -> str:
+        """"cnn" or "pixels": what kind of vectors these are (:func:`representation_kind`)."""
+        return representation_kind(self.backbone)
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,11 @@ class EmbeddingModel:
     preprocessing: Preprocessing
     module: object
     dim: int
+
+    @property
+    def title(self) -> str:
+        """The representation's plain name, e.g. "ResNet-50, ImageNet weights (2048-d)"."""
+        return self.weights.title(self.dim)
 
     @property
     def key(self) -> str:
@@ -160,7 +181,8 @@ def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = 
     return Embeddings(vectors=vectors, ids=tuple(r.id for r in kept),
                       paths=tuple(r.path for r in kept), backbone=model.weights.backbone,
                       weights=model.weights.describe(), features=features, key=model.key,
-                      failures=tuple(errors.items()))
+                      failures=tuple(errors.items()), title=model.title,
+                      preprocessing=model.preprocessing.describe())
 
 
 def _output_dim(module, spec: BackboneSpec, features: str) -> int:

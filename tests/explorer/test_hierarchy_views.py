@@ -38,7 +38,7 @@ def app(tmp_path):
     images = tmp_path / "images"
     labels = write_blob_images(images, per_class=15)
     config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
-                       names_db=tmp_path / "names.sqlite")
+                       names_db=tmp_path / "names.sqlite", backbone="pixels")
     key = analysis_key(pipeline_config(config, analysis=AnalysisParams(maxk=10)))
     yield config, key
     state.forget()
@@ -156,7 +156,7 @@ def test_dashboard_download_neutralises_names_notes_and_file_names(tmp_path):
     images = tmp_path / "images"
     labels = write_hostile_folder(images)
     config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
-                       names_db=tmp_path / "names.sqlite")
+                       names_db=tmp_path / "names.sqlite", backbone="pixels")
     key = analysis_key(pipeline_config(config, analysis=AnalysisParams(maxk=10)))
     try:
         _, _, _, editing = card_view(config, key, Z, {"node": 0})
@@ -212,7 +212,7 @@ def test_names_given_on_one_folder_never_appear_on_another(tmp_path):
         images = tmp_path / name
         labels = write_blob_images(images, per_class=15, seed=seed)
         config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
-                           names_db=tmp_path / "names.sqlite")
+                           names_db=tmp_path / "names.sqlite", backbone="pixels")
         folders[name] = (config, analysis_key(pipeline_config(
             config, analysis=AnalysisParams(maxk=10))))
     try:

@@ -1,9 +1,11 @@
 import csv
+import json
 
 import numpy as np
 import pytest
 
 from compute.cli import build_parser, main
+from compute.embed import DEFAULT_BACKBONE, representation_kind
 
 
 def test_help_lists_only_existing_subcommands(capsys):
@@ -25,6 +27,9 @@ def test_run_writes_aligned_outputs(blob_folder, tmp_path):
     assert emb.shape[0] == len(rows) == 12
     assert sorted(int(r["row"]) for r in rows) == list(range(12))
     assert np.load(out / "projection.npy").shape == (12, 2)
+    info = json.loads((out / "embedding.json").read_text())  # the default representation
+    assert info["kind"] == representation_kind(DEFAULT_BACKBONE) and emb.shape[1] == info["dim"]
+    assert "whole image" in info["preprocessing"]
 
 
 def test_missing_folder_is_a_clear_error(tmp_path, capsys):

@@ -129,7 +129,10 @@ def test_run_command_still_works(tmp_path: Path) -> None:
     shutil.copyfile(root / "0.png", root / "dup.png")
     out = tmp_path / "run"
     assert main(["run", str(root), "--out", str(out), "--cache-dir", str(tmp_path / "c"),
-                 "--no-progress"]) == 0
+                 "--no-progress", "--backbone", "pixels"]) == 0
     assert np.load(out / "embeddings.npy").shape == (6, 28 * 28)
+    info = json.loads((out / "embedding.json").read_text())
+    assert info["backbone"] == "pixels" and info["kind"] == "pixels"
+    assert info["representation"].startswith("pixels (784-d") and info["dim"] == 784
     assert np.load(out / "projection.npy").shape == (6, 2)
     assert sum(1 for r in _manifest(out) if r["row"]) == 6

@@ -24,7 +24,7 @@ def folder(tmp_path):
     images = tmp_path / "images"
     labels = write_blob_images(images, per_class=15)
     return ["--images", str(images), "--labels", str(labels), "--cache-dir",
-            str(tmp_path / "cache"), "--maxk", "10", "--no-progress"]
+            str(tmp_path / "cache"), "--maxk", "10", "--no-progress", "--backbone", "pixels"]
 
 
 def labelled(args):

@@ -21,7 +21,7 @@ from compute.embed import (
 )
 from compute.embed import backbones as backbones_module
 from compute.embed.backbones import build_model
-from compute.embed.preprocess import preprocessing_for
+from compute.embed.preprocess import DEFAULT_FIT, preprocessing_for
 from compute.ingest import scan_folder
 from tests.compute._image_fixtures import sem_frame, texture, write_bad_files, write_good_images
 
@@ -253,7 +253,8 @@ def test_preprocessing_recipe() -> None:
     assert not np.array_equal(x[0], x[1])  # ...but normalised per channel
     assert Preprocessing(resize=28, crop=28, channels=1)(gray).shape == (1, 28, 28)
     assert Preprocessing().fingerprint != Preprocessing(keep_data_bar=True).fingerprint
-    assert preprocessing_for("resnet", input_size=112) == Preprocessing(resize=128, crop=112)
+    assert preprocessing_for("resnet", input_size=112) == Preprocessing(resize=128, crop=112,
+                                                                         fit=DEFAULT_FIT)
     with pytest.raises(ValueError, match="too small"):
         preprocessing_for("resnet", input_size=8)
 
