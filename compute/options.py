@@ -18,6 +18,7 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     """--metric --maxk --density --k --z --halo/--no-halo --knn, defaults from
     :class:`AnalysisParams`."""
     from compute.arrays import METRICS
+    from compute.graph.knn import AUTO_EXACT_BELOW
 
     d = AnalysisParams()
     group = parser.add_argument_group("analysis (the same defaults in every command and the "
@@ -37,7 +38,10 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
                        help="mark the uncertain members below their cluster's highest "
                             f"saddle as halo (default {'on' if d.halo else 'off'})")
     group.add_argument("--knn", dest="knn_method", choices=KNN_METHODS, default=d.knn_method,
-                       help=f"neighbour search (default {d.knn_method})")
+                       help=f"neighbour search (default {d.knn_method}): auto is exact below "
+                            f"{AUTO_EXACT_BELOW} images and faiss IVF above (its recall "
+                            "measured on a sample and recorded); exact, ivf or hnsw force "
+                            "one")
 
 
 def analysis_params(args: argparse.Namespace) -> AnalysisParams:

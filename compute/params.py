@@ -21,9 +21,11 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 
 from compute.arrays import METRICS
+from compute.graph.knn import AUTO
+from compute.graph.knn import METHODS as SEARCH_METHODS
 
 DENSITIES: tuple[str, ...] = ("pak", "knn")
-KNN_METHODS: tuple[str, ...] = ("exact", "ivf", "hnsw")
+KNN_METHODS: tuple[str, ...] = (AUTO, *SEARCH_METHODS)
 CUT_FIELDS: tuple[str, ...] = ("z", "halo")
 Z_MIN, Z_MAX, Z_STEP = 1.0, 4.0, 0.05  # the range the dashboard's slider offers
 
@@ -39,7 +41,9 @@ class AnalysisParams:
     k: neighbours of the fixed-k density (used when ``density == "knn"``), 1 <= k <= maxk.
     z: ADP merge significance (clusters whose peak is not Z error bars above the saddle
         merge). halo: mark the members below their cluster's highest saddle.
-    knn_method: the neighbour search, "exact", "ivf" or "hnsw" (approximate, large N).
+    knn_method: the neighbour search: "auto" (exact below
+        :data:`compute.graph.knn.AUTO_EXACT_BELOW` distinct rows, IVF above, its recall
+        measured on a sample and recorded), "exact", "ivf" or "hnsw" (approximate).
     """
 
     metric: str = "euclidean"
@@ -48,7 +52,7 @@ class AnalysisParams:
     k: int = 30
     z: float = 1.65
     halo: bool = True
-    knn_method: str = "exact"
+    knn_method: str = AUTO
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
@@ -91,7 +95,7 @@ class AnalysisParams:
     def describe(self) -> str:
         """One line for people: ``cosine, PAk, maxk 30, Z 1.65, halo marked``."""
         density = "PAk" if self.density == "pak" else f"kNN density (k = {self.k})"
-        knn = "" if self.knn_method == "exact" else f", {self.knn_method} neighbours"
+        knn = "" if self.knn_method == AUTO else f", {self.knn_method} neighbours"
         return (f"{self.metric}, {density}, maxk {self.maxk}{knn}, Z {self.z:g}, "
                 f"halo {'marked' if self.halo else 'not marked'}")
 

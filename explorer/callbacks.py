@@ -53,14 +53,17 @@ def _register_jobs(app: Dash, config: AppConfig) -> None:
         State(ids.SETTINGS_BACKBONE, "value"), State(ids.SETTINGS_DENSITY, "value"),
         State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_MAXK, "value"),
         State(ids.SETTINGS_METRIC, "value"), State(ids.SETTINGS_WEIGHTS, "value"),
-        State(ids.RUN_SCALE_GROUP, "value"), background=True, running=_RUNNING_ANALYSIS,
+        State(ids.RUN_SCALE_GROUP, "value"), State(ids.SETTINGS_KNN, "value"),
+        background=True, running=_RUNNING_ANALYSIS,
         progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
     )
-    def _analyse(set_progress, _clicks, backbone, density, k, maxk, metric, weights, group):
+    def _analyse(set_progress, _clicks, backbone, density, k, maxk, metric, weights, group,
+                 knn):
         return run_job(lambda: analysis_job(set_progress, config, backbone=backbone,
                                             density=density, k=k, maxk=maxk, metric=metric,
-                                            weights=weights, scale_group=group),
+                                            weights=weights, scale_group=group,
+                                            knn_method=knn),
                        task="The analysis", n_outputs=2)
 
     @app.callback(Output(ids.PROJECTION_KEY, "data"), Output(ids.PROJECTION_REQUEST, "data"),

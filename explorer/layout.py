@@ -25,6 +25,17 @@ AUTO_BACKBONE_LABEL = "auto: pretrained CNN (ResNet-50 if cached, else Efficient
 PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
 
 
+def knn_options() -> list[dict]:
+    """The Neighbours choices: every method of :data:`compute.params.KNN_METHODS`."""
+    from compute.graph.knn import AUTO_EXACT_BELOW
+    from compute.params import KNN_METHODS
+
+    labels = {"auto": f"auto (exact below {AUTO_EXACT_BELOW:,} images, IVF above)",
+              "exact": "exact (slow above 50,000)", "ivf": "IVF (approximate, fast)",
+              "hnsw": "HNSW (approximate)"}
+    return [{"label": labels.get(method, method), "value": method} for method in KNN_METHODS]
+
+
 def _dataset_section(config: AppConfig) -> html.Section:
     # Weights are "auto": ImageNet where available offline, else EfficientNet-Lite0's
     # (the embedder logs which at WARNING level); the CLI's --weights picks others.
@@ -59,6 +70,9 @@ def _dataset_section(config: AppConfig) -> html.Section:
             field("max k", number(ids.SETTINGS_MAXK, DEFAULTS.analysis.maxk, step=1, min_=2,
                                   **KEEP)),
         ]),
+        field("Neighbours", dcc.Dropdown(id=ids.SETTINGS_KNN, clearable=False, **KEEP,
+                                         value=DEFAULTS.analysis.knn_method,
+                                         options=knn_options())),
         html.Div("Z and the halo are set below the map, for the whole page.",
                  className="hint"),
         job_controls(html.Button("Compute", id=ids.RUN_BUTTON, n_clicks=0, className="primary"),

@@ -66,14 +66,15 @@ def _progress(set_progress) -> ProgressFn:
 
 
 def analysis_choices(*, backbone=None, weights=None, metric=None, density=None, k=None,
-                     maxk=None, scale_group=None) -> dict:
+                     maxk=None, scale_group=None, knn_method=None) -> dict:
     """The Compute section's values as :func:`explorer.state.pipeline_config` choices (the
     graph fields of :class:`compute.params.AnalysisParams`; empty controls keep their
     defaults). ValueError with the control's name for a value the analysis refuses."""
     from compute.params import AnalysisParams
 
     graph = {name: value for name, value in (("metric", metric), ("density", density),
-                                             ("k", k), ("maxk", maxk)) if value is not None}
+                                             ("k", k), ("maxk", maxk),
+                                             ("knn_method", knn_method)) if value is not None}
     try:
         params = AnalysisParams(**graph)
     except (TypeError, ValueError) as exc:
@@ -146,7 +147,9 @@ def analysis_job(set_progress, config: AppConfig, **controls) -> tuple[str, str]
     cfg = pipeline_config(config, **analysis_choices(**controls))
     _check_weights_fit(config, cfg)
     analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=_progress(set_progress))
-    return analysis_key(cfg), analysis.summary()
+    from compute.peaks.topography import describe_search
+
+    return analysis_key(cfg), f"{analysis.summary()}; {describe_search(analysis.knn)}"
 
 
 def _check_weights_fit(config: AppConfig, cfg) -> None:

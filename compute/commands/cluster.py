@@ -86,6 +86,7 @@ def topography_json(topo, scores=None) -> dict:
         "n_points": topo.knn.n_points,
         "intrinsic_dimension": topo.intrinsic_dim.dimension,
         "parameters": topo.params.to_dict(),
+        "neighbour_search": topo.neighbour_search,
         "n_peaks_before_merging": topo.peaks.n_peaks,
         "clusters": [{"cluster": i, "centre_row": int(row), "population": int(pop),
                       "peak_log_density": float(rho), "peak_error": float(err)}
@@ -136,7 +137,7 @@ def write_clusters_csv(path: Path, topo, labels: list[str | None] | None) -> Non
 def run(args: argparse.Namespace) -> int:
     from compute.cache import StepCache
     from compute.evaluation.scores import score_clustering
-    from compute.peaks.topography import analyse
+    from compute.peaks.topography import analyse, describe_search
     from compute.progress import terminal_bar
 
     x = load_embeddings(args.embeddings)
@@ -153,7 +154,8 @@ def run(args: argparse.Namespace) -> int:
                                          encoding="utf-8")
     print(f"intrinsic dimension {topo.intrinsic_dim.dimension:.2f}; "
           f"{c.n_clusters} clusters at Z={c.z:g} ({topo.peaks.n_peaks} peaks before merging)"
-          + (f"; {int(c.is_halo.sum())} halo points" if c.halo else ""))
+          + (f"; {int(c.is_halo.sum())} halo points" if c.halo else "")
+          + f"; {describe_search(topo.knn)}")
     if scores is not None:
         print(f"scores on {scores.n_scored} labelled points: NMI {scores.nmi:.3f}, "
               f"AMI {scores.ami:.3f}, ARI {scores.ari:.3f}"

@@ -7,7 +7,8 @@ Writes, in OUT:
 - ``clusters.csv``: one row per embedded image: ``id, path, cluster, is_halo, log_density,
   assigned, known_label, cluster_name, level_*, hierarchy_path`` - the same table as the
   labelled export (:mod:`compute.naming.export`), unnamed; ``clusters.tree.csv`` (the
-  hierarchy, one row per node) and ``clusters.json`` (the analysis parameters and counts);
+  hierarchy, one row per node) and ``clusters.json`` (the analysis parameters, counts and
+  ``neighbour_search``: the kNN method used and its recall measured on a sample);
 - ``embedding.json``: the representation used (backbone "auto" resolved, its plain name,
   "cnn" or "pixels");
 - unless --no-scale, ``scales.csv`` (the scale reading of each embedded row).
@@ -19,6 +20,7 @@ The analysis flags and their defaults are those of every command and of the dash
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from compute.ingest import write_manifest
     from compute.naming.export import write_export
     from compute.naming.labelling import label_analysis
+    from compute.peaks.topography import describe_search
     from compute.pipeline import run_pipeline
     from compute.progress import terminal_bar
     from compute.projection import ProjectionParams
@@ -63,10 +66,11 @@ def run(args: argparse.Namespace) -> int:
     if result.scales is not None:
         write_scales_csv(out / "scales.csv", _scale_rows(result), keys=("row", "path", "id"))
     clustering = label_analysis(result).clustering
-    write_export(out / "clusters.csv", clustering, clustering.match([]))
+    files = write_export(out / "clusters.csv", clustering, clustering.match([]))
+    _record_search(files.sidecar, result.topography.neighbour_search)
     print(f"{result.summary()}; embeddings {result.embeddings.vectors.shape}; "
           f"{clustering.n_clusters} clusters "
-          f"({result.params.describe()}); written to {out}")
+          f"({result.params.describe()}; {describe_search(result.knn)}); written to {out}")
     print_scores(clustering)
     return 0
 
@@ -82,6 +86,13 @@ def write_embedding_info(path: Path, embeddings) -> None:
             "key": embeddings.key,
             "rows": int(embeddings.vectors.shape[0]), "dim": int(embeddings.vectors.shape[1])}
     path.write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _record_search(sidecar: Path, search: dict) -> None:
+    """Add the neighbour search (method used, measured recall) to clusters.json."""
+    doc = json.loads(sidecar.read_text(encoding="utf-8"))
+    doc["neighbour_search"] = search
+    sidecar.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def print_scores(clustering) -> None:

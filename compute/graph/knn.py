@@ -29,8 +29,15 @@ from compute.progress import ProgressFn, report
 
 log = logging.getLogger(__name__)
 
-KnnMethod = Literal["exact", "ivf", "hnsw"]
-METHODS: tuple[str, ...] = ("exact", "ivf", "hnsw")
+KnnMethod = Literal["auto", "exact", "ivf", "hnsw"]
+METHODS: tuple[str, ...] = ("exact", "ivf", "hnsw")  # the searches themselves
+AUTO = "auto"  # exact below AUTO_EXACT_BELOW distinct points, ivf from there on
+#: Where "auto" switches from exact to IVF search (distinct points). Exact search costs
+#: O(N^2 D): at D = 64, maxk 100 on 2 cores about 1 s at 20 000 points but 7 s at 50 000,
+#: where IVF takes 2 s with recall@100 0.998 (benchmarks/RESULTS.md, issues 3 and 16).
+AUTO_EXACT_BELOW = 20_000
+RECALL_SAMPLE = 1000  # rows whose neighbours an approximate graph checks against exact search
+RECALL_WARNING = 0.95  # below this measured recall, the log says to use exact search
 DEFAULT_MAXK = 100
 
 
@@ -70,7 +77,11 @@ class KnnGraph:
     distances: (N, maxk + 1) float64, Euclidean (not squared); column 0 is the point itself
         at distance 0, column j its j-th neighbour.
     indices:   (N, maxk + 1) int64 row indices, ``indices[i, 0] == i``.
-    method:    how it was built ("exact", "ivf", "hnsw", ...).
+    method:    how it was built ("exact", "ivf", "hnsw"; never "auto", which resolves to
+        one of them by size, see :func:`resolve_method`).
+    recall:    approximate methods only: recall@maxk measured against exact search on
+        ``recall_sample`` random rows (fraction in [0, 1]); None for exact search.
+    recall_sample: how many rows the recall was measured on (0 for exact search).
     distinct:  only when the input had exact duplicates: the graph over the M distinct
         vectors (rows and indices refer to ``deduplication.representatives``), which has no
         zero distance off column 0. Estimators run on it.
@@ -82,6 +93,8 @@ class KnnGraph:
     method: str = "exact"
     distinct: KnnGraph | None = None
     deduplication: Deduplication | None = None
+    recall: float | None = None
+    recall_sample: int = 0
 
     @property
     def maxk(self) -> int:
@@ -97,6 +110,25 @@ class KnnGraph:
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def resolve_method(method: str, n_points: int) -> str:
+    """The search ``method`` names: "auto" is "exact" below :data:`AUTO_EXACT_BELOW`
+    points and "ivf" from there on; the others are returned unchanged. ValueError for an
+    unknown method."""
+    if method == AUTO:
+        return "exact" if n_points < AUTO_EXACT_BELOW else "ivf"
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {(AUTO, *METHODS)}, got {method!r}")
+    return method
+
+
+def search_record(knn: KnnGraph, requested: str) -> dict:
+    """What the run records about its neighbour search (JSON-ready): the method asked
+    for, the one used, and the recall measured on a sample (None: exact search)."""
+    return {"requested": requested, "method": knn.method,
+            "recall": None if knn.recall is None else round(knn.recall, 6),
+            "recall_sample": knn.recall_sample, "auto_exact_below": AUTO_EXACT_BELOW}
 
 
 def default_maxk(n_points: int) -> int:
@@ -152,10 +184,13 @@ def knn_graph(
             :func:`as_points`). NaN/inf rows are rejected.
     maxk:   neighbours per point; default ``min(100, M - 1)`` for M distinct vectors. Must
             be < M.
-    method: "exact" (faiss IndexFlatL2, brute force), "ivf" (faiss IndexIVFFlat,
+    method: "auto" (exact below :data:`AUTO_EXACT_BELOW` distinct points, "ivf" above),
+            "exact" (faiss IndexFlatL2, brute force), "ivf" (faiss IndexIVFFlat,
             sqrt(N) lists, 16 probed: approximate, fast for large N) or "hnsw" (faiss
             IndexHNSWFlat, M=32, efSearch=256: approximate; slower than "ivf" at k = 100
-            on 2 cores). Use :func:`knn_recall` to measure recall. faiss uses all cores
+            on 2 cores). An approximate graph measures its recall@maxk against exact
+            search on :data:`RECALL_SAMPLE` random rows (``KnnGraph.recall``) and logs a
+            warning below :data:`RECALL_WARNING`. faiss uses all cores
             unless OMP_NUM_THREADS is set; approximate methods may differ slightly between
             runs with several threads.
     batch_size: query rows per faiss call (bounds memory; progress is reported per batch).
@@ -169,8 +204,7 @@ def knn_graph(
     """
     points = as_points(x)
     n = points.shape[0]
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    resolve_method(method, n)  # refuses an unknown method before any work
     if n < 2:
         raise ValueError("x has a single point: a neighbour graph needs at least 2 points")
     dedup = deduplicate(points)
@@ -179,6 +213,7 @@ def knn_graph(
                          "neighbourhood structure to estimate; check the embedding step")
     maxk = default_maxk(dedup.n_distinct) if maxk is None else int(maxk)
     check_maxk(maxk, n)
+    method = resolve_method(method, dedup.n_distinct)
     if dedup.n_duplicates == 0:
         return _distinct_graph(points, maxk, method, batch_size, progress, random_state)
     log.warning("%d of %d rows are exact duplicates of earlier rows: collapsing them to %d "
@@ -188,7 +223,8 @@ def knn_graph(
                                progress, random_state)
     distances, indices = _expand_duplicates(distinct, dedup)
     return KnnGraph(distances=distances, indices=indices, method=method,
-                    distinct=distinct, deduplication=dedup)
+                    distinct=distinct, deduplication=dedup, recall=distinct.recall,
+                    recall_sample=distinct.recall_sample)
 
 
 def knn_recall(
@@ -262,11 +298,38 @@ def _distinct_graph(points: np.ndarray, maxk: int, method: str, batch_size: int,
     query = np.ascontiguousarray(centred, dtype=np.float32)
     indices = _search(query, maxk, method, batch_size, progress, random_state)
     distances, indices = _exact_rows(scaled, indices)
+    recall, sample = (None, 0) if method == "exact" else _sample_recall(
+        scaled, query, distances, random_state)
     distances *= scale
     if not np.isfinite(distances).all():
         raise ValueError(f"distances between rows of x overflow float64 (values up to "
                          f"{scale:.3g}); divide x by a large constant first")
-    return KnnGraph(distances=distances, indices=indices, method=method)
+    return KnnGraph(distances=distances, indices=indices, method=method, recall=recall,
+                    recall_sample=sample)
+
+
+def _sample_recall(scaled: np.ndarray, query: np.ndarray, distances: np.ndarray,
+                   random_state: int) -> tuple[float, int]:
+    """Recall@maxk of a graph's exact ``distances`` (N, maxk + 1) against brute-force search
+    on :data:`RECALL_SAMPLE` random rows: the fraction of stored neighbours within the true
+    maxk-th neighbour distance (robust to ties). ``query``: the float32 centred rows that
+    were searched, ``scaled``: the rows the distances were computed from."""
+    import faiss
+
+    from compute.graph.knn_kernels import pair_distances
+
+    n, maxk = distances.shape[0], distances.shape[1] - 1
+    rng = np.random.default_rng(random_state)
+    rows = np.sort(rng.choice(n, size=min(RECALL_SAMPLE, n), replace=False))
+    _, neighbours = faiss.knn(query[rows], query, maxk + 1)  # brute force, no index copy
+    exact_kth = np.sort(pair_distances(scaled, rows, neighbours), axis=1)[:, maxk]
+    tolerance = 1e-9 * np.maximum(exact_kth, 1.0)
+    recall = float((distances[rows, 1:] <= (exact_kth + tolerance)[:, None]).mean())
+    if recall < RECALL_WARNING:
+        log.warning("approximate neighbours: recall@%d %.3f on %d rows is below %.2f; "
+                    "use --knn exact (slower) for exact neighbours", maxk, recall,
+                    rows.size, RECALL_WARNING)
+    return recall, int(rows.size)
 
 
 def _build_index(query: np.ndarray, method: str, random_state: int):

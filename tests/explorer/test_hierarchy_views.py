@@ -136,7 +136,7 @@ def test_the_page_cut_and_the_analysis_are_recorded_with_names(app):
     assert (record.run.density, record.run.k, record.run.z, record.run.halo) == \
         ("pak", None, 2.0, False)
     assert (record.run.metric, record.run.maxk, record.run.knn_method) == \
-        ("euclidean", 10, "exact")
+        ("euclidean", 10, "auto")
 
 
 def test_hovering_a_node_shows_its_densest_images(app):

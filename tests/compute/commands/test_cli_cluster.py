@@ -120,3 +120,20 @@ def test_cosine_metric_is_applied_and_recorded(tmp_path, capsys):
     assert topography["parameters"]["metric"] == "cosine"
     clusters = [int(r["cluster"]) for r in read_rows(tmp_path / "out" / "clusters.csv")]
     assert len(set(clusters)) == 2 and len(set(zip(clusters, truth, strict=True))) == 2
+
+
+@pytest.mark.parametrize("flag", [[], ["--knn", "auto"], ["--knn", "ivf"]])
+def test_cluster_records_the_neighbour_search(embeddings, tmp_path, capsys, flag):
+    emb, _ = embeddings
+    assert main(["cluster", str(emb), "--maxk", "20", *flag, "--out", str(tmp_path),
+                 "--no-progress"]) == 0
+    search = json.loads((tmp_path / "topography.json").read_text())["neighbour_search"]
+    requested = flag[1] if flag else "auto"
+    assert search["requested"] == requested
+    if requested == "ivf":  # approximate: its recall measured on every row (240 < sample)
+        assert search["method"] == "ivf" and search["recall_sample"] == 240
+        assert 0.9 <= search["recall"] <= 1.0
+        assert "ivf neighbours, recall@20" in capsys.readouterr().out
+    else:  # 240 images: auto searches exactly
+        assert search["method"] == "exact" and search["recall"] is None
+        assert "exact neighbours" in capsys.readouterr().out
