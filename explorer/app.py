@@ -13,6 +13,7 @@ from explorer.layout import build_layout
 from explorer.security import install_security
 from explorer.serving import THUMBNAIL_MAX_AGE, THUMBNAIL_ROUTE, thumbnail_file
 from explorer.training import register_training_callbacks
+from explorer.viewer import register_viewer
 
 
 def create_app(config: AppConfig | None = None) -> Dash:
@@ -27,6 +28,7 @@ def create_app(config: AppConfig | None = None) -> Dash:
     register_callbacks(app, config)
     register_hierarchy_callbacks(app, config)
     register_training_callbacks(app, config)
+    register_viewer(app, config)
     _add_thumbnail_route(app, config)
     install_security(app.server, bind_host=config.host)
     return app

@@ -34,6 +34,11 @@ class AppConfig:
         return self.cache_dir / "thumbnails"
 
     @property
+    def full_image_dir(self) -> Path:
+        """Full-resolution display images of the image viewer (explorer.viewer)."""
+        return self.cache_dir / "full"
+
+    @property
     def weights_dir(self) -> Path:
         """Weights trained in the dashboard (see :mod:`compute.train.library`)."""
         return self.cache_dir / "weights"

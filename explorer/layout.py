@@ -14,6 +14,7 @@ from explorer.figures import empty_figure
 from explorer.hierarchy import hierarchy_panel
 from explorer.panels import SELECTION_HINT
 from explorer.training import quality_panel, training_section
+from explorer.viewer import viewer_modal
 from explorer.views import ALL_IMAGES
 from explorer.widgets import field, job_controls, number
 
@@ -191,5 +192,5 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
         dcc.Store(id=ids.SELECTION_PAGE, data=0),
         html.Div(id=ids.APP_ERROR, className="app-error", role="alert", n_clicks=0,
                  title="click to dismiss"),
-        _settings(config or AppConfig()), _centre(), _right(),
+        _settings(config or AppConfig()), _centre(), _right(), viewer_modal(),
     ])

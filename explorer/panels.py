@@ -29,6 +29,8 @@ def tile(data: ExplorerData, row: int, *, caption: str = "", badge: str | None =
                     n_clicks=0, title=str(data.paths[row]), **{"data-row": str(int(row))},
                     children=[html.Img(src=thumbnail_url(data.ids[row]), width=size,
                                        height=size, className="thumb", alt=str(data.paths[row])),
+                              html.Span("⤢", className="open-viewer",
+                                        title="open at full resolution (or double-click)"),
                               html.Div(caption, className="caption")])
 
 
@@ -59,7 +61,7 @@ def instance_panel(data: ExplorerData, row: int, k: int,
     return html.Div(className="instance-card", children=[
         html.Img(src=thumbnail_url(data.ids[row]), width=192, height=192,
                  style={"width": "192px", "height": "192px"}, className="thumb preview",
-                 alt=str(data.paths[row])),
+                 alt=str(data.paths[row]), title="click: open at full resolution"),
         metadata_table(data, row),
         html.H4(f"{len(near)} nearest in the embedding space"),
         html.Div(f"ring: black = same {group_name}, red = other {group_name}; "

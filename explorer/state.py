@@ -224,6 +224,19 @@ def load_analysis(app_config: AppConfig, key: str) -> Analysis:
         config_for(app_config, key), cache_dir=app_config.cache_dir))
 
 
+def find_image(app_config: AppConfig, image_id: str) -> tuple[Analysis, int] | None:
+    """An analysis loaded in this process that holds the image ``image_id``, and its row
+    there; None when no loaded analysis has it (the full-image route serves only these)."""
+    with _lock:
+        keys = [k[2] for k in _memo if k[0] == "analysis" and k[1] == app_config]
+    for key in keys:
+        rows = _remembered(("rows of ids", app_config, key), lambda key=key: {
+            r.id: i for i, r in enumerate(load_analysis(app_config, key).dataset.usable)})
+        if image_id in rows:
+            return load_analysis(app_config, key), rows[image_id]
+    return None
+
+
 def load_data(app_config: AppConfig, key: str) -> ExplorerData:
     """The rows of an analysis, without the cut's columns."""
     return _remembered(("data", app_config, key),

@@ -18,6 +18,7 @@ def hostile_paths(outside: Path) -> list[str]:
              f"{OUTSIDE_ID}.png%00.txt", f"{OUTSIDE_ID}%00.png", "a" * 5000 + ".png",
              "../images/leak.png", "..%2f..%2fimages%2fleak.png", "leak.png"]
     return ([f"/thumbnails/{n}" for n in names] + [f"/assets/{n}" for n in names]
+            + [f"/images/{n}" for n in names]
             + [f"/_dash-component-suites/dash/{n}" for n in names]
             + ["/_dash-component-suites/os/path.py", "/_dash-component-suites/dash/__init__.py",
                "/_dash-component-suites/dash/dcc/../../_callback.py"])

@@ -65,7 +65,10 @@ def cluster_card(run: LabelledRun, node: int, match: NameMatch, *, log_density: 
                           n=N_TILES)[:N_BORDERS]
     mix = composition(c.known_labels, rows)
     known = sum(n for _, n in mix)
-    return html.Div(className="hier-card", children=[
+    peak = densest(rows, log_density, 1)
+    # the viewer (assets/viewer.js) opens a card image beside the cluster's peak
+    return html.Div(className="hier-card", **{"data-peak": str(c.ids[peak[0]]) if len(peak)
+                                                else ""}, children=[
         html.H4(node_title(run, node, names), className="hier-card-title"),
         html.Table(className="meta", children=[html.Tr([html.Th(k), html.Td(str(v))])
                                                for k, v in facts]),

@@ -58,3 +58,32 @@ def test_existing_thumbnails_are_kept(tmp_path: Path) -> None:
     render_thumbnails(dataset, out)
     assert target.read_bytes() == b"marker"
     assert not list(out.glob(".*.tmp"))
+
+
+def test_full_image_keeps_every_pixel_stretched_like_the_pipeline(tmp_path: Path) -> None:
+    from compute.ingest import decode_image
+    from compute.ingest.thumbnails import full_image
+
+    good = write_good_images(tmp_path / "images")
+    dataset = scan_folder(tmp_path / "images")
+    record = next(r for r in dataset.usable if r.path == "deep/sixteen.tif")
+    path = full_image(dataset, record, tmp_path / "full")
+    assert path.name == f"{record.id}.png"
+    pixels = np.asarray(Image.open(path))
+    assert pixels.shape == (record.height, record.width) and pixels.dtype == np.uint8
+    assert np.array_equal(pixels, np.asarray(decode_image(good["tiff16"]).image))
+    assert pixels.min() < 30 and pixels.max() > 225
+
+
+def test_full_image_with_and_without_the_data_bar(tmp_path: Path) -> None:
+    from compute.ingest.thumbnails import full_image
+
+    write_good_images(tmp_path / "images")
+    dataset = scan_folder(tmp_path / "images")
+    frame = next(r for r in dataset.usable if r.path == "sem/frame.tif")
+    cut = full_image(dataset, frame, tmp_path / "full")
+    kept = full_image(dataset, frame, tmp_path / "full", keep_data_bar=True)
+    assert kept.name == f"{frame.id}-bar.png" and cut != kept
+    assert Image.open(cut).size == (256, 200) and Image.open(kept).size == (256, 240)
+    cut.write_bytes(b"marker")  # cached: never rendered twice
+    assert full_image(dataset, frame, tmp_path / "full").read_bytes() == b"marker"

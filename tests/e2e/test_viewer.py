@@ -1,0 +1,106 @@
+"""The image viewer in real headless Chromium against ``python app.py --images <synthetic
+SEM folder>``: open an image from the Point panel, zoom, the scale bar from the measured
+pixel size, the data bar, two images side by side, Escape; thumbnails keep their aspect."""
+
+import pytest
+
+from tests.e2e.test_dashboard import GD, wait_for_points
+from tests.e2e.test_scale_groups import sem_url  # noqa: F401 (the app on the SEM folder)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+MAIN = "document.querySelector('#viewer-main .js-plotly-plot')"
+COMPARE = "document.querySelector('#viewer-compare .js-plotly-plot')"
+
+
+@pytest.fixture(scope="module")
+def sem_analysis(sem_folder, sem_cache, sem_url):  # noqa: F811
+    from compute.pipeline import PipelineConfig, analyse_folder
+
+    folder, _ = sem_folder
+    return analyse_folder(PipelineConfig(images=str(folder)), cache_dir=sem_cache)
+
+
+def click_row(page, row: int) -> None:
+    pos = page.evaluate(f"""row => {{
+        const gd = {GD}, fl = gd._fullLayout, d = gd._fullData[0];
+        const box = gd.getBoundingClientRect();
+        return {{x: box.left + fl._size.l + fl.xaxis.d2p(d.x[row]),
+                 y: box.top + fl._size.t + fl.yaxis.d2p(d.y[row])}}; }}""", row)
+    page.mouse.move(pos["x"], pos["y"])
+    page.mouse.click(pos["x"], pos["y"])
+
+
+def shown_source(page, graph: str = MAIN) -> str:
+    return page.evaluate(f"() => {{ const g = {graph}; return g && g.layout.images ?"
+                         " g.layout.images[0].source : null; }")
+
+
+def test_open_zoom_scale_bar_data_bar_compare_and_escape(page, sem_url, sem_analysis):  # noqa: F811
+    measured = [i for i, r in enumerate(sem_analysis.scales) if r.ok]
+    row = measured[0]
+    record, reading = sem_analysis.dataset.usable[row], sem_analysis.scales[row]
+    page.goto(sem_url)
+    wait_for_points(page, n=len(sem_analysis.dataset.usable))
+    click_row(page, row)
+    page.locator("#instance-panel .neighbours .tile").first.wait_for(timeout=30_000)
+
+    # thumbnails of these 4:3 frames are letterboxed, not stretched into squares
+    thumb = page.locator("#instance-panel .neighbours img.thumb").first
+    page.wait_for_function("() => { const i = document.querySelector("
+                           "'#instance-panel .neighbours img.thumb'); return i && i.complete"
+                           " && i.naturalWidth > 0; }", timeout=20_000)
+    fit = thumb.evaluate("i => [getComputedStyle(i).objectFit, i.naturalWidth, i.naturalHeight]")
+    assert fit[0] == "contain" and fit[1] != fit[2]
+
+    page.locator("#instance-panel img.preview").click()
+    page.locator("#viewer.open").wait_for(timeout=10_000)
+    page.wait_for_function(f"url => {{ const g = {MAIN}; return g && g.layout.images &&"
+                           " g.layout.images[0].source === url; }",
+                           arg=f"/images/{record.id}.png", timeout=30_000)
+    # the full-resolution image itself is served (not the thumbnail)
+    size = page.evaluate("url => new Promise(ok => { const i = new Image(); i.onload = () =>"
+                         " ok([i.naturalWidth, i.naturalHeight]); i.src = url; })",
+                         f"/images/{record.id}.png")
+    left, top, right, bottom = record.crop_box
+    assert size == [right - left, bottom - top]
+
+    # the scale bar: a round length at the measured nm/px
+    bar = page.evaluate(f"() => {{ const g = {MAIN}; const s = g.layout.shapes[0];"
+                        " return [s.x1 - s.x0, g.layout.annotations[0].text]; }")
+    expected_nm = {"500 nm": 500, "1 µm": 1000, "2 µm": 2000, "5 µm": 5000,
+                   "200 nm": 200, "100 nm": 100, "10 µm": 1e4}[bar[1]]
+    assert bar[0] == pytest.approx(expected_nm / reading.nm_per_pixel, rel=1e-6)
+    assert expected_nm <= 0.2 * reading.nm_per_pixel * (right - left)
+
+    # zoom with the wheel: the x range shrinks
+    span = f"() => {{ const r = {MAIN}._fullLayout.xaxis.range; return r[1] - r[0]; }}"
+    before = page.evaluate(span)
+    box = page.locator("#viewer-main").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(3):
+        page.mouse.wheel(0, -200)
+    page.wait_for_function(f"w => ({span})() < 0.8 * w", arg=before, timeout=10_000)
+
+    # the data bar shown: the whole frame
+    page.get_by_label("data bar").check()
+    page.wait_for_function(f"url => {MAIN}.layout.images[0].source === url",
+                           arg=f"/images/{record.id}-bar.png", timeout=20_000)
+    assert page.evaluate(f"() => {MAIN}.layout.images[0].sizey") == record.height
+    page.get_by_label("data bar").uncheck()
+
+    # keep it, close with Escape, open a neighbour: both side by side
+    page.get_by_role("button", name="Keep for comparison").click()
+    page.keyboard.press("Escape")
+    page.locator("#viewer.open").wait_for(state="detached", timeout=10_000)
+    assert not page.locator("#viewer").is_visible()
+    neighbour = page.locator("#instance-panel .neighbours img.thumb").first
+    other = neighbour.evaluate("i => i.getAttribute('src').split('/').pop().split('.')[0]")
+    neighbour.dblclick()
+    page.locator("#viewer.open").wait_for(timeout=10_000)
+    page.wait_for_function(f"url => {{ const g = {MAIN}; return g && g.layout.images &&"
+                           " g.layout.images[0].source === url; }",
+                           arg=f"/images/{other}.png", timeout=30_000)
+    page.locator("#viewer-compare-pane").wait_for(state="visible", timeout=20_000)
+    assert shown_source(page, COMPARE) == f"/images/{record.id}.png"
+    page.locator("#viewer-close").click()
+    page.locator("#viewer.open").wait_for(state="detached", timeout=10_000)
