@@ -9,7 +9,13 @@ from explorer import ids as explorer_ids
 from explorer.config import AppConfig
 from explorer.jobs import run_job
 from explorer.training import ids
-from explorer.training.views import backbone_of_weights, quality_job, train_job, weights_menus
+from explorer.training.views import (
+    backbone_of_weights,
+    compare_job,
+    quality_job,
+    train_job,
+    weights_menus,
+)
 
 _RUNNING_TRAINING = [(Output(ids.BUTTON, "disabled"), True, False),
                      (Output(ids.CANCEL, "disabled"), False, True),
@@ -17,6 +23,9 @@ _RUNNING_TRAINING = [(Output(ids.BUTTON, "disabled"), True, False),
 _RUNNING_QUALITY = [(Output(ids.QUALITY_BUTTON, "disabled"), True, False),
                     (Output(ids.QUALITY_CANCEL, "disabled"), False, True),
                     (Output(ids.QUALITY_STATUS, "children"), "scoring...", "")]
+_RUNNING_COMPARE = [(Output(ids.COMPARE_BUTTON, "disabled"), True, False),
+                    (Output(ids.COMPARE_CANCEL, "disabled"), False, True),
+                    (Output(ids.COMPARE_STATUS, "children"), "comparing...", "")]
 
 
 def register_training_callbacks(app: Dash, config: AppConfig) -> None:
@@ -62,3 +71,15 @@ def register_training_callbacks(app: Dash, config: AppConfig) -> None:
     def _quality(set_progress, _clicks, key, view):
         return run_job(lambda: quality_job(set_progress, config, key, view),
                        task="The quality report", n_outputs=2)
+
+    @app.callback(
+        Output(ids.COMPARE_RESULT, "children"), Output(ids.COMPARE_ERROR, "children"),
+        Input(ids.COMPARE_BUTTON, "n_clicks"), State(explorer_ids.RUN_KEY, "data"),
+        State(explorer_ids.VIEW, "data"),
+        background=True, running=_RUNNING_COMPARE, prevent_initial_call=True,
+        progress=[Output(ids.COMPARE_PROGRESS, "value"), Output(ids.COMPARE_PROGRESS, "max")],
+        cancel=[Input(ids.COMPARE_CANCEL, "n_clicks")],
+    )
+    def _compare(set_progress, _clicks, key, view):
+        return run_job(lambda: (compare_job(set_progress, config, key, view),),
+                       task="The comparison", n_outputs=1)

@@ -24,3 +24,11 @@ QUALITY_STATUS = "quality-status"
 QUALITY_ERROR = "quality-error"
 QUALITY_SUMMARY = "quality-summary"
 QUALITY_HEATMAP = "quality-heatmap"
+
+# In the quality panel: compare every available representation (a background job)
+COMPARE_BUTTON = "compare-button"
+COMPARE_CANCEL = "compare-cancel"
+COMPARE_PROGRESS = "compare-progress"
+COMPARE_STATUS = "compare-status"
+COMPARE_ERROR = "compare-error"
+COMPARE_RESULT = "compare-result"        # the table and the suggestion

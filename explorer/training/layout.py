@@ -56,4 +56,22 @@ def quality_panel() -> html.Details:
         html.Div(id=ids.QUALITY_SUMMARY),
         dcc.Graph(id=ids.QUALITY_HEATMAP, figure=empty_figure("no report yet"),
                   config={"displaylogo": False}, style={"height": "560px"}),
+        *compare_controls(),
     ])
+
+
+def compare_controls() -> list:
+    """Which representation? Every available one side by side, and a suggestion."""
+    return [
+        html.H4("Which representation?"),
+        html.Div("Embeds this folder with raw pixels, the ImageNet network and every trained "
+                 "weights, clusters each with this page's analysis, and compares label-free "
+                 "scores (cluster significance, neighbours kept under a small augmentation, "
+                 "intrinsic dimension) and, with known labels, NMI/AMI/ARI.",
+                 className="hint"),
+        job_controls(html.Button("Compare representations", id=ids.COMPARE_BUTTON,
+                                 n_clicks=0),
+                     ids.COMPARE_CANCEL, ids.COMPARE_PROGRESS, ids.COMPARE_STATUS,
+                     ids.COMPARE_ERROR),
+        html.Div(id=ids.COMPARE_RESULT),
+    ]

@@ -180,3 +180,52 @@ def _rate(value) -> float | None:
         raise ValueError(f"learning rate must be a number above 0 (e.g. 0.001), or empty for "
                          f"the strategy's default; got {value!r}")
     return rate
+
+
+def compare_job(set_progress, config: AppConfig, key: str | None,
+                view: dict | None = None) -> html.Div:
+    """Background job: every available representation of the server's folder (pixels,
+    ImageNet, each trained weights) scored with the page's analysis (its defaults before
+    the first Compute); returns the table and the suggestion."""
+    from compute.cache import StepCache
+    from compute.evaluation.representations import compare_representations, library_candidates
+    from compute.ingest import scan_folder
+    from compute.params import AnalysisParams
+
+    params = config_for(config, key, View.of(view)).analysis if key else AnalysisParams()
+    dataset = scan_folder(config.images, labels_csv=config.labels,
+                          cache_dir=config.cache_dir / "scan")
+    comparison = compare_representations(
+        dataset, library_candidates(config.weights_dir), params=params,
+        cache=StepCache(config.cache_dir / "steps"),
+        progress=lambda done, total: set_progress((str(done), str(total))))
+    return comparison_view(comparison)
+
+
+def comparison_view(comparison) -> html.Div:
+    """The comparison as a table (one row per representation) and the suggestion."""
+    def cell(value) -> str:
+        return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    columns = ("name", "n_clusters", "significance", "consistency", "intrinsic_dim", "nmi",
+               "ami", "ari")
+    heads = ("representation", "clusters", "significance", "consistency", "2-NN dim", "NMI",
+             "AMI", "ARI")
+    rows = [html.Tr([html.Td(row.name), html.Td(f"not scored: {row.error}",
+                                               colSpan=len(columns) - 1)]) if row.error else
+            html.Tr([html.Td(cell(getattr(row, c))) for c in columns],
+                    className="suggested" if comparison.suggestion
+                    and row.name == comparison.suggestion.name else None)
+            for row in comparison.rows]
+    s = comparison.suggestion
+    advice = (f"Suggested: {s.name} ({s.reason}). Choose it in the Network and Weights "
+              "menus, then press Compute." if s else "No representation could be scored.")
+    return html.Div(className="compare-result", children=[
+        html.P(advice, className="suggestion"),
+        html.Table(className="compare-scores", children=[
+            html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)]),
+        html.P(f"Analysis: {comparison.params.describe()}; {comparison.n_labelled} images "
+               "labelled. Significance: how far cluster peaks rise above their saddles, in "
+               "error bars; consistency: share of nearest neighbours an image keeps after a "
+               "small shift, flip and brightness change.", className="hint"),
+    ])

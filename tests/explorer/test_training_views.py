@@ -121,3 +121,25 @@ def test_quality_report_needs_an_analysis_and_labels(app_config, tmp_path):
     key, _ = analysis_job(lambda _p: None, unlabelled, backbone="pixels", maxk=5)
     with pytest.raises(ValueError, match="--labels CSV"):
         quality_job(lambda _p: None, unlabelled, key)
+
+
+def test_compare_lists_pixels_imagenet_and_trained_weights_with_a_suggestion(
+        app_config, trained):
+    from explorer.training.views import compare_job
+
+    seen = []
+    result = str(compare_job(seen.append, app_config, None))
+    assert seen[-1][0] == seen[-1][1]  # progress reached its end
+    for name in ("pixels", "imagenet (efficientnet_lite0)", trained):
+        assert name in result
+    assert "Suggested: " in result and "not scored" not in result
+    assert "12 images labelled" in result
+    assert "neighbour consistency" in result  # 12 labels: too few, label-free basis
+
+
+def test_compare_uses_the_pages_analysis(app_config):
+    from explorer.training.views import compare_job
+
+    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5)
+    result = str(compare_job(lambda _p: None, app_config, key, {"z": 2.5, "halo": False}))
+    assert "maxk 5" in result and "Z 2.5" in result
