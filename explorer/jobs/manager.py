@@ -27,7 +27,6 @@ import importlib
 import logging
 import os
 import signal
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -61,16 +60,17 @@ def watched_manager_class():
     ends with an error saying so, instead of looking like a Cancel: Dash takes a dead
     worker without a result for a cancelled job and silently drops it.
 
-    A job's id is its worker's pid, a child of this server, so ``waitpid`` tells how it
-    ended; jobs ended through Cancel (``terminate_job``) are remembered and stay silent.
+    A job's id is its worker's pid. Several server processes (``--serve``) share the jobs
+    folder, and a job's poll may reach any of them, so what a process learns about a job
+    is kept there: Cancels (``terminate_job``, which stay silent) and deaths. The server
+    that forked the worker learns how it ended from ``waitpid``; any other finds it gone
+    (or a zombie) without a result.
     """
     from dash import DiskcacheManager
 
     class WatchedDiskcacheManager(DiskcacheManager):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
-            self._cancelled: set[int] = set()
-            self._cancelled_lock = threading.Lock()
             self._launcher = ThreadPoolExecutor(max_workers=1,
                                                 thread_name_prefix="job-launcher")
 
@@ -78,26 +78,75 @@ def watched_manager_class():
             """Start the job's worker from the launcher thread (see :func:`_start_worker`);
             its pid."""
             job_args = (key, self._make_progress_key(key), args, context)
-            return self._launcher.submit(_start_worker, job_fn, job_args).result()
+            pid = self._launcher.submit(_start_worker, job_fn, job_args).result()
+            for note in (_cancelled_key(pid), _death_key(pid)):  # of an earlier same pid
+                self.handle.delete(note)
+            return pid
 
         def terminate_job(self, job) -> None:
             if job is not None:
-                with self._cancelled_lock:
-                    self._cancelled.add(int(job))
+                self.handle.set(_cancelled_key(job), True, expire=JOB_NOTE_SECONDS)
             super().terminate_job(job)
 
         def get_result(self, key, job):
             result = super().get_result(key, job)
-            if result is self.UNDEFINED and job is not None:
-                with self._cancelled_lock:
-                    cancelled = int(job) in self._cancelled
-                death = None if cancelled else worker_death(int(job))
-                if death is not None:
-                    log.error("background job %s: %s", job, death)
-                    return {"background_callback_error": {"msg": death, "tb": ""}}
-            return result
+            if result is not self.UNDEFINED or job is None:
+                return result
+            if self.handle.get(_cancelled_key(job)):
+                return result
+            death = self._death(int(job))
+            if death is None:
+                return result
+            result = super().get_result(key, job)  # it may have finished meanwhile
+            if result is not self.UNDEFINED:
+                return result
+            log.error("background job %s: %s", job, death)
+            return {"background_callback_error": {"msg": death, "tb": ""}}
+
+        def _death(self, pid: int) -> str | None:
+            """How worker ``pid`` ended without a result, as whichever server process
+            saw it (None while it runs)."""
+            death = worker_death(pid)
+            if death is not None:
+                self.handle.set(_death_key(pid), death, expire=JOB_NOTE_SECONDS)
+                return death
+            known = self.handle.get(_death_key(pid))
+            if known is not None or _is_our_child(pid) or _is_alive(pid):
+                return known
+            return self.handle.get(_death_key(pid)) or f"{WORKER_DIED} ended without a result"
 
     return WatchedDiskcacheManager
+
+
+JOB_NOTE_SECONDS = 7 * 86400  # how long the jobs folder remembers a Cancel or a death
+
+
+def _cancelled_key(job) -> str:
+    return f"topograph-job-cancelled-{int(job)}"
+
+
+def _death_key(job) -> str:
+    return f"topograph-job-died-{int(job)}"
+
+
+def _is_our_child(pid: int) -> bool:
+    """True while ``pid`` is a (running) child of this process: its end is ours to tell."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).ppid() == os.getpid()
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _is_alive(pid: int) -> bool:
+    """True if process ``pid`` exists and is not a zombie (any parent)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _start_worker(job_fn, job_args: tuple) -> int:
