@@ -21,8 +21,9 @@ def create_app(config: AppConfig | None = None) -> Dash:
     config = config or AppConfig()
     config.cache_dir.mkdir(parents=True, exist_ok=True)
     _import_before_serving()
+    jobs = make_background_manager(config.cache_dir, config.redis_url)
     app = Dash(__name__, title="Topograph", assets_folder=str(REPO_ROOT / "assets"),
-               background_callback_manager=make_background_manager(config.cache_dir),
+               background_callback_manager=jobs,
                on_error=show_callback_error)
     app.layout = build_layout(config)
     register_callbacks(app, config)

@@ -26,6 +26,8 @@ from explorer.config import (
 )
 from explorer.security import is_loopback
 
+REDIS_ENV = "TOPOGRAPH_REDIS_URL"  # the default of --redis
+
 ARGS_ENV = "TOPOGRAPH_ARGS"  # the app.py flags of the processes without a command line
 DEFAULT_WORKERS = 4  # web worker processes of --serve
 DEFAULT_THREADS = 8  # request threads per web worker
@@ -74,6 +76,10 @@ def _add_serving_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                        help=f"with --serve: request threads per worker (default "
                             f"{DEFAULT_THREADS})")
+    group.add_argument("--redis", metavar="URL", default=os.environ.get(REDIS_ENV) or None,
+                       help="run jobs on Celery workers through this Redis, e.g. "
+                            f"redis://localhost:6379/0 (default ${REDIS_ENV}; unset: jobs "
+                            "in processes forked by the server, kept in the cache folder)")
 
 
 def config_from_args(args: argparse.Namespace) -> AppConfig:
@@ -95,7 +101,7 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
     return AppConfig(images=images.resolve(), labels=labels.resolve() if labels else None,
                      cache_dir=args.cache_dir.resolve(), names_db=args.names.resolve(),
                      host=args.host, train_device=_train_device(args.train_device),
-                     backbone=args.backbone,
+                     backbone=args.backbone, redis_url=args.redis,
                      **_scale_options(args))
 
 

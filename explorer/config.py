@@ -28,6 +28,7 @@ class AppConfig:
     host: str = DEFAULT_HOST  # the address the server binds (decides which Host it answers)
     train_device: str = "cpu"  # torch device of training jobs ("cpu", "cuda", "cuda:1", "mps")
     backbone: str = DEFAULT_BACKBONE  # the representation the page starts with (--backbone)
+    redis_url: str | None = None  # jobs on Celery + Redis (--redis), else Diskcache
 
     @property
     def thumbnail_dir(self) -> Path:

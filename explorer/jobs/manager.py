@@ -1,8 +1,9 @@
 """The one place that chooses the background-callback manager.
 
-Diskcache: a local folder, jobs in forked worker processes on the server's machine. (A
-Celery + Redis manager for workers on other machines is not offered: it needs a worker
-entry point and tests against a real Redis, neither of which exists yet.)
+Diskcache (the default, nothing to set up): a local folder, jobs in forked worker
+processes on the server's machine. Celery + Redis (``--redis URL``): jobs on a queue, run
+by Celery workers on any machine (:mod:`explorer.jobs.queue`, entry point
+:mod:`explorer.celery_app`).
 
 A forked worker inherits the server's memory, including the import locks of modules that
 other server threads are importing at that moment; such a lock is never released in the
@@ -38,9 +39,14 @@ JOB_MODULES = ("torch", "faiss", "scipy.special", "sklearn.decomposition", "skle
                "umap")
 
 
-def make_background_manager(cache_dir: Path):
-    """The Dash background-callback manager: Diskcache in ``cache_dir/jobs``, reporting
-    workers that die without a result (see :func:`watched_manager_class`)."""
+def make_background_manager(cache_dir: Path, redis_url: str | None = None):
+    """The Dash background-callback manager: Celery on ``redis_url`` if given, else
+    Diskcache in ``cache_dir/jobs``; both report workers that die without a result (see
+    :func:`watched_manager_class`, :func:`explorer.jobs.queue.watched_celery_manager`)."""
+    if redis_url:
+        from explorer.jobs.queue import make_celery, watched_celery_manager
+
+        return watched_celery_manager(make_celery(redis_url))
     import diskcache
 
     from compute._parallel import stay_serial_in_this_process
