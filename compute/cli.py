@@ -24,7 +24,10 @@ def _command_modules() -> list[ModuleType]:
     return [importlib.import_module(f"compute.commands.{name}") for name in names]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; given ``argv``, only the subcommand it names gets
+    its options (their modules import heavy packages: a whole process stays fast)."""
+    named = _named_command(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="python -m compute",
         description="Topograph batch processing: the same steps as the dashboard, "
@@ -33,13 +36,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)
     for module in _command_modules():
         cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        module.add_arguments(cmd)
+        if named in (None, module.NAME):
+            module.add_arguments(cmd)
         cmd.set_defaults(_run=module.run)
     return parser
 
 
+def _named_command(argv: list[str]) -> str | None:
+    """The subcommand ``argv`` names (its first word that is not an option), or None."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -17,10 +17,10 @@ gets its representative's value, so no density is infinite.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln
 
 from compute.graph.knn import KnnGraph, estimation_graph
 from compute.progress import ProgressFn, report
@@ -51,7 +51,7 @@ class Density:
 
 def log_unit_ball_volume(d: float) -> float:
     """ln omega_d = (d/2) ln pi - ln Gamma(d/2 + 1), for real d > 0."""
-    return float(d / 2.0 * np.log(np.pi) - gammaln(d / 2.0 + 1.0))
+    return float(d / 2.0 * np.log(np.pi) - math.lgamma(d / 2.0 + 1.0))
 
 
 def knn_density(knn: KnnGraph, *, intrinsic_dim: float, k: int) -> Density:

@@ -30,9 +30,30 @@ def test_run_writes_aligned_outputs(blob_folder, tmp_path):
     info = json.loads((out / "embedding.json").read_text())  # the default representation
     assert info["kind"] == representation_kind(DEFAULT_BACKBONE) and emb.shape[1] == info["dim"]
     assert "whole image" in info["preprocessing"]
+    search = json.loads((out / "clusters.json").read_text())["neighbour_search"]
+    assert search["requested"] == "auto" and search["method"] == "exact"  # 12 images
 
 
 def test_missing_folder_is_a_clear_error(tmp_path, capsys):
     rc = main(["run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--no-progress"])
     assert rc == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_subcommand_builds_only_its_own_options():
+    """``python -m compute cluster`` does not import what the other commands need (CNNs,
+    the scale reader): a whole process stays fast. ``--help`` still lists them all."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from compute.cli import build_parser; "
+            "p = build_parser(['cluster', 'x.npy', '--out', 'o']); "
+            "a = p.parse_args(['cluster', 'x.npy', '--knn', 'ivf', '--out', 'o']); "
+            "print(a.knn_method, 'compute.embed' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["ivf", "False"]
+    from compute.cli import build_parser
+
+    listed = build_parser([]).format_help()
+    assert all(name in listed for name in ("cluster", "embed", "run", "export", "quality"))

@@ -1,0 +1,217 @@
+"""The explorer in real headless Chromium at scale: from the user's action to the painted
+result, for a recolour, a click, a lasso and a Z change.
+
+    python -m benchmarks.bench_browser_scale --n 150000
+    python -m benchmarks.bench_browser_scale --n 1000000 --repeat 2
+
+Builds the synthetic analysis of ``benchmarks.bench_explorer`` (blobs in 2-D, 10 labels,
+40 clusters, a log-density, a 30-NN graph), publishes it in the server-side state,
+serves the real Dash app on a loopback port (werkzeug, threaded, in this process) and
+drives Debian's Chromium through Playwright (``executable_path=/usr/bin/chromium``, the
+flags of ``tests/e2e/conftest.py``: headless, software WebGL).
+
+What is timed, in the page (``performance.now()``), from the action to the frame after
+the result is drawn (two ``requestAnimationFrame`` after Plotly's ``plotly_afterplot``,
+or after the panel's DOM changed):
+
+- open: the analysis key set in the page -> every point drawn (the full figure);
+- recolour: the "Colour by" value set (``dash_clientside.set_props``, what the dropdown
+  does) -> the recoloured points drawn (a ``Patch``: colour codes, no coordinates);
+- Z change: the hierarchy slider's value set -> the points drawn with the cut's colours
+  (synthetic rows carry fixed clusters, so the server's re-merge is not in this figure:
+  it is milliseconds, see ``bench_adp``);
+- click: the mouse button released on a point -> the instance panel filled and the
+  highlight drawn;
+- lasso: the mouse button released after a lasso -> the selection panel filled.
+
+Each action runs ``--repeat`` times; the table gives the median and the worst. The load
+average is printed before and after: figures on a shared machine are inflated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+CHROMIUM = os.environ.get("TOPOGRAPH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+GD = "document.querySelector('#latent-scatter .js-plotly-plot')"
+QUIET_S = 0.6  # an action is over when nothing was drawn for this long after its result
+
+HOOKS = """() => {
+    const gd = GRAPH;
+    window.__paints = []; window.__panels = {}; window.__t0 = null;
+    const frame = (push) => requestAnimationFrame(() => requestAnimationFrame(push));
+    gd.on('plotly_afterplot', () => frame(() => window.__paints.push(performance.now())));
+    for (const id of ['instance-panel', 'selection-panel']) {
+        window.__panels[id] = [];
+        new MutationObserver(() => frame(() => window.__panels[id].push(performance.now())))
+            .observe(document.getElementById(id), {childList: true, subtree: true,
+                                                   characterData: true});
+    }
+    document.addEventListener('mouseup', () => { window.__t0 = performance.now(); }, true);
+    return true;
+}""".replace("GRAPH", GD)
+
+
+def publish_synthetic(n: int):
+    """(config, analysis key, projection key, coords) of ``n`` synthetic rows, published."""
+    from benchmarks.bench_explorer import synthetic
+    from compute.projection import ProjectionParams
+    from explorer.config import AppConfig
+    from explorer.state import analysis_key, pipeline_config, projection_key, publish
+
+    data, coords = synthetic(n)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-browser-"))
+    (tmp / "images").mkdir()
+    config = AppConfig(images=tmp / "images", labels=None, cache_dir=tmp / "cache",
+                       names_db=tmp / "names.sqlite")
+    akey = analysis_key(pipeline_config(config))
+    pkey = projection_key(akey, ProjectionParams())
+    publish(config, akey, data, coords={pkey: coords})
+    return config, akey, pkey, coords
+
+
+def since(page, key: str) -> list[float]:
+    """Times (ms after the action) of the paints or of one panel's changes."""
+    source = "window.__paints" if key == "paint" else f"window.__panels['{key}']"
+    return page.evaluate(f"() => {source}.filter(t => t >= window.__t0)"
+                         ".map(t => t - window.__t0)")
+
+
+def settle(page, key: str, timeout_s: float) -> float:
+    """ms from the action to the last paint of ``key`` ("paint" or a panel id), once
+    nothing new was drawn for QUIET_S."""
+    deadline = time.monotonic() + timeout_s
+    while not since(page, key):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing drawn ({key}) within {timeout_s} s")
+        time.sleep(0.02)
+    seen = since(page, key)
+    while True:
+        time.sleep(QUIET_S)
+        now = since(page, key)
+        if len(now) == len(seen) or time.monotonic() > deadline:
+            if os.environ.get("BENCH_DEBUG"):
+                print(key, [round(t) for t in now], file=sys.stderr)
+            return max(now)
+        seen = now
+
+
+def set_prop(page, component: str, prop: dict) -> None:
+    """What a control does when the user changes it, with the action's start time."""
+    page.evaluate("([id, prop]) => { window.__t0 = performance.now();"
+                  " dash_clientside.set_props(id, prop); }", [component, prop])
+
+
+def plot_box(page) -> dict:
+    return page.locator("#latent-scatter .nsewdrag").bounding_box()
+
+
+def point_position(page, row: int) -> tuple[float, float]:
+    return tuple(page.evaluate(f"""row => {{
+        const gd = {GD}, fl = gd._fullLayout, d = gd._fullData[0];
+        const box = gd.getBoundingClientRect();
+        return [box.left + fl._size.l + fl.xaxis.d2p(d.x[row]),
+                box.top + fl._size.t + fl.yaxis.d2p(d.y[row])]; }}""", row))
+
+
+def lasso(page, fraction: float) -> None:
+    """A lasso along a square at ``fraction`` of the plot (about 1/25 of its area)."""
+    box = plot_box(page)
+    x0, y0 = box["x"] + box["width"] * fraction, box["y"] + box["height"] * fraction
+    x1, y1 = x0 + box["width"] * 0.2, y0 + box["height"] * 0.2
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for x, y in ((x1, y0), (x1, y1), (x0, y1), (x0, y0)):
+        page.mouse.move(x, y, steps=5)
+    page.mouse.up()
+
+
+def run(n: int, repeat: int, timeout_s: float) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.bench_explorer import serve
+    from explorer import ids
+    from explorer.app import create_app
+    from explorer.hierarchy import ids as hier_ids
+
+    t = time.perf_counter()
+    config, akey, pkey, coords = publish_synthetic(n)
+    print(f"synthetic data: {n} points in {time.perf_counter() - t:.1f} s", flush=True)
+    port = serve(create_app(config))
+    results: dict[str, list[float]] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_function(f"() => window.dash_clientside && {GD} && {GD}.on",
+                               timeout=timeout_s * 1000)
+        page.evaluate(HOOKS)
+        set_prop(page, ids.RUN_KEY, {"data": akey})
+        page.wait_for_function(f"n => {{ const d = {GD}._fullData;"
+                               " return d && d[0] && d[0].x && d[0].x.length >= n; }}",
+                               arg=n, timeout=timeout_s * 1000)
+        results["open (full figure drawn)"] = [settle(page, "paint", timeout_s)]
+        columns = ["label", "superclass", "folder", "log-density", "cluster"]
+        results["recolour"] = []
+        for i in range(repeat):
+            set_prop(page, ids.COLOUR_BY, {"value": columns[i % len(columns)]})
+            results["recolour"].append(settle(page, "paint", timeout_s))
+        set_prop(page, ids.COLOUR_BY, {"value": "cluster"})
+        settle(page, "paint", timeout_s)
+        results["Z change (colour by cluster)"] = []
+        for i in range(repeat):
+            set_prop(page, hier_ids.Z_SLIDER, {"value": 2.0 if i % 2 == 0 else 1.65})
+            results["Z change (colour by cluster)"].append(settle(page, "paint", timeout_s))
+        rng = np.random.default_rng(0)
+        results["click (instance panel + highlight)"] = []
+        for row in rng.choice(n, repeat, replace=False):
+            x, y = point_position(page, int(row))
+            page.mouse.move(x, y)
+            page.mouse.click(x, y)
+            panel = settle(page, ids.INSTANCE_PANEL, timeout_s)
+            results["click (instance panel + highlight)"].append(
+                max(panel, settle(page, "paint", timeout_s)))
+        results["lasso (selection panel)"] = []
+        for i in range(repeat):
+            lasso(page, 0.3 + 0.05 * (i % 3))
+            results["lasso (selection panel)"].append(
+                settle(page, ids.SELECTION_PANEL, timeout_s))
+        selected = page.evaluate(f"() => ({GD}._fullData[0].selectedpoints || []).length")
+        heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0")
+        browser.close()
+    return {"times": results, "selected": selected, "heap_mib": heap / 2**20}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=150_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds per action")
+    args = parser.parse_args(argv)
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
+    result = run(args.n, args.repeat, args.timeout)
+    print(f"\nN = {args.n}, headless Chromium (software WebGL), 1400 x 900 viewport\n")
+    print(f"| action | median of {args.repeat} | worst | all (ms) |")
+    print("|---|---|---|---|")
+    for name, times in result["times"].items():
+        print(f"| {name} | {statistics.median(times):.0f} ms | {max(times):.0f} ms | "
+              f"{', '.join(f'{t:.0f}' for t in times)} |")
+    print(f"\nlast lasso: {result['selected']} points selected; JS heap in use "
+          f"{result['heap_mib']:.0f} MiB")
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
