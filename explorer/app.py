@@ -7,6 +7,7 @@ from flask import abort, send_file
 
 from explorer.callbacks import register_callbacks
 from explorer.config import REPO_ROOT, AppConfig
+from explorer.help import register_help_route, with_help
 from explorer.hierarchy import register_hierarchy_callbacks
 from explorer.jobs import make_background_manager, show_callback_error
 from explorer.layout import build_layout
@@ -25,11 +26,12 @@ def create_app(config: AppConfig | None = None) -> Dash:
     app = Dash(__name__, title="Topograph", assets_folder=str(REPO_ROOT / "assets"),
                background_callback_manager=jobs,
                on_error=show_callback_error)
-    app.layout = build_layout(config)
+    app.layout = with_help(build_layout(config))
     register_callbacks(app, config)
     register_hierarchy_callbacks(app, config)
     register_training_callbacks(app, config)
     register_viewer(app, config)
+    register_help_route(app)
     _add_thumbnail_route(app, config)
     install_security(app.server, bind_host=config.host)
     return app
