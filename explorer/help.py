@@ -92,6 +92,9 @@ HELP: dict[str, Help] = {
     train.CANCEL: _h("Stop the training.", TRAIN),
     train.QUALITY_BUTTON: _h("Score this embedding against the known labels.", TRAIN),
     train.QUALITY_CANCEL: _h("Stop the quality report.", TRAIN),
+    train.COMPARE_BUTTON: _h("Compare pixels, ImageNet and every trained network on this "
+                             "folder, with or without labels, and get a suggestion.", TRAIN),
+    train.COMPARE_CANCEL: _h("Stop the comparison.", TRAIN),
     train.QUALITY_HEATMAP: _h("Distances between images sorted by known label: dark "
                               "blocks on the diagonal mean the labels are separated.", TRAIN),
     # The map and its view controls

@@ -40,22 +40,33 @@ class ShownImage:
     height: int
     picture: Box
     nm_per_pixel: float | None
+    data_bar: bool = False
 
 
 def full_image_file(app_config: AppConfig, name: str) -> Path | None:
-    """The PNG the route ``/images/<name>`` answers with: the full-resolution image of a
-    content id of an analysis loaded in this server (None for any other name, an id of
-    no loaded analysis, a file that no longer decodes, or a planted link)."""
+    """The PNG the route ``/images/<name>`` answers with: a full-resolution image this
+    server rendered (when the viewer showed it, in any of its processes), or renders now
+    for a content id of an analysis loaded in this process. None for any other name, an
+    id of no loaded analysis, a file that no longer decodes, or a planted link."""
     parsed = parse_full_image_name(name)
-    found = find_image(app_config, parsed[0]) if parsed else None
-    if found is None:
+    if parsed is None:
         return None
-    analysis, row = found
+    rendered = app_config.full_image_dir / name
+    if rendered.exists() or rendered.is_symlink():
+        return regular_file(rendered)
+    found = find_image(app_config, parsed[0])
+    return _render(app_config, *found, data_bar=parsed[1]) if found else None
+
+
+def _render(app_config: AppConfig, analysis: Analysis, row: int, *,
+            data_bar: bool) -> Path | None:
+    """Render (once) the full image of ``row``; None if the file no longer decodes."""
+    record = analysis.dataset.usable[row]
     try:
-        path = full_image(analysis.dataset, analysis.dataset.usable[row],
-                          app_config.full_image_dir, keep_data_bar=parsed[1])
+        path = full_image(analysis.dataset, record, app_config.full_image_dir,
+                          keep_data_bar=data_bar)
     except ImageDecodeError as exc:
-        log.warning("no full image for %s: %s", analysis.dataset.usable[row].path, exc)
+        log.warning("no full image for %s: %s", record.path, exc)
         return None
     return regular_file(path)
 
@@ -71,7 +82,8 @@ def shown_image(analysis: Analysis, row: int, *, data_bar: bool) -> ShownImage:
     if crop is None:
         return ShownImage(full_image_url(record.id), width, height, (0, 0, width, height), nm)
     if data_bar:
-        return ShownImage(full_image_url(record.id, data_bar=True), width, height, crop, nm)
+        return ShownImage(full_image_url(record.id, data_bar=True), width, height, crop, nm,
+                          data_bar=True)
     left, top, right, bottom = crop
     w, h = right - left, bottom - top
     return ShownImage(full_image_url(record.id), w, h, (0, 0, w, h), nm)
@@ -138,14 +150,19 @@ def viewer_view(app_config: AppConfig, pkey: str | None, request: dict | None,
     other = None if other == main else other
     clusters = _clusters(app_config, pkey, view)
     title = analysis.dataset.usable[main].path
-    panes = [_pane(analysis, r, options, clusters) for r in (main, other) if r is not None]
+    panes = [_pane(app_config, analysis, r, options, clusters)
+             for r in (main, other) if r is not None]
     if other is None:
         return title, *panes[0], empty_figure(""), None, True
     return title, *panes[0], *panes[1], False
 
 
-def _pane(analysis: Analysis, row: int, options: list[str], clusters) -> tuple:
+def _pane(app_config: AppConfig, analysis: Analysis, row: int, options: list[str],
+          clusters) -> tuple:
     shown = shown_image(analysis, row, data_bar=ids.DATA_BAR in options)
+    if _render(app_config, analysis, row, data_bar=shown.data_bar) is None:
+        return (empty_figure("this file no longer decodes (see the server log)"),
+                facts_table(image_facts(analysis, row)))
     bar = scale_bar(shown.nm_per_pixel, shown.width) if ids.SCALE_BAR in options else None
     cluster = str(clusters.iloc[row]) if clusters is not None else None
     return (image_figure(shown.url, shown.width, shown.height, bar=bar, picture=shown.picture),

@@ -115,8 +115,18 @@ def test_the_route_serves_full_images_of_the_loaded_analysis_only(run, tmp_path)
             config.images / record.path)))
     assert client.get(f"/images/{'0' * 32}.png").status_code == 404  # not in the analysis
     assert client.get(f"/images/{record.id}.jpg").status_code == 404
-    state.forget()  # nothing loaded: nothing served
-    assert full_image_file(config, f"{record.id}.png") is None
+    state.forget()  # nothing loaded: nothing rendered now, only what was rendered before
+    assert full_image_file(config, f"{analysis.dataset.usable[5].id}.png") is None
+    assert full_image_file(config, f"{record.id}.png") is not None
+
+
+def test_an_image_the_viewer_showed_is_served_by_every_server_process(run):
+    config, pkey, analysis = run
+    record = analysis.dataset.usable[2]
+    viewer_view(config, pkey, {"id": record.id}, None, [], None)  # renders it
+    state.forget()  # another process of the server: nothing loaded there
+    resp = create_app(config).server.test_client().get(full_image_url(record.id))
+    assert resp.status_code == 200 and resp.data.startswith(b"\x89PNG")
 
 
 def test_a_planted_link_in_the_full_image_cache_is_refused(run, tmp_path):
