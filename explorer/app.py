@@ -13,6 +13,7 @@ from explorer.jobs import make_background_manager, show_callback_error
 from explorer.layout import build_layout
 from explorer.security import install_security
 from explorer.serving import THUMBNAIL_MAX_AGE, THUMBNAIL_ROUTE, thumbnail_file
+from explorer.signin import install_sign_in, register_sign_in_callbacks
 from explorer.training import register_training_callbacks
 from explorer.viewer import register_viewer
 
@@ -34,6 +35,8 @@ def create_app(config: AppConfig | None = None) -> Dash:
     register_help_route(app)
     _add_thumbnail_route(app, config)
     install_security(app.server, bind_host=config.host)
+    install_sign_in(app.server, config)
+    register_sign_in_callbacks(app, config)
     return app
 
 

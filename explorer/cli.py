@@ -80,6 +80,15 @@ def _add_serving_flags(parser: argparse.ArgumentParser) -> None:
                        help="run jobs on Celery workers through this Redis, e.g. "
                             f"redis://localhost:6379/0 (default ${REDIS_ENV}; unset: jobs "
                             "in processes forked by the server, kept in the cache folder)")
+    group.add_argument("--users", type=Path, metavar="FILE", default=None,
+                       help="sign in with the passwords of this user file (scrypt hashes; "
+                            "python -m explorer.users add FILE NAME)")
+    group.add_argument("--user-header", metavar="HEADER", default=None,
+                       help="sign in by this header of a trusted reverse proxy, e.g. "
+                            "X-Remote-User (only where nothing but the proxy reaches the app)")
+    group.add_argument("--trusted-network", action="store_true",
+                       help="serve a non-loopback --host without sign-in (everyone who reaches "
+                            "it can name clusters under any name)")
 
 
 def config_from_args(args: argparse.Namespace) -> AppConfig:
@@ -98,11 +107,34 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
         raise SystemExit("error: --debug is for the development server; drop --debug or --serve")
     if args.workers < 1 or args.threads < 1:
         raise SystemExit("error: --workers and --threads must be at least 1")
+    _check_sign_in(args)
     return AppConfig(images=images.resolve(), labels=labels.resolve() if labels else None,
                      cache_dir=args.cache_dir.resolve(), names_db=args.names.resolve(),
                      host=args.host, train_device=_train_device(args.train_device),
                      backbone=args.backbone, redis_url=args.redis,
+                     users_file=args.users.resolve() if args.users else None,
+                     user_header=args.user_header,
                      **_scale_options(args))
+
+
+def _check_sign_in(args: argparse.Namespace) -> None:
+    """A server others can reach needs sign-in, unless its network is declared trusted."""
+    if args.users is not None and args.user_header:
+        raise SystemExit("error: choose one sign-in: --users FILE or --user-header HEADER")
+    if args.users is not None:
+        from explorer.users import read_users
+
+        try:
+            read_users(args.users)
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"error: --users: {exc}") from None
+    signed_in = args.users is not None or bool(args.user_header)
+    if not is_loopback(args.host) and not signed_in and not args.trusted_network:
+        raise SystemExit(f"error: --host {args.host} lets others reach the dashboard, and "
+                         "without sign-in anyone could save names as anyone: add --users FILE "
+                         "(python -m explorer.users add FILE NAME) or --user-header "
+                         "X-Remote-User behind a signing-in proxy, or --trusted-network if "
+                         "everyone on this network may")
 
 
 def config_from_environment() -> AppConfig:

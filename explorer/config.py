@@ -29,6 +29,8 @@ class AppConfig:
     train_device: str = "cpu"  # torch device of training jobs ("cpu", "cuda", "cuda:1", "mps")
     backbone: str = DEFAULT_BACKBONE  # the representation the page starts with (--backbone)
     redis_url: str | None = None  # jobs on Celery + Redis (--redis), else Diskcache
+    users_file: Path | None = None  # sign-in with the passwords of this file (--users)
+    user_header: str | None = None  # sign-in by a trusted proxy's header (--user-header)
 
     @property
     def thumbnail_dir(self) -> Path:

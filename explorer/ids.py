@@ -29,6 +29,7 @@ PROJECTION_ERROR = "projection-error"    # why the last projection job failed
 
 # Top of the page: a callback that failed outside the jobs (role=alert, click to dismiss)
 APP_ERROR = "app-error"
+SIGNED_IN = "signed-in"  # who is signed in (empty without sign-in)
 
 # Stores: keys and selections only, never arrays
 RUN_KEY = "run-key"                      # analysis key (JSON of the choices that compute)

@@ -192,5 +192,6 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
         dcc.Store(id=ids.SELECTION_PAGE, data=0),
         html.Div(id=ids.APP_ERROR, className="app-error", role="alert", n_clicks=0,
                  title="click to dismiss"),
+        html.Div(id=ids.SIGNED_IN, className="signed-in"),
         _settings(config or AppConfig()), _centre(), _right(), viewer_modal(),
     ])

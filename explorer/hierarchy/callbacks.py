@@ -19,6 +19,7 @@ from explorer.hierarchy.views import (
     scatter_patch,
     scores_view,
 )
+from explorer.signin import signed_in_user
 from explorer.state import View
 
 _PICTURES = (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)
@@ -94,8 +95,9 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
                   State(main_ids.RUN_KEY, "data"), State(main_ids.VIEW, "data"),
                   State(ids.NAMES_VERSION, "data"), prevent_initial_call=True)
     def _save(_save, _delete, name, note, user, editing, key, view, version):
+        user = signed_in_user() or user or ""  # signed in: that name, whatever was typed
         message, saved = save_view(config, key, view, editing, name=name or "", note=note or "",
-                                   user=user or "", delete=ctx.triggered_id == ids.DELETE_BUTTON)
+                                   user=user, delete=ctx.triggered_id == ids.DELETE_BUTTON)
         return message, (version or 0) + 1 if saved else no_update
 
     @app.callback(Output(ids.EXPORT_IMAGES, "data"), Output(ids.EXPORT_TREE, "data"),
