@@ -207,7 +207,7 @@ def projection_is_cached(analysis: Analysis, params: ProjectionParams, *,
     """True if :func:`project_analysis` would load this projection instead of computing it."""
     cache = StepCache(Path(cache_dir) / "steps")
     key = cache.key("projection", **_projection_step(analysis, params))
-    return cache.path("projection", key).exists()
+    return cache.has("projection", key)
 
 
 def project_analysis(analysis: Analysis, params: ProjectionParams, *, cache_dir: str | Path,

@@ -298,8 +298,8 @@ def _distinct_graph(points: np.ndarray, maxk: int, method: str, batch_size: int,
     """
     scale = unit_scale(points)
     scaled = points / scale
-    centred = scaled - scaled.mean(axis=0, dtype=np.float64)
-    query = np.ascontiguousarray(centred, dtype=np.float32)
+    query = np.empty(scaled.shape, dtype=np.float32)  # centred in float64, stored float32:
+    np.subtract(scaled, scaled.mean(axis=0, dtype=np.float64), out=query, casting="unsafe")
     indices = _search(query, maxk, method, batch_size, progress, random_state)
     distances, indices = _exact_rows(scaled, indices)
     recall, sample = (None, 0) if method == "exact" else _sample_recall(
