@@ -1,10 +1,12 @@
 """Bounded load test: concurrent sessions recolouring and fetching thumbnails, on loopback.
 
     python -m benchmarks.load_test [--sessions 8] [--seconds 30] [--thumbnails 12]
+    python -m benchmarks.load_test --serve --workers 4 --sessions 16   # production server
 
 Computes the demo analysis and its default projection first (cached in --cache-dir, so a
 re-run skips it), starts the real app (``python app.py``, its own process, werkzeug
-threaded) on a free loopback port, then runs ``--sessions`` threads for ``--seconds``
+threaded; with ``--serve`` the production server, gunicorn with ``--workers`` processes) on a
+free loopback port, then runs ``--sessions`` threads for ``--seconds``
 (or ``--requests`` per session). Each session opens the scatter once (the full figure),
 then repeats: recolour by the next column (the real Dash callback POST, answered with a
 Patch) and fetch ``--thumbnails`` thumbnails of random images (what a neighbours panel
@@ -113,13 +115,34 @@ def run_session(session: Session, client: Client, state: dict, columns: list[str
         sent += 1 + thumbnails
 
 
+def warm_up(port: int, client_map: Client, state: dict, columns: list[str], *,
+            rounds: int) -> None:
+    """Each column's colouring computed once per server process: ``rounds`` sessions at
+    once, so that with several worker processes every one of them is likely warmed."""
+    def one_round(seed: int) -> None:
+        warm = Session(port, Tally(), seed=seed)
+        for column in columns:
+            warm.request("warm-up", "POST", "/_dash-update-component", client_map.body(
+                f"{ids.SCATTER}.figure...", {**state, f"{ids.COLOUR_BY}.value": column},
+                f"{ids.PROJECTION_KEY}.data"))
+            warm.conn.close()  # a new connection each time: another worker may answer
+            warm.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    threads = [threading.Thread(target=one_round, args=(-1 - i,)) for i in range(rounds)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 \
         else values[0]
 
 
 def report(tally: Tally, wall: float, args: argparse.Namespace) -> None:
-    print(f"\n{args.sessions} sessions, {wall:.1f} s of load, {os.cpu_count()} CPUs, "
+    server = (f"python app.py --serve (gunicorn, {args.workers} workers)" if args.serve
+              else "python app.py (Werkzeug, threaded)")
+    print(f"\n{server}: {args.sessions} sessions, {wall:.1f} s of load, {os.cpu_count()} CPUs, "
           f"load average before/after {args.load_before} / "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}")
@@ -147,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop each session after this many requests instead")
     parser.add_argument("--thumbnails", type=int, default=12,
                         help="thumbnails fetched after each recolour (default 12)")
+    parser.add_argument("--serve", action="store_true",
+                        help="through the production server (python app.py --serve)")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="with --serve: gunicorn worker processes (default 4)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE / "load-test",
                         help="where the demo analysis is cached (kept between runs)")
     args = parser.parse_args(argv)
@@ -159,13 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     state = {f"{ids.PROJECTION_KEY}.data": pkey, f"{ids.COLOUR_BY}.value": "cluster",
              f"{ids.MARKER_SIZE}.value": 4, f"{ids.MARKER_OPACITY}.value": 0.8}
     app_args = ["--cache-dir", str(config.cache_dir), "--names", str(config.names_db)]
-    with running_app(app_args, log=config.cache_dir / "load-test-app.log") as (url, _proc):
+    if args.serve:
+        app_args += ["--serve", "--workers", str(args.workers)]
+    with running_app(app_args, log=config.cache_dir / "load-test-app.log",
+                     timeout=600) as (url, _proc):
         port = int(url.rsplit(":", 1)[1])
-        warm = Session(port, Tally(), seed=-1)  # each column's colouring computed once
-        for column in columns:
-            warm.request("warm-up", "POST", "/_dash-update-component", client_map.body(
-                f"{ids.SCATTER}.figure...", {**state, f"{ids.COLOUR_BY}.value": column},
-                f"{ids.PROJECTION_KEY}.data"))
+        warm_up(port, client_map, state, columns, rounds=2 * args.workers if args.serve else 1)
         tally = Tally()
         args.load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
         start = time.perf_counter()

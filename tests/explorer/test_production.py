@@ -11,13 +11,16 @@ import time
 import psutil
 import pytest
 
+from compute.naming import NameStore
 from explorer import ids
 from explorer.cli import config_from_args, parse_args
+from explorer.config import AppConfig
 from explorer.production import bind_address, default_server, gunicorn_options
 from tests.appserver import running_app
 from tests.dashclient import DashPage
 from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV, KILLED_K
 from tests.imagefiles import write_blob_images
+from tests.naming_race import editing_of, race
 
 
 def test_gunicorn_runs_threaded_workers_that_build_their_own_app():
@@ -145,3 +148,21 @@ def test_a_killed_worker_ends_its_job_with_a_message_in_any_process(two_servers)
     again = page.start(analysis_body(page, maxk=10))  # and it can be started again
     _status, answer = page.on(url_b).wait(analysis_body(page, maxk=10), again, timeout=180)
     assert '"maxk": 10' in answer["response"][ids.RUN_KEY]["data"]
+
+
+@pytest.mark.slow
+def test_two_experts_naming_one_cluster_in_two_processes_get_a_conflict(two_servers):
+    url_a, url_b, heartbeat = two_servers
+    root = heartbeat.parent
+    config = AppConfig(images=root / "images", labels=root / "images-labels.csv",
+                       cache_dir=root / "cache", names_db=root / "names.sqlite")
+    page = DashPage(url_a)
+    body = analysis_body(page, maxk=10)
+    key = page.wait(body, page.start(body), timeout=180)[1]["response"][ids.RUN_KEY]["data"]
+    pages = (page, page.on(url_b))
+    for round_ in range(3):
+        result = race(pages, key, editing_of(config, key), (f"ana {round_}", f"bo {round_}"),
+                      ("ana", "bo"))
+        assert result.saved == 1 and result.conflicts == 1, result.messages
+    history = NameStore(config.names_db).history()
+    assert len(history) == 3  # every acknowledged save is there, nothing else

@@ -21,6 +21,7 @@ from explorer.users import add_user, hash_password, read_users, verify_password
 from explorer.views import analysis_job
 from tests.conftest import REPO_ROOT
 from tests.dashclient import DashPage
+from tests.naming_race import save_body
 
 PASSWORD = "correct horse battery"
 
@@ -83,15 +84,6 @@ def named(app_config):
     key, _summary = analysis_job(lambda _p: None, app_config, backbone="pixels")
     _card, _name, _note, editing = card_view(app_config, key, {}, {"node": 0})
     return app_config, key, editing
-
-
-def save_body(page_like, key: str, editing: dict, typed_user: str) -> dict:
-    return page_like.body(f"{hierarchy_ids.NAME_STATUS}.children", {
-        f"{hierarchy_ids.SAVE_BUTTON}.n_clicks": 1, f"{hierarchy_ids.NAME_INPUT}.value": "blobs",
-        f"{hierarchy_ids.NOTE_INPUT}.value": "", f"{hierarchy_ids.USER_INPUT}.value": typed_user,
-        f"{hierarchy_ids.EDITING}.data": editing, f"{ids.RUN_KEY}.data": key,
-        f"{ids.VIEW}.data": {}, f"{hierarchy_ids.NAMES_VERSION}.data": 0},
-        f"{hierarchy_ids.SAVE_BUTTON}.n_clicks")
 
 
 class InProcessPage(DashPage):
