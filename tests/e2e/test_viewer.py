@@ -77,9 +77,12 @@ def test_open_zoom_scale_bar_data_bar_compare_and_escape(page, sem_url, sem_anal
     before = page.evaluate(span)
     box = page.locator("#viewer-main").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    for _ in range(3):
+    for _ in range(20):  # a wheel event during a redraw (2 busy cores) may be lost
         page.mouse.wheel(0, -200)
-    page.wait_for_function(f"w => ({span})() < 0.8 * w", arg=before, timeout=10_000)
+        page.wait_for_timeout(300)
+        if page.evaluate(span) < 0.8 * before:
+            break
+    assert page.evaluate(span) < 0.8 * before
 
     # the data bar shown: the whole frame
     page.get_by_label("data bar").check()
