@@ -5,6 +5,12 @@ Image strategies (DIR is an image folder)::
     python -m compute train data/demo/images --labels data/demo/labels.csv \\
         --strategy finetune --input-size 32 --epochs 5 --out runs/finetune.pt
 
+``adapt`` (no labels, minutes on a CPU) trains EfficientNet-Lite0's last block on its cached
+ImageNet features by neighbour distillation; ``--backbone`` does not apply, ``--weights``
+may name an earlier adapt checkpoint, the input is at least 96 px::
+
+    python -m compute train data/demo/images --strategy adapt --epochs 10 --out runs/adapt.pt
+
 The autoencoder trains on an embedding matrix instead (DIR is an ``.npy`` of shape (N, D),
 e.g. ``embeddings.npy`` from ``python -m compute run``) and also writes the reduced
 embeddings (``--codes``, default: CKPT with ``.codes.npy``)::
@@ -25,7 +31,7 @@ import json
 from pathlib import Path
 
 NAME = "train"
-HELP = "train a representation (finetune, triplet, deepcluster, simclr, autoencoder)"
+HELP = "train a representation (finetune, triplet, deepcluster, simclr, adapt, autoencoder)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--pca-dim", type=int, default=256, help="deepcluster: PCA dimensions")
     group.add_argument("--sobel", action="store_true", help="deepcluster/simclr: Sobel input")
     group.add_argument("--cluster-limit", type=int, help="deepcluster: images per epoch")
-    group.add_argument("--temperature", type=float, default=0.5, help="simclr: NT-Xent tau")
+    group.add_argument("--temperature", type=float, help="simclr / adapt: InfoNCE tau "
+                       "(default 0.5 / 0.2)")
+    group.add_argument("--objective", choices=("neighbours", "simclr"), default="neighbours",
+                       help="adapt: mutual-neighbour positives or SimCLR views")
+    group.add_argument("--neighbours", type=int, default=10, help="adapt: k of the mutual "
+                       "nearest neighbours")
     group.add_argument("--code-dim", type=int, default=16, help="autoencoder: code size (near "
                        "the intrinsic dimension)")
     group.add_argument("--hidden", default="500,200", help="autoencoder: hidden widths")
@@ -105,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
     with terminal_bar(f"train {args.strategy}", enabled=not args.no_progress) as bar:
         if args.strategy == "autoencoder":
             meta = _run_autoencoder(args, bar)
+        elif args.strategy == "adapt":
+            meta = _run_adapt(args, bar)
         else:
             meta = _run_images(args, bar)
     last = meta.history[-1] if meta.history else {}
@@ -115,15 +128,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_images(args: argparse.Namespace, bar: object) -> object:
     from compute.train.data import stack_from_folder
-    from compute.train.loop import TrainConfig, train_images
+    from compute.train.loop import train_images
 
     stack = stack_from_folder(args.data, args.labels, input_size=args.input_size,
                               resize=args.resize)
-    config = TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
-                         batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
-                         weight_decay=args.weight_decay, device=args.device, seed=args.seed,
-                         steps_per_epoch=args.steps_per_epoch, threads=args.threads,
-                         **schedule_config(args))  # type: ignore[arg-type]
+    config = _train_config(args)
     result = train_images(stack, strategy=args.strategy, out=args.out, config=config,
                           options=strategy_options(args),
                           input_filter="sobel" if args.sobel else "none",
@@ -147,7 +156,31 @@ def strategy_options(args: argparse.Namespace) -> object:
         return DeepClusterOptions(k=args.k, pca_dim=args.pca_dim, cluster_limit=args.cluster_limit)
     from compute.train.simclr import SimCLROptions
 
-    return SimCLROptions(temperature=args.temperature)
+    return SimCLROptions(**({} if args.temperature is None else
+                            {"temperature": args.temperature}))
+
+
+def _train_config(args: argparse.Namespace) -> object:
+    from compute.train.loop import TrainConfig
+
+    return TrainConfig(backbone=args.backbone, weights=args.weights, epochs=args.epochs,
+                       batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
+                       weight_decay=args.weight_decay, device=args.device, seed=args.seed,
+                       steps_per_epoch=args.steps_per_epoch, threads=args.threads,
+                       **schedule_config(args))  # type: ignore[arg-type]
+
+
+def _run_adapt(args: argparse.Namespace, bar: object) -> object:
+    from compute.train.adapt import MIN_INPUT_SIZE, AdaptOptions, train_adapt
+    from compute.train.data import auto_input_size_of_folder, stack_from_folder
+
+    size = args.input_size or max(MIN_INPUT_SIZE, auto_input_size_of_folder(args.data))
+    stack = stack_from_folder(args.data, args.labels, input_size=size, resize=args.resize)
+    options = AdaptOptions(objective=args.objective, n_neighbours=args.neighbours,
+                           **({} if args.temperature is None else
+                              {"temperature": args.temperature}))
+    return train_adapt(stack, out=args.out, config=_train_config(args), options=options,
+                       progress=bar).metadata  # type: ignore[arg-type]
 
 
 def _run_autoencoder(args: argparse.Namespace, bar: object) -> object:

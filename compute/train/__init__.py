@@ -6,6 +6,8 @@ Five strategies share one data pipeline, one epoch loop and one checkpoint forma
 - ``triplet``     batch-hard triplet loss on the labelled subset;
 - ``deepcluster`` no labels: k-means pseudo-labels on the network's own features;
 - ``simclr``      no labels: two augmented views, NT-Xent loss;
+- ``adapt``       no labels, fits a CPU: EfficientNet-Lite0's last block trained on cached
+                  features by neighbour distillation (:mod:`compute.train.adapt`);
 - ``autoencoder`` reduces existing embeddings (an ``.npy``) to a low-dimensional code.
 
 Entry points: :func:`compute.train.loop.train_images` (images in memory),
@@ -15,5 +17,6 @@ Entry points: :func:`compute.train.loop.train_images` (images in memory),
 
 from __future__ import annotations
 
-IMAGE_STRATEGIES = ("finetune", "triplet", "deepcluster", "simclr")
-STRATEGIES = IMAGE_STRATEGIES + ("autoencoder",)
+IMAGE_STRATEGIES = ("finetune", "triplet", "deepcluster", "simclr")  # ResNets, epoch loop
+FOLDER_STRATEGIES = IMAGE_STRATEGIES + ("adapt",)  # everything trained on an image folder
+STRATEGIES = FOLDER_STRATEGIES + ("autoencoder",)

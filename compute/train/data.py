@@ -120,6 +120,15 @@ def stack_from_folder(images: str | os.PathLike[str], labels: str | os.PathLike[
     return replace(stack, source=Path(images).resolve().name)
 
 
+def auto_input_size_of_folder(images: str | os.PathLike[str],
+                              scan_cache: str | os.PathLike[str] | None = None) -> int:
+    """:func:`auto_input_size` of the usable images of a folder (the scan is cached)."""
+    from compute.ingest import scan_folder
+
+    dataset = scan_folder(images, cache_dir=scan_cache)
+    return auto_input_size([(r.width or 0, r.height or 0) for r in dataset.usable])
+
+
 def auto_input_size(widths_heights: Sequence[tuple[int, int]]) -> int:
     """The network input side for images of these sizes: the smallest of
     :data:`AUTO_INPUT_SIZES` not below the median shorter side (224 for large images), so

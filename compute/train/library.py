@@ -108,29 +108,50 @@ def default_options(strategy: str, n_images: int) -> object | None:
 def train_into(folder: str | os.PathLike[str], images: str | os.PathLike[str],
                labels: str | os.PathLike[str] | None, *, strategy: str, config: object,
                input_size: int | None = None, scan_cache: str | os.PathLike[str] | None = None,
+               step_cache: str | os.PathLike[str] | None = None,
                progress: ProgressFn | None = None) -> TrainedWeights:
     """Train ``strategy`` on the image folder ``images`` and add the checkpoint to ``folder``.
 
     ``config``: a :class:`compute.train.loop.TrainConfig`; ``input_size`` None picks
     :func:`compute.train.data.auto_input_size`. Progress: scan and load 0-10 %, training 10-100 %.
-    Raises ValueError (saying what to do) for bad input, e.g. finetune without labels.
+    ``strategy="adapt"`` trains EfficientNet-Lite0's last block (:mod:`compute.train.adapt`;
+    input at least :data:`compute.train.adapt.MIN_INPUT_SIZE` px, its trunk features cached
+    in ``step_cache``). Raises ValueError (saying what to do) for bad input, e.g. finetune
+    without labels.
     """
-    from compute.train.data import stack_from_folder
-    from compute.train.loop import train_images
+    from compute.train.data import auto_input_size_of_folder, stack_from_folder
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     remove_abandoned_runs(folder)
+    if strategy == "adapt" and input_size is None:
+        from compute.train.adapt import MIN_INPUT_SIZE
+
+        input_size = max(MIN_INPUT_SIZE, auto_input_size_of_folder(images, scan_cache))
     stack = stack_from_folder(images, labels, input_size=input_size, scan_cache=scan_cache,
                               progress=scaled(progress, 0.0, 0.1))
     running = folder / f"{RUNNING_PREFIX}{os.getpid()}.pt"
     try:
-        result = train_images(stack, strategy=strategy, out=running, config=config,
-                              options=default_options(strategy, len(stack.pixels)),
-                              progress=scaled(progress, 0.1, 1.0))
+        result = _train(stack, strategy, running, config, step_cache,
+                        scaled(progress, 0.1, 1.0))
         return _publish(folder, running, result.metadata)
     finally:
         running.unlink(missing_ok=True)
+
+
+def _train(stack, strategy: str, out: Path, config, step_cache, progress):
+    """One run of ``strategy`` on ``stack`` into ``out`` (a TrainResult)."""
+    if strategy == "adapt":
+        from compute.cache import StepCache
+        from compute.train.adapt import train_adapt
+
+        return train_adapt(stack, out=out, config=config, progress=progress,
+                           cache=StepCache(step_cache) if step_cache else None)
+    from compute.train.loop import train_images
+
+    return train_images(stack, strategy=strategy, out=out, config=config,
+                        options=default_options(strategy, len(stack.pixels)),
+                        progress=progress)
 
 
 def remove_abandoned_runs(folder: Path) -> int:

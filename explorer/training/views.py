@@ -14,7 +14,7 @@ from pathlib import PurePath
 
 from dash import html, no_update
 
-from compute.train import IMAGE_STRATEGIES
+from compute.train import FOLDER_STRATEGIES
 from compute.train.backbone import FEATURE_DIMS
 from compute.train.library import TrainedWeights, list_trained, trained_path
 from explorer.config import AppConfig
@@ -24,7 +24,8 @@ from explorer.training.figures import distance_heatmap_figure
 STRATEGY_LABELS = {"finetune": "fine-tune (needs labels)",
                    "triplet": "triplet loss (needs labels)",
                    "deepcluster": "DeepCluster (no labels)",
-                   "simclr": "SimCLR (no labels)"}
+                   "simclr": "SimCLR (no labels)",
+                   "adapt": "adapt ImageNet EfficientNet (no labels, minutes on a CPU)"}
 START_LABELS = {"random": "random initialisation", "imagenet": "ImageNet (downloads once)"}
 LIMITS = {"epochs": (1, 1000), "batch_size": (2, 4096), "input_size": (16, 1024)}
 QUALITY_PER_CLASS = 50  # heatmap rows per class (500 x 500 px for ten classes)
@@ -78,8 +79,9 @@ def train_job(set_progress, config: AppConfig, *, strategy: str, backbone: str =
     from compute.torch_compat import check_device
     from compute.train.library import train_into
 
-    if strategy not in IMAGE_STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}: choose one of {list(IMAGE_STRATEGIES)}")
+    if strategy not in FOLDER_STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}: choose one of "
+                         f"{list(FOLDER_STRATEGIES)}")
     size = None if input_size in (None, "") else _whole("input_size", input_size)
     check_device(config.train_device, option="--train-device")  # safe here: in the worker
     t0 = time.perf_counter()
@@ -87,6 +89,7 @@ def train_job(set_progress, config: AppConfig, *, strategy: str, backbone: str =
                          config=train_config(config, backbone=backbone, start=start,
                                              epochs=epochs, batch_size=batch_size, lr=lr),
                          input_size=size, scan_cache=config.cache_dir / "scan",
+                         step_cache=config.cache_dir / "steps",
                          progress=lambda done, total: set_progress((str(done), str(total))))
     return weights.name, train_result(weights, seconds=time.perf_counter() - t0,
                                       device=config.train_device)

@@ -143,3 +143,9 @@ def test_compare_uses_the_pages_analysis(app_config):
     key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5)
     result = str(compare_job(lambda _p: None, app_config, key, {"z": 2.5, "halo": False}))
     assert "maxk 5" in result and "Z 2.5" in result
+
+
+def test_the_adapt_job_publishes_efficientnet_weights(app_config):
+    name, result = train_job(lambda _p: None, app_config, strategy="adapt", **TINY)
+    assert name.startswith("adapt-efficientnet_lite0-") and "press Compute" in str(result)
+    assert backbone_of_weights(app_config, name) == "efficientnet_lite0"

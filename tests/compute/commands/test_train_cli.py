@@ -120,3 +120,20 @@ def test_quality_grid_writes_the_density_z_grid_and_reference_curves(tmp_path):
     assert chance.loc[3] < 0.2  # chance is low at the true count
     summary = json.loads((tmp_path / "q" / "quality.json").read_text())
     assert summary["clusters"][-1]["silhouette"] > 0.8  # three far-apart blobs
+
+
+def test_train_adapt_writes_an_efficientnet_checkpoint_the_embedder_reads(toy_folder, tmp_path,
+                                                                         capsys):
+    from compute.embed import prepare_model
+    from compute.train.checkpoint import load_checkpoint
+
+    folder, _ = toy_folder
+    ckpt = tmp_path / "adapt.pt"
+    rc = main(["train", str(folder), "--strategy", "adapt", "--input-size", "32", "--epochs",
+               "1", "--batch-size", "6", "--objective", "simclr", "--temperature", "0.3",
+               "--no-progress", "--out", str(ckpt)])
+    assert rc == 0 and "adapt: 1 epochs" in capsys.readouterr().out
+    meta = load_checkpoint(ckpt).metadata
+    assert (meta.backbone, meta.input_size) == ("efficientnet_lite0", 32)
+    assert (meta.params["objective"], meta.params["temperature"]) == ("simclr", 0.3)
+    assert prepare_model("efficientnet_lite0", weights=str(ckpt)).preprocessing.crop == 32

@@ -95,3 +95,15 @@ def test_abandoned_runs_of_dead_processes_are_removed(tmp_path):
     ([(100, 100), (20, 20), (200, 200)], 128), ([], 224), ([(0, 0)], 224)])
 def test_auto_input_size_covers_the_median_image(sizes, expected):
     assert auto_input_size(sizes) == expected
+
+
+def test_adapt_joins_the_library_at_least_96_px_with_its_trunk_cached(toy_folder, tmp_path):
+    images, _ = toy_folder
+    steps = tmp_path / "steps"
+    trained = train_into(tmp_path / "weights", images, None, strategy="adapt",
+                         config=TrainConfig(epochs=1, batch_size=4), step_cache=steps)
+    assert trained.name.startswith("adapt-efficientnet_lite0-")
+    assert trained.metadata.input_size == 96  # the toy's 32 px would leave a 1 x 1 map
+    assert [w.name for w in list_trained(tmp_path / "weights")] == [trained.name]
+    assert any(p.name.startswith("adapt_trunk") or "adapt_trunk" in str(p)
+               for p in steps.rglob("*"))
