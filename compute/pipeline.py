@@ -27,6 +27,7 @@ from compute.cache import StepCache, fingerprint_params, fingerprint_strings
 from compute.embed import DEFAULT_BACKBONE, Embeddings, embed_dataset
 from compute.graph.knn import KnnGraph
 from compute.ingest import Dataset, scan_folder
+from compute.ingest.near_duplicates import NearDuplicates
 from compute.ingest.thumbnails import render_thumbnails
 from compute.params import AnalysisParams
 from compute.progress import ProgressFn, report, scaled
@@ -98,6 +99,7 @@ class Analysis:
     thumbnails: Path
     scales: tuple[ScaleReading, ...] | None = None  # one per embedded row; None: not read
     scale_selection: ScaleSelection | None = None  # what a scale group kept and left out
+    near_duplicates: NearDuplicates | None = None  # shifted / re-saved copies, one per row
 
     @property
     def knn(self) -> KnnGraph:
@@ -131,7 +133,9 @@ class Analysis:
             counts = Counter(r.group_or_reason for r in self.scales)
             parts.append("scales: " + ", ".join(f"{n} {name}"
                                                 for name, n in counts.most_common(4)))
-        return "; ".join(parts)
+        line = "; ".join(parts)
+        notice = self.near_duplicates.notice() if self.near_duplicates is not None else None
+        return f"{line}. {notice}" if notice else line
 
 
 @dataclass(frozen=True)
@@ -166,12 +170,37 @@ def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
                                progress=scaled(progress, 0.45, 0.8))
     dataset = dataset.with_failures(dict(embeddings.failures))
     topography = topography_of(embeddings.vectors, config.analysis, cache=cache,
-                               progress=scaled(progress, 0.8, 1.0))
+                               progress=scaled(progress, 0.8, 0.95))
+    copies = find_near_duplicates(dataset, embeddings, topography.knn, thumbs, cache=cache,
+                                  progress=scaled(progress, 0.95, 1.0))
     report(progress, 1000, 1000)
     scales = tuple(readings[i] for i in embeddings.ids) if readings is not None else None
     return Analysis(config=config, dataset=dataset, embeddings=embeddings,
                     topography=topography, thumbnails=thumbs, scales=scales,
-                    scale_selection=selection)
+                    scale_selection=selection, near_duplicates=copies)
+
+
+def find_near_duplicates(dataset: Dataset, embeddings: Embeddings, knn: KnnGraph,
+                         thumbnails: Path, *, cache: StepCache,
+                         progress: ProgressFn | None = None) -> NearDuplicates:
+    """Near-duplicate groups of the embedded rows (:mod:`compute.ingest.near_duplicates`):
+    each image checked against its nearest neighbours in ``knn`` on their thumbnails
+    (cached by the rows, the candidates and the thresholds)."""
+    from compute.cache import fingerprint_array
+    from compute.ingest import near_duplicates as nd
+
+    candidates = knn.indices[:, 1:1 + min(nd.CANDIDATES, knn.maxk)]
+    records = dataset.usable
+    params = {"similarity": nd.MIN_SIMILARITY, "overlap": nd.MIN_OVERLAP,
+              "pixels": nd.MIN_OVERLAP_PIXELS, "smooth": nd.SMOOTH, "peaks": nd.PEAKS,
+              "candidates": fingerprint_array(np.ascontiguousarray(candidates))}
+
+    def compute() -> NearDuplicates:
+        arrays, scales = nd.thumbnail_inputs(records, thumbnails)
+        return nd.near_duplicates(arrays, scales, candidates, progress=progress)
+
+    return cache.cached("near_duplicates", inputs=fingerprint_strings(embeddings.ids),
+                        params=params, version=nd.NEAR_DUPLICATES_VERSION, compute=compute)
 
 
 def _checked_scale_group(config: PipelineConfig) -> str | None:

@@ -6,6 +6,13 @@
 Writes ``data/demo/images/fmnist-XXXXX.png`` (28x28 grayscale; XXXXX is the index in the
 10 000-image test split), ``data/demo/labels.csv`` (path,label,superclass) and
 ``data/demo/ATTRIBUTION.md``. Deterministic: the same images every time.
+
+It then embeds them with the default representation (:data:`compute.embed.DEFAULT_BACKBONE`
+as it resolves offline, EfficientNet-Lite0) and ships the vectors in
+``data/demo/images/.topograph/features-<key>.npz`` (:mod:`compute.embed.seed`; used only
+for images and a model that match), so ``python app.py`` shows its first page without
+embedding. ``python data/make_demo.py --features-only`` redoes just that (after a change
+to the preprocessing, for instance).
 """
 
 from __future__ import annotations
@@ -69,7 +76,34 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "demo")
     parser.add_argument("--per-class", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--features-only", action="store_true",
+                        help="only (re)write the shipped features of the existing images")
     args = parser.parse_args()
+    if not args.features_only:
+        write_images(args)
+    print(f"wrote {write_demo_features(args.out / 'images')}")
+
+
+def write_demo_features(images: Path) -> Path:
+    """Embed ``images`` with the default representation and ship the vectors there."""
+    import shutil
+    import tempfile
+
+    from compute.embed import DEFAULT_BACKBONE, embed_dataset, prepare_model
+    from compute.embed.seed import SEED_FOLDER, write_seed
+    from compute.ingest import scan_folder
+
+    shutil.rmtree(images / SEED_FOLDER, ignore_errors=True)  # one model's file, no stale ones
+    model = prepare_model(DEFAULT_BACKBONE)
+    with tempfile.TemporaryDirectory() as store:
+        embeddings = embed_dataset(scan_folder(images), backbone=DEFAULT_BACKBONE,
+                                   store_dir=store)
+    assert embeddings.key == model.key
+    return write_seed(images, model.key, embeddings.ids, embeddings.vectors)
+
+
+def write_images(args: argparse.Namespace) -> None:
+    """The demo's images, labels.csv and ATTRIBUTION.md."""
     if not (args.source / "t10k-images-idx3-ubyte.gz").exists():
         raise SystemExit(f"{args.source} has no Fashion-MNIST files: "
                          "apt-get install -y dataset-fashion-mnist")

@@ -53,6 +53,7 @@ SERVER_FIELDS = ("images", "labels", "scales")  # from AppConfig, not the browse
 BUILT_IN_WEIGHTS = "auto"  # else the name of weights trained in the dashboard
 CLUSTER_COLUMN, HALO_COLUMN = "cluster", "halo"
 CUT_COLUMNS = (CLUSTER_COLUMN, HALO_COLUMN)  # the columns that follow the page's Z
+NEAR_DUPLICATE_COLUMN = "near-duplicate group"  # only when the analysis found some
 
 
 @dataclass(frozen=True, eq=False)
@@ -347,6 +348,9 @@ def explorer_data(analysis: Analysis, app_config: AppConfig) -> ExplorerData:
         for name, values in display_columns(analysis.scales).items():
             columns[name] = values
     columns["log-density"] = analysis.topography.density.log_density
+    copies = analysis.near_duplicates
+    if copies is not None and copies.n_groups:
+        columns[NEAR_DUPLICATE_COLUMN] = copies.labels()
     knn = analysis.knn
     return ExplorerData(ids=np.array([r.id for r in usable], dtype=object), paths=paths,
                         columns=columns, knn_indices=knn.indices.astype(np.int32),

@@ -9,6 +9,9 @@ Writes, in OUT:
   labelled export (:mod:`compute.naming.export`), unnamed; ``clusters.tree.csv`` (the
   hierarchy, one row per node) and ``clusters.json`` (the analysis parameters, counts and
   ``neighbour_search``: the kNN method used and its recall measured on a sample);
+- ``near_duplicates.csv``: the images that are shifted crops or re-saved copies of each
+  other, by group (:mod:`compute.ingest.near_duplicates`); the summary line says when
+  many images are in such groups;
 - ``embedding.json``: the representation used (backbone "auto" resolved, its plain name,
   "cnn" or "pixels");
 - unless --no-scale, ``scales.csv`` (the scale reading of each embedded row).
@@ -65,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
                    rows={path: i for i, path in enumerate(result.embeddings.paths)})
     if result.scales is not None:
         write_scales_csv(out / "scales.csv", _scale_rows(result), keys=("row", "path", "id"))
+    write_near_duplicates(out / "near_duplicates.csv", result)
     clustering = label_analysis(result).clustering
     files = write_export(out / "clusters.csv", clustering, clustering.match([]))
     _record_search(files.sidecar, result.topography.neighbour_search)
@@ -75,11 +79,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_near_duplicates(path: Path, result) -> None:
+    """``near_duplicates.csv``: one row per image that has a near duplicate (a shifted crop
+    or a re-saved copy; :mod:`compute.ingest.near_duplicates`): row, id, path, group,
+    group_size, representative. Only the header when there is none."""
+    import csv
+
+    emb = result.embeddings
+    rows = result.near_duplicates.table(emb.ids, emb.paths)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["row", "id", "path", "group", "group_size",
+                                                "representative"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def write_embedding_info(path: Path, embeddings) -> None:
     """``embedding.json``: which representation the run used (the resolved backbone, its
     plain name, its kind "cnn"/"pixels", the weights, features and the feature key)."""
-    import json
-
     info = {"backbone": embeddings.backbone, "representation": embeddings.title,
             "kind": embeddings.kind, "weights": embeddings.weights,
             "features": embeddings.features, "preprocessing": embeddings.preprocessing,

@@ -39,6 +39,7 @@ from compute.embed.preprocess import (
     preprocessing_for,
     preprocessing_for_checkpoint,
 )
+from compute.embed.seed import seed_store
 from compute.embed.store import FeatureStore
 from compute.ingest import Dataset
 from compute.progress import ProgressFn
@@ -48,9 +49,10 @@ EMBED_VERSION = "2"
 
 __all__ = [
     "AUTO_BACKBONE", "BACKBONES", "BACKBONE_CHOICES", "DEFAULT_BACKBONE", "EMBED_VERSION",
-    "REPRESENTATION_KINDS", "representation_kind", "resolve_backbone", "FEATURES", "BackboneSpec", "Checkpoint", "EmbeddingModel",
+    "FEATURES", "REPRESENTATION_KINDS", "BackboneSpec", "Checkpoint", "EmbeddingModel",
     "Embeddings", "FeatureStore", "Preprocessing", "Weights", "embed_dataset",
-    "open_feature_store", "prepare_model", "read_weights_file", "resolve_weights",
+    "open_feature_store", "prepare_model", "read_weights_file", "representation_kind",
+    "resolve_backbone", "resolve_weights",
     "save_checkpoint",
 ]
 
@@ -154,7 +156,8 @@ def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = 
                   progress: ProgressFn | None = None) -> Embeddings:
     """Embed every usable image of ``dataset``; only images without a stored vector run.
 
-    The feature store lives in ``store_dir``, else in ``cache``'s folder, else in memory.
+    The feature store lives in ``store_dir``, else in ``cache``'s folder, else in memory;
+    vectors the folder ships for this model (:mod:`compute.embed.seed`) fill it first.
     ``workers`` decoding processes (None: :func:`default_workers`); ``device`` "cpu" or
     "cuda"; ``input_size`` the side of the network input (None: a checkpoint's own, else
     224; see :func:`prepare_model`). Raises ValueError if
@@ -169,6 +172,7 @@ def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = 
     root = store_dir if store_dir is not None else (cache.root if cache else None)
     store = open_feature_store(model, root)
     try:
+        seed_store(store, dataset.root, model.key, [r.id for r in usable])
         errors = extract_missing(
             dataset, usable, model=model.module, preprocessing=model.preprocessing,
             store=store, batch_size=batch_size,

@@ -36,7 +36,8 @@ def test_pipeline_end_to_end_and_cached(blob_folder, tmp_path):
 
 def test_knn_graph_is_in_the_embedding_space(blob_folder, tmp_path):
     images, labels = blob_folder
-    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels), backbone="pixels"),
+    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels),
+                                             backbone="pixels"),
                               cache_dir=tmp_path / "cache")
     knn, x = analysis.knn, analysis.embeddings.vectors.astype(np.float64)
     assert knn.maxk == 11  # maxk is capped at N - 1
@@ -49,7 +50,8 @@ def test_knn_graph_is_in_the_embedding_space(blob_folder, tmp_path):
 
 def test_projection_switch_reuses_the_analysis(blob_folder, tmp_path):
     images, labels = blob_folder
-    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels), backbone="pixels"),
+    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels),
+                                             backbone="pixels"),
                               cache_dir=tmp_path / "cache")
     three = project_analysis(analysis, ProjectionParams(n_components=3),
                              cache_dir=tmp_path / "cache")
@@ -60,8 +62,8 @@ def test_projection_switch_reuses_the_analysis(blob_folder, tmp_path):
 def test_clusters_come_from_the_same_graph(blob_folder, tmp_path):
     images, labels = blob_folder
     params = AnalysisParams(maxk=5, density="knn", k=4)
-    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels), backbone="pixels",
-                                             analysis=params),
+    analysis = analyse_folder(PipelineConfig(images=str(images), labels=str(labels),
+                                             backbone="pixels", analysis=params),
                               cache_dir=tmp_path / "cache")
     topo = analysis.topography
     assert topo.clustering.labels.shape == topo.density.log_density.shape == (12,)
