@@ -10,8 +10,10 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,94 @@ class CeleryWorker:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+@dataclass
+class KillTally:
+    """What :func:`kill_jobs` saw: each killed job's message (or None if it hung) and
+    seconds from the kill to the message; the names saved meanwhile."""
+
+    messages: list[str | None] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    whole_worker_kills: int = 0
+    names_acknowledged: int = 0
+    names_stored: int = 0
+    name_errors: list[str] = field(default_factory=list)
+
+    @property
+    def hung(self) -> int:
+        return sum(m is None for m in self.messages)
+
+
+def kill_jobs(page, worker: CeleryWorker, heartbeat: Path, *, kills: int, whole_every: int,
+              body: dict, message_timeout: float = 60) -> KillTally:
+    """Start the endless job ``body`` ``kills`` times and kill -9 what runs it once it
+    beats: the pool process, or every ``whole_every``-th time the whole worker (then
+    started again). Each job must end with a message under its button."""
+    from tests.explorer.test_production import job_error
+
+    tally = KillTally()
+    for number in range(1, kills + 1):
+        since = time.time()
+        job = page.start(body)
+        pid = _wait_for_beat(heartbeat, since)
+        whole = whole_every > 0 and number % whole_every == 0
+        killed_at = time.monotonic()
+        if whole:
+            worker.kill()
+            tally.whole_worker_kills += 1
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
+        try:
+            _status, answer = page.wait(body, job, timeout=message_timeout,
+                                        until=lambda s, a: s == 200 and job_error(a or {}))
+            tally.messages.append(job_error(answer))
+            tally.seconds.append(time.monotonic() - killed_at)
+        except TimeoutError:
+            tally.messages.append(None)
+        if whole:
+            worker.start()
+    return tally
+
+
+def _wait_for_beat(heartbeat: Path, since: float, timeout: float = 180) -> int:
+    """The pid of the endless job's process once it beats after ``since`` (epoch s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if heartbeat.stat().st_mtime > since:
+                return int(heartbeat.read_text().split()[0])
+        time.sleep(0.05)
+    raise TimeoutError("the endless job did not start")
+
+
+class NameSaver(threading.Thread):
+    """Saves a new version of node 0's name again and again through the web server until
+    stopped, counting the saves the server acknowledged."""
+
+    def __init__(self, page, config, key: str) -> None:
+        super().__init__(daemon=True)
+        self.page, self.config, self.key = page, config, key
+        self.stop_event, self.acknowledged, self.errors = threading.Event(), 0, []
+
+    def run(self) -> None:
+        from explorer.hierarchy.ids import NAME_STATUS
+        from tests.naming_race import SAVED, editing_of, save_body
+
+        while not self.stop_event.is_set():
+            editing = editing_of(self.config, self.key)
+            body = save_body(self.page, self.key, editing, name=f"v{self.acknowledged + 1}",
+                             typed_user="saver")
+            status, answer = self.page.post(body)
+            message = (answer or {}).get("response", {}).get(NAME_STATUS, {}).get(
+                "children", f"HTTP {status}")
+            if str(message).startswith(SAVED):
+                self.acknowledged += 1
+            else:
+                self.errors.append(str(message))
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.join(timeout=30)

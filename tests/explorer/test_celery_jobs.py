@@ -11,11 +11,13 @@ import time
 import psutil
 import pytest
 
+from compute.naming import NameStore
 from explorer import ids
+from explorer.config import AppConfig
 from explorer.jobs.queue import HEARTBEAT_TTL, worker_lost_message
 from tests.appserver import running_app
 from tests.dashclient import DashPage
-from tests.deployment import CeleryWorker, running_redis
+from tests.deployment import CeleryWorker, NameSaver, kill_jobs, running_redis
 from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV
 from tests.explorer.test_production import analysis_body, blob_args, ended_within, job_error
 
@@ -119,3 +121,27 @@ def test_a_killed_worker_ends_its_job_and_a_restarted_one_takes_new_jobs(deploym
     worker.start()
     _status, answer = page.wait(again, waiting, timeout=180)
     assert f'"maxk": {QUICK_K}' in answer["response"][ids.RUN_KEY]["data"]
+
+
+@pytest.mark.slow
+def test_killed_again_and_again_every_job_ends_with_a_message_and_no_name_is_lost(
+        deployment):
+    """The small version of ``python -m benchmarks.celery_kill`` (100 kills)."""
+    url, _proc, worker, heartbeat = deployment
+    root = heartbeat.parent
+    config = AppConfig(images=root / "images", labels=root / "images-labels.csv",
+                       cache_dir=root / "cache", names_db=root / "names.sqlite")
+    page = DashPage(url)
+    quick = analysis_body(page, maxk=QUICK_K)
+    key = page.wait(quick, page.start(quick), timeout=180)[1]["response"][ids.RUN_KEY]["data"]
+    before = len(NameStore(config.names_db).history())
+    saver = NameSaver(page, config, key)
+    saver.start()
+    try:
+        tally = kill_jobs(page, worker, heartbeat, kills=4, whole_every=0,
+                          body=analysis_body(page, maxk=ENDLESS_K))
+    finally:
+        saver.stop()
+    assert tally.hung == 0 and all("killed by SIGKILL" in m for m in tally.messages)
+    assert saver.acknowledged > 0 and not saver.errors
+    assert len(NameStore(config.names_db).history()) - before == saver.acknowledged
