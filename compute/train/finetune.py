@@ -48,7 +48,8 @@ class FinetuneTrainer:
         lr = config.lr or DEFAULT_LR
         self.optimizer = sgd(list(backbone.parameters()) + list(self.head.parameters()), config, lr)
         self.augment = seeds_augmentation(stack.preprocessing.crop,
-                                          min_scale=options.min_scale) if options.augment else None
+                                          min_scale=options.min_scale,
+                                          device=config.device) if options.augment else None
         self.params = {"lr": lr, **asdict(options)}
 
     def run_epoch(self, epoch: int, rng: np.random.Generator,

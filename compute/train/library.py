@@ -154,6 +154,25 @@ def _train(stack, strategy: str, out: Path, config, step_cache, progress):
                         progress=progress)
 
 
+def publish_checkpoint(folder: str | os.PathLike[str], checkpoint: str | os.PathLike[str]
+                       ) -> TrainedWeights:
+    """Copy a finished checkpoint (e.g. from ``python -m compute train`` or a GPU run) into
+    the library ``folder`` under its content name, with its metadata sidecar."""
+    import shutil
+
+    from compute.train.checkpoint import load_checkpoint
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = load_checkpoint(checkpoint).metadata
+    running = folder / f"{RUNNING_PREFIX}{os.getpid()}.pt"
+    shutil.copyfile(checkpoint, running)
+    try:
+        return _publish(folder, running, meta)
+    finally:
+        running.unlink(missing_ok=True)
+
+
 def remove_abandoned_runs(folder: Path) -> int:
     """Delete the ``.running-PID.pt`` files of processes that no longer exist (a run that
     was cancelled or killed); return how many."""

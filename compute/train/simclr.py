@@ -67,7 +67,8 @@ class SimCLRTrainer:
         self.optimizer = torch.optim.Adam(
             list(backbone.parameters()) + list(self.head.parameters()), lr=lr,
             weight_decay=config.weight_decay)
-        self.augment = simclr_augmentation(stack.preprocessing.crop, min_scale=options.min_scale)
+        self.augment = simclr_augmentation(
+            stack.preprocessing.crop, min_scale=options.min_scale, device=config.device)
         self.params = {"lr": lr, "optimizer": "adam", **asdict(options)}
 
     def run_epoch(self, epoch: int, rng: np.random.Generator,

@@ -92,7 +92,8 @@ class TripletTrainer:
         self.stack, self.backbone, self.config, self.options = stack, backbone, config, options
         lr = config.lr or DEFAULT_LR
         self.optimizer = sgd(backbone.parameters(), config, lr)
-        self.augment = seeds_augmentation(stack.preprocessing.crop, min_scale=options.min_scale)
+        self.augment = seeds_augmentation(
+            stack.preprocessing.crop, min_scale=options.min_scale, device=config.device)
         self.params = {"lr": lr, **asdict(options)}
 
     def run_epoch(self, epoch: int, rng: np.random.Generator,
