@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "efficientnet_lite0:imagenet:96 (repeatable)")
     parser.add_argument("--no-library", action="store_true",
                         help="only pixels, ImageNet and --also (no weights library)")
+    parser.add_argument("--only-also", action="store_true",
+                        help="only the --also candidates (e.g. pixels:none, "
+                             "efficientnet_lite0:imagenet:96)")
     parser.add_argument("--cache-dir", default="data/cache", help="embedding/step cache")
     parser.add_argument("--sample", type=int, default=256,
                         help="images in the augmentation-consistency sample")
@@ -63,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
 
     cache_dir = Path(args.cache_dir)
     weights_dir = None if args.no_library else Path(args.weights_dir or cache_dir / "weights")
-    candidates = library_candidates(weights_dir) + [parse_candidate(s) for s in args.also]
+    also = [parse_candidate(s) for s in args.also]
+    candidates = also if args.only_also else library_candidates(weights_dir) + also
+    if not candidates:
+        raise ValueError("--only-also needs at least one --also BACKBONE:WEIGHTS")
     dataset = scan_folder(args.images, labels_csv=args.labels, cache_dir=cache_dir / "scan")
     with terminal_bar("representations", enabled=not args.no_progress) as bar:
         comparison = compare_representations(

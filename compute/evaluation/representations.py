@@ -196,7 +196,8 @@ def parse_candidate(spec: str) -> Candidate:
                          "BACKBONE:WEIGHTS:INPUT_PX, e.g. resnet18:random")
     size = int(parts[2]) if len(parts) == 3 else None
     kind = parts[1] if parts[1] in ("random", "imagenet", "auto") else "trained"
-    return Candidate(spec, parts[0], parts[1], "imagenet" if kind == "auto" else kind, size)
+    kind = "pixels" if parts[0] == "pixels" else "imagenet" if kind == "auto" else kind
+    return Candidate(spec, parts[0], parts[1], kind, size)
 
 
 def augment_image(image, rng: np.random.Generator):

@@ -34,3 +34,10 @@ def test_a_bad_candidate_is_refused_with_the_syntax(tmp_path, capsys):
     assert main(["representations", str(folder), "--also", "resnet18",
                  "--cache-dir", str(tmp_path / "c")]) == 2
     assert "BACKBONE:WEIGHTS" in capsys.readouterr().err
+
+
+def test_only_also_needs_a_candidate(tmp_path, capsys):
+    folder, _ = write_toy_folder(tmp_path)
+    assert main(["representations", str(folder), "--only-also",
+                 "--cache-dir", str(tmp_path / "c")]) == 2
+    assert "--only-also needs at least one --also" in capsys.readouterr().err

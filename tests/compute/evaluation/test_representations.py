@@ -104,6 +104,7 @@ def test_parse_candidate_and_library_defaults(tmp_path):
                                                            "random", "random", None)
     assert parse_candidate("efficientnet_lite0:x.pt:96").input_size == 96
     assert parse_candidate("efficientnet_lite0:x.pt").kind == "trained"
+    assert parse_candidate("pixels:none").kind == "pixels"
     with pytest.raises(ValueError, match="BACKBONE:WEIGHTS"):
         parse_candidate("resnet18")
     names = [c.name for c in library_candidates(tmp_path / "no-such-library")]
