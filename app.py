@@ -36,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     from explorer.app import create_app
     from explorer.jobs import stop_workers
 
+    logging.getLogger("topograph").info("starting on %s: loading the libraries...", config.images)
     app = create_app(config)
+    logging.getLogger("topograph").info("ready: open http://%s:%d/ (the first analysis starts "
+                                        "when the page opens)", _url_host(args.host), args.port)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         app.run(host=args.host, port=args.port, debug=args.debug)
@@ -45,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         if stopped:
             logging.getLogger("topograph").info("stopped %d job worker(s)", stopped)
     return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _exit_on_sigterm(_signum, _frame) -> None:

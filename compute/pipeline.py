@@ -30,7 +30,7 @@ from compute.ingest import Dataset, scan_folder
 from compute.ingest.near_duplicates import NearDuplicates
 from compute.ingest.thumbnails import render_thumbnails
 from compute.params import AnalysisParams
-from compute.progress import ProgressFn, report, scaled
+from compute.progress import ProgressFn, report, scaled, staged
 from compute.projection import PROJECTION_VERSION, Projection, ProjectionParams, project
 from compute.scale import ScaleReading, ScaleSelection
 
@@ -155,19 +155,21 @@ def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
     cache = StepCache(Path(cache_dir) / "steps")
     dataset = scan_folder(config.images, labels_csv=config.labels,
                           cache_dir=Path(cache_dir) / "scan",
-                          progress=scaled(progress, 0.0, 0.15))
+                          progress=staged(progress, "scanning", "files", 0.0, 0.15))
     readings, selection = None, None
     if config.scales:
-        readings = read_scales(dataset, cache=cache, progress=scaled(progress, 0.15, 0.3))
+        readings = read_scales(dataset, cache=cache,
+                               progress=staged(progress, "reading scale bars", "images",
+                                               0.15, 0.3))
         if group is not None:
             from compute.scale import restrict_to_group
 
             dataset, selection = restrict_to_group(dataset, readings, group)
     thumbs = render_thumbnails(dataset, Path(cache_dir) / "thumbnails",  # always bar-free
-                               progress=scaled(progress, 0.3, 0.45))
+                               progress=staged(progress, "thumbnails", "images", 0.3, 0.45))
     embeddings = embed_dataset(dataset, backbone=config.backbone, weights=config.weights,
                                keep_data_bar=config.keep_data_bar, cache=cache,
-                               progress=scaled(progress, 0.45, 0.8))
+                               progress=staged(progress, "embedding", "images", 0.45, 0.8))
     dataset = dataset.with_failures(dict(embeddings.failures))
     topography = topography_of(embeddings.vectors, config.analysis, cache=cache,
                                progress=scaled(progress, 0.8, 0.95))

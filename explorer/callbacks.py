@@ -8,8 +8,10 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids
 from explorer.config import AppConfig, folder_tag
-from explorer.jobs import run_job
+from explorer.jobs import run_timed_job
+from explorer.jobs.feedback import job_progress_outputs, register_job_feedback
 from explorer.views import (
+    analysis_input_problem,
     analysis_job,
     colour_options,
     export_view,
@@ -24,6 +26,7 @@ from explorer.views import (
     run_group_options,
     scale_filter_options,
     scatter_view,
+    search_view,
     selection_rows,
     selection_view,
 )
@@ -35,10 +38,8 @@ SELECTED_ROWS_JS = """function (selected, folder) {
     return [rows, folder];
 }"""
 _RUNNING_ANALYSIS = [(Output(ids.RUN_BUTTON, "disabled"), True, False),
-                     (Output(ids.CANCEL_BUTTON, "disabled"), False, True),
-                     (Output(ids.STATUS, "children"), "computing...", "")]
-_RUNNING_PROJECTION = [(Output(ids.PROJECTION_CANCEL, "disabled"), False, True),
-                       (Output(ids.PROJECTION_STATUS, "children"), "projecting...", "")]
+                     (Output(ids.CANCEL_BUTTON, "disabled"), False, True)]
+_RUNNING_PROJECTION = [(Output(ids.PROJECTION_CANCEL, "disabled"), False, True)]
 _PROJECTION_INPUTS = [Input(ids.RUN_KEY, "data"), Input(ids.SETTINGS_PROJECTION, "value"),
                       Input(ids.SETTINGS_DIMS, "value"), Input(ids.SETTINGS_SEED, "value"),
                       Input(ids.SETTINGS_PERPLEXITY, "value"),
@@ -49,22 +50,35 @@ _PROJECTION_INPUTS = [Input(ids.RUN_KEY, "data"), Input(ids.SETTINGS_PROJECTION,
 def _register_jobs(app: Dash, config: AppConfig) -> None:
     @app.callback(
         Output(ids.RUN_KEY, "data"), Output(ids.DATASET_SUMMARY, "children"),
-        Output(ids.JOB_ERROR, "children"), Input(ids.RUN_BUTTON, "n_clicks"),
+        Output(ids.STATUS, "children", allow_duplicate=True),
+        Output(ids.JOB_ERROR, "children", allow_duplicate=True), Input(ids.RUN_BUTTON, "n_clicks"),
         State(ids.SETTINGS_BACKBONE, "value"), State(ids.SETTINGS_DENSITY, "value"),
         State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_MAXK, "value"),
         State(ids.SETTINGS_METRIC, "value"), State(ids.SETTINGS_WEIGHTS, "value"),
         State(ids.RUN_SCALE_GROUP, "value"), State(ids.SETTINGS_KNN, "value"),
-        background=True, running=_RUNNING_ANALYSIS,
-        progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
+        background=True, running=_RUNNING_ANALYSIS, prevent_initial_call="initial_duplicate",
+        progress=job_progress_outputs(ids.PROGRESS, ids.STATUS),
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
     )
     def _analyse(set_progress, _clicks, backbone, density, k, maxk, metric, weights, group,
                  knn):
-        return run_job(lambda: analysis_job(set_progress, config, backbone=backbone,
-                                            density=density, k=k, maxk=maxk, metric=metric,
-                                            weights=weights, scale_group=group,
-                                            knn_method=knn),
-                       task="The analysis", n_outputs=2)
+        return run_timed_job(lambda: analysis_job(set_progress, config, backbone=backbone,
+                                                  density=density, k=k, maxk=maxk,
+                                                  metric=metric, weights=weights,
+                                                  scale_group=group, knn_method=knn),
+                             task="The analysis", n_outputs=2)
+
+    register_job_feedback(app, start=Input(ids.RUN_BUTTON, "n_clicks"), on_load=True,
+                          cancel_id=ids.CANCEL_BUTTON, progress_id=ids.PROGRESS,
+                          status_id=ids.STATUS, error_id=ids.JOB_ERROR)
+
+    @app.callback(Output(ids.SETTINGS_INVALID, "children"),
+                  Input(ids.SETTINGS_DENSITY, "value"), Input(ids.SETTINGS_K, "value"),
+                  Input(ids.SETTINGS_MAXK, "value"), Input(ids.SETTINGS_METRIC, "value"),
+                  Input(ids.SETTINGS_KNN, "value"))
+    def _check_analysis_inputs(density, k, maxk, metric, knn):
+        return analysis_input_problem(density=density, k=k, maxk=maxk, metric=metric,
+                                      knn_method=knn)
 
     @app.callback(Output(ids.PROJECTION_KEY, "data"), Output(ids.PROJECTION_REQUEST, "data"),
                   Output(ids.PROJECTION_STATUS, "children"), *_PROJECTION_INPUTS)
@@ -75,15 +89,20 @@ def _register_jobs(app: Dash, config: AppConfig) -> None:
 
     @app.callback(
         Output(ids.PROJECTION_KEY, "data", allow_duplicate=True),
-        Output(ids.PROJECTION_ERROR, "children"), Input(ids.PROJECTION_REQUEST, "data"),
+        Output(ids.PROJECTION_STATUS, "children", allow_duplicate=True),
+        Output(ids.PROJECTION_ERROR, "children", allow_duplicate=True),
+        Input(ids.PROJECTION_REQUEST, "data"),
         background=True, running=_RUNNING_PROJECTION, prevent_initial_call=True,
-        progress=[Output(ids.PROJECTION_PROGRESS, "value"),
-                  Output(ids.PROJECTION_PROGRESS, "max")],
+        progress=job_progress_outputs(ids.PROJECTION_PROGRESS, ids.PROJECTION_STATUS),
         cancel=[Input(ids.PROJECTION_CANCEL, "n_clicks")],
     )
     def _project(set_progress, pkey):
-        return run_job(lambda: (projection_job(set_progress, config, pkey),),
-                       task="The projection", n_outputs=1)
+        return run_timed_job(lambda: (projection_job(set_progress, config, pkey),),
+                             task="The projection", n_outputs=1)
+
+    register_job_feedback(app, start=Input(ids.PROJECTION_REQUEST, "data"),
+                          cancel_id=ids.PROJECTION_CANCEL, progress_id=ids.PROJECTION_PROGRESS,
+                          status_id=ids.PROJECTION_STATUS, error_id=ids.PROJECTION_ERROR)
 
 
 def _register_scatter(app: Dash, config: AppConfig) -> None:
@@ -194,6 +213,15 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
         points = points if folder == folder_tag(config) else []
         rows = selection_rows(config, pkey, legend, points, groups, view)
         return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0), groups, view)
+
+    @app.callback(Output(ids.SELECTED_POINTS, "data", allow_duplicate=True),
+                  Output(ids.SELECTION_FOLDER, "data", allow_duplicate=True),
+                  Output(ids.SEARCH_STATUS, "children"),
+                  Output(ids.SCATTER, "figure", allow_duplicate=True),
+                  Input(ids.SEARCH_INPUT, "value"), State(ids.PROJECTION_KEY, "data"),
+                  State(ids.VIEW, "data"), prevent_initial_call=True)
+    def _search(query, pkey, view):
+        return search_view(config, pkey, query, view)
 
     @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
                   State(ids.SELECTED_POINTS, "data"), State(ids.PROJECTION_KEY, "data"),

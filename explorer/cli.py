@@ -98,6 +98,9 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
         images, labels = args.images, args.labels
     if not images.is_dir():
         raise SystemExit(f"error: image folder {images} does not exist; pass --images DIR")
+    if not any(p.is_file() for p in images.rglob("*")):
+        raise SystemExit(f"error: image folder {images} holds no file; pass --images DIR "
+                         "with your images (.png .jpg .tif ...)")
     if labels is not None and not labels.is_file():
         raise SystemExit(f"error: labels file {labels} does not exist; fix --labels or omit it")
     if args.debug and not is_loopback(args.host):

@@ -46,9 +46,11 @@ def check_coords(coords: np.ndarray, n_rows: int | None = None) -> np.ndarray:
 
 def scatter_figure(coords: np.ndarray, colour: Colouring, *, hidden=(),
                    removed: np.ndarray | None = None, title: str = "",
-                   marker_size: float = 4.0, opacity: float = 0.8) -> go.Figure:
+                   marker_size: float = 4.0, opacity: float = 0.8,
+                   axis_name: str = "") -> go.Figure:
     """The latent-space scatter of ``coords`` (N, 2|3) coloured by ``colour``; rows of
-    ``hidden`` categories and ``removed`` rows (bool (N,)) are transparent."""
+    ``hidden`` categories and ``removed`` rows (bool (N,)) are transparent; the axes are
+    titled ``"{axis_name} 1"``, ``"{axis_name} 2"``..."""
     coords = check_coords(coords, len(colour.values))
     dims = coords.shape[1]
     size = marker_size if dims == 2 else marker_size * 0.6
@@ -68,13 +70,13 @@ def scatter_figure(coords: np.ndarray, colour: Colouring, *, hidden=(),
                       "line": {"width": 2, "color": SAME_COLOUR}}),
         *legend_traces(colour, dims, hidden),
     ])
-    scene = {"xaxis": {"title": {"text": "1"}}, "yaxis": {"title": {"text": "2"}},
-             "zaxis": {"title": {"text": "3"}}}
-    fig.update_layout(title=title or None, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    titles = {f"{a}axis": {"title": {"text": f"{axis_name} {i}".strip()}}
+              for i, a in enumerate("xyz"[:dims], start=1)}
+    fig.update_layout(title=title or None, margin={"l": 40, "r": 10, "t": 40, "b": 36},
                       legend={"itemsizing": "constant", "title": {"text": colour.column}},
                       dragmode="lasso" if dims == 2 else "orbit", uirevision="scatter",
                       template="plotly_white", hovermode="closest",
-                      **({"scene": scene} if dims == 3 else {}))
+                      **({"scene": titles} if dims == 3 else titles))
     return fig
 
 

@@ -9,6 +9,7 @@ SETTINGS_METRIC = "settings-metric"
 SETTINGS_K = "settings-k"
 SETTINGS_MAXK = "settings-maxk"
 SETTINGS_KNN = "settings-knn"
+SETTINGS_INVALID = "settings-invalid"    # why the analysis choices are refused (role=alert)
 RUN_BUTTON = "run-button"
 CANCEL_BUTTON = "cancel-button"
 PROGRESS = "job-progress"
@@ -62,6 +63,8 @@ SELECTION_GRID = "selection-grid"
 OUTSIDE_GRID = "outside-grid"
 PAGE_PREV = "page-prev"
 PAGE_NEXT = "page-next"
+SEARCH_INPUT = "search-input"            # find a cluster name, a file name or an id
+SEARCH_STATUS = "search-status"          # what the search matched
 EXPORT_BUTTON = "export-button"
 EXPORT_DOWNLOAD = "export-download"
 TILE = "tile"                            # pattern-matching {"type": TILE, "row": int}

@@ -67,10 +67,10 @@ def _dataset_section(config: AppConfig) -> html.Section:
             options=[{"label": "Euclidean", "value": "euclidean"},
                      {"label": "cosine (direction only)", "value": "cosine"}])),
         html.Div(className="row", children=[
-            field("k", number(ids.SETTINGS_K, DEFAULTS.analysis.k, step=1, min_=1, **KEEP)),
-            field("max k", number(ids.SETTINGS_MAXK, DEFAULTS.analysis.maxk, step=1, min_=2,
-                                  **KEEP)),
+            field("k", number(ids.SETTINGS_K, DEFAULTS.analysis.k, **KEEP)),
+            field("max k", number(ids.SETTINGS_MAXK, DEFAULTS.analysis.maxk, **KEEP)),
         ]),
+        html.Div(id=ids.SETTINGS_INVALID, className="invalid-input", role="alert"),
         field("Neighbours", dcc.Dropdown(id=ids.SETTINGS_KNN, clearable=False, **KEEP,
                                          value=DEFAULTS.analysis.knn_method,
                                          options=knn_options())),
@@ -90,15 +90,13 @@ def _projection_section() -> html.Section:
         dcc.RadioItems(id=ids.SETTINGS_DIMS, inline=True, value=defaults.n_components, **KEEP,
                        options=[{"label": " 2-D", "value": 2}, {"label": " 3-D", "value": 3}]),
         html.Div(className="row", children=[
-            field("seed", number(ids.SETTINGS_SEED, defaults.random_state, step=1, min_=0)),
-            field("perplexity", number(ids.SETTINGS_PERPLEXITY, defaults.perplexity, step=1,
-                                         min_=2), class_name="tsne-only"),
+            field("seed", number(ids.SETTINGS_SEED, defaults.random_state)),
+            field("perplexity", number(ids.SETTINGS_PERPLEXITY, defaults.perplexity),
+                  class_name="tsne-only"),
         ]),
         html.Div(className="row", children=[
-            field("UMAP neighbours", number(ids.SETTINGS_NEIGHBORS, defaults.n_neighbors,
-                                              step=1, min_=2)),
-            field("min dist", number(ids.SETTINGS_MIN_DIST, defaults.min_dist, step=0.05,
-                                       min_=0, max_=1)),
+            field("UMAP neighbours", number(ids.SETTINGS_NEIGHBORS, defaults.n_neighbors)),
+            field("min dist", number(ids.SETTINGS_MIN_DIST, defaults.min_dist)),
         ]),
         html.Div("Projections are cached: switching back is instant.", className="hint"),
         job_controls(None, ids.PROJECTION_CANCEL, ids.PROJECTION_PROGRESS,
@@ -154,6 +152,16 @@ def _centre() -> html.Div:
     ])
 
 
+def _search_box() -> html.Div:
+    """Find images by a cluster's name (or number), a file name or an id: they become the
+    selection (:mod:`explorer.search`)."""
+    return html.Div(className="search", children=[
+        dcc.Input(id=ids.SEARCH_INPUT, type="search", debounce=True, className="search-input",
+                  placeholder="find: cluster name or number, file name, id (Enter)"),
+        html.Div(id=ids.SEARCH_STATUS, className="hint", role="status"),
+    ])
+
+
 def _right() -> html.Div:
     return html.Div(className="right", children=[
         html.Div(className="panel", children=[
@@ -175,6 +183,7 @@ def _right() -> html.Div:
                     html.Button("Export CSV", id=ids.EXPORT_BUTTON, n_clicks=0),
                 ]),
             ]),
+            _search_box(),
             html.Div(id=ids.SELECTION_PANEL, children=html.Div(SELECTION_HINT, className="hint")),
             dcc.Download(id=ids.EXPORT_DOWNLOAD),
         ]),

@@ -14,7 +14,7 @@ import numpy as np
 from dash import dcc, html, no_update
 
 from compute.pipeline import analyse_folder, project_analysis
-from compute.progress import ProgressFn
+from compute.progress import staged
 from compute.projection import ProjectionParams, validate_params
 from compute.scale.groups import group_choices, group_sort_key, in_any_group
 from compute.scale.table import GROUP_COLUMN
@@ -30,6 +30,8 @@ from explorer.figures import (
     recolour_patch,
     scatter_figure,
 )
+from explorer.jobs.progress import JobProgress
+from explorer.legibility import colour_menu
 from explorer.panels import PAGE_SIZE, instance_panel, selection_panel, thumbnail_url
 from explorer.selection import (
     neighbours_of,
@@ -58,11 +60,8 @@ from explorer.state import (
 
 PREFERRED_COLOURS = ("cluster", "label")
 ALL_IMAGES = "all"  # the Compute section's "Images" value for no scale-group restriction
+PROJECTION_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 POINT_HINT = "Click a point to see its image and its nearest neighbours."
-
-
-def _progress(set_progress) -> ProgressFn:
-    return lambda done, total: set_progress((str(done), str(total)))
 
 
 def analysis_choices(*, backbone=None, weights=None, metric=None, density=None, k=None,
@@ -137,6 +136,16 @@ def shown_mask(config: AppConfig, key: str | None, groups: list[str] | None) -> 
     return in_any_group(columns[GROUP_COLUMN].tolist(), tuple(groups))
 
 
+def analysis_input_problem(**controls) -> str:
+    """Why the Compute section's values would be refused (the message of
+    :class:`compute.params.AnalysisParams`, the one validation), or "" when they are fine."""
+    try:
+        analysis_choices(**controls)
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
 def analysis_job(set_progress, config: AppConfig, **controls) -> tuple[str, str]:
     """Background job: scan, embed, kNN graph, densities, peaks; return (analysis key,
     summary). The cut (Z, halo) is the page's, not the job's: nothing here depends on it.
@@ -146,7 +155,8 @@ def analysis_job(set_progress, config: AppConfig, **controls) -> tuple[str, str]
     :func:`explorer.jobs.run_job` shows it in the job's alert and leaves the page as it was."""
     cfg = pipeline_config(config, **analysis_choices(**controls))
     _check_weights_fit(config, cfg)
-    analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=_progress(set_progress))
+    with JobProgress(set_progress) as progress:
+        analysis = analyse_folder(cfg, cache_dir=config.cache_dir, progress=progress)
     from compute.peaks.topography import describe_search
 
     return analysis_key(cfg), f"{analysis.summary()}; {describe_search(analysis.knn)}"
@@ -167,13 +177,26 @@ def _check_weights_fit(config: AppConfig, cfg) -> None:
 
 def projection_params(*, method, dims, seed, perplexity, n_neighbors,
                       min_dist) -> ProjectionParams:
+    """The Projection section's values; an empty box keeps its default. ValueError for a
+    seed or a neighbour count that is not a whole number >= 0 (the ranges that depend on
+    the data are checked by :func:`compute.projection.validate_params`)."""
     defaults = ProjectionParams()
     return ProjectionParams(
         method=method or defaults.method, n_components=int(dims or 2),
-        random_state=int(seed if seed is not None else defaults.random_state),
-        perplexity=float(perplexity or defaults.perplexity),
-        n_neighbors=int(n_neighbors or defaults.n_neighbors),
-        min_dist=float(min_dist if min_dist is not None else defaults.min_dist))
+        random_state=_whole_number("seed", _given(seed, defaults.random_state)),
+        perplexity=float(_given(perplexity, defaults.perplexity)),
+        n_neighbors=_whole_number("UMAP neighbours", _given(n_neighbors, defaults.n_neighbors)),
+        min_dist=float(_given(min_dist, defaults.min_dist)))
+
+
+def _given(value, default):
+    return default if value is None else value
+
+
+def _whole_number(name: str, value) -> int:
+    if isinstance(value, bool) or float(value) != int(value) or value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0; got {value!r}")
+    return int(value)
 
 
 def request_projection(config: AppConfig, key: str | None, **choices):
@@ -181,8 +204,8 @@ def request_projection(config: AppConfig, key: str | None, **choices):
     one becomes a request for the background job."""
     if not key:
         return no_update, no_update, ""
-    params = projection_params(**choices)
     try:
+        params = projection_params(**choices)
         validate_params(params, load_data(config, key).n_rows)
     except ValueError as exc:
         return no_update, no_update, f"error: {exc}"
@@ -195,8 +218,12 @@ def request_projection(config: AppConfig, key: str | None, **choices):
 def projection_job(set_progress, config: AppConfig, pkey: str) -> str:
     """Background job: compute (and cache) one projection; return its key."""
     akey, params = parse_projection_key(pkey)
-    project_analysis(load_analysis(config, akey), params, cache_dir=config.cache_dir,
-                     progress=_progress(set_progress))
+    analysis = load_analysis(config, akey)
+    stage = (f"{PROJECTION_NAMES.get(params.method, params.method)} of "
+             f"{len(analysis.embeddings.ids)} images")
+    with JobProgress(set_progress, first_stage=stage) as progress:
+        project_analysis(analysis, params, cache_dir=config.cache_dir,
+                         progress=staged(progress, stage, None))
     return pkey
 
 
@@ -207,11 +234,12 @@ def data_for(config: AppConfig, pkey: str, view: dict | None = None) -> Explorer
 
 
 def colour_options(config: AppConfig, key: str | None, current: str | None):
-    """The columns a point can be coloured by, and which one to show."""
+    """The columns a point can be coloured by, in groups (:func:`explorer.legibility.
+    colour_menu`), and which one to show."""
     if not key:
         return no_update, no_update
     names = [*load_data(config, key).columns.columns, *CUT_COLUMNS]
-    return names, colour_column(names, current)
+    return colour_menu(names), colour_column(names, current)
 
 
 def colour_column(names: list[str], current: str | None) -> str:
@@ -278,7 +306,8 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
     title = f"{config_for(config, akey).backbone} / {params.method} {params.n_components}-D"
     fig = scatter_figure(load_coords(config, pkey), colour, title=title,
                          removed=removed_rows(data, groups),
-                         marker_size=marker_size or 4, opacity=opacity or 0.8)
+                         marker_size=marker_size or 4, opacity=opacity or 0.8,
+                         axis_name=PROJECTION_NAMES.get(params.method, params.method))
     rows = [int(r) for r in selected or () if 0 <= int(r) < data.n_rows]
     if rows:
         fig.data[0].selectedpoints = rows
@@ -420,6 +449,24 @@ def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, 
     page = page_of(rows, page, PAGE_SIZE)[1]
     data = data_for(config, pkey, view)
     return selection_panel(data, rows, page, removed_rows(data, groups)), page
+
+
+def search_view(config: AppConfig, pkey: str | None, query: str | None,
+                view: dict | None = None):
+    """(selected rows, folder tag, status, scatter Patch) for a search: the matches become
+    the selection, as a lasso would make it."""
+    from dash import Patch
+
+    from explorer.config import folder_tag
+    from explorer.search import search_rows
+
+    if not pkey or not (query or "").strip():
+        return no_update, no_update, "", no_update
+    found = search_rows(data_for(config, pkey, view), query)
+    rows = found.rows.tolist()
+    patch = Patch()
+    patch["data"][0]["selectedpoints"] = rows or None
+    return rows, folder_tag(config), found.what, patch
 
 
 def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None,

@@ -11,10 +11,15 @@ def field(label: str, component, *, hint: str = "", class_name: str = "") -> htm
         html.Label(label), component, *([html.Div(hint, className="hint")] if hint else [])])
 
 
-def number(id_: str, value, *, step, min_=None, max_=None, **more) -> dcc.Input:
-    """A number box (``more``: e.g. persistence)."""
-    return dcc.Input(id=id_, type="number", value=value, step=step, min=min_, max=max_,
-                     debounce=True, className="number", **more)
+def number(id_: str, value, **more) -> dcc.Input:
+    """A number box (``more``: e.g. persistence) that sends whatever number is typed.
+
+    No browser-side min, max or step: the browser turns a value that breaks them into an
+    empty one, which the server cannot tell from an empty box, so 1 typed as max k would
+    silently become the default. The server checks each value with the parameters' own
+    validation and says what is wrong next to the control."""
+    return dcc.Input(id=id_, type="number", value=value, step="any", debounce=True,
+                     className="number", **more)
 
 
 def job_controls(button: html.Button | None, cancel_id: str, progress_id: str,

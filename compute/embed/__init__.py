@@ -165,7 +165,8 @@ def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = 
     """
     usable = dataset.usable
     if not usable:
-        raise ValueError(f"no readable images in {dataset.root}: {dataset.summary()}")
+        raise ValueError(f"no readable images in {dataset.root} ({dataset.summary()}): point "
+                         "it at a folder of .png, .jpg or .tif images")
     model = prepare_model(backbone, weights=weights, features=features,
                           keep_data_bar=keep_data_bar, input_size=input_size,
                           random_state=random_state)

@@ -31,6 +31,7 @@ from compute.naming import (
     Anchor,
     LabelledClustering,
     NameMatch,
+    NameRecord,
     NameStore,
     RunInfo,
 )
@@ -189,7 +190,12 @@ def names_from_export(out: str | Path) -> list[ImportedName]:
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: an export is {files.images.name} "
                                     f"with {files.tree.name} beside it")
-    images, tree = read_images_csv(files.images), read_tree_csv(files.tree)
+    return names_from_frames(read_images_csv(files.images), read_tree_csv(files.tree))
+
+
+def names_from_frames(images: pd.DataFrame, tree: pd.DataFrame) -> list[ImportedName]:
+    """The names of an export read back (:func:`read_images_csv`, :func:`read_tree_csv`),
+    each anchored to the ids of the images below its node."""
     ids_by_cluster = images.groupby("cluster")["id"].agg(frozenset).to_dict()
     leaves_below = _leaves_below(tree)
     named = []
@@ -212,6 +218,12 @@ def _leaves_below(tree: pd.DataFrame) -> dict[int, list[int]]:
     return below
 
 
+def same_name(live: Sequence[NameRecord], item: ImportedName) -> NameRecord | None:
+    """The live name that ``item`` would update: same kind, exactly the same members."""
+    return next((r for r in live if (r.kind, r.anchor.digest)
+                 == (item.kind, item.anchor.digest)), None)
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     created: int
@@ -230,8 +242,7 @@ def import_names(store: NameStore, imported: Sequence[ImportedName], *, user: st
     """
     created = updated = unchanged = 0
     for item in imported:
-        same = {(r.kind, r.anchor.digest): r for r in store.live()}.get(
-            (item.kind, item.anchor.digest))
+        same = same_name(store.live(), item)
         if same is None:
             store.create(kind=item.kind, name=item.name, note=item.note, anchor=item.anchor,
                          user=user, run=run, action="import")
@@ -246,5 +257,6 @@ def import_names(store: NameStore, imported: Sequence[ImportedName], *, user: st
 
 
 __all__ = ["ExportFiles", "ExportTexts", "ImportSummary", "ImportedName", "export_paths",
-           "export_texts", "images_frame", "import_names", "names_from_export", "neutralise",
+           "export_texts", "images_frame", "import_names", "names_from_export",
+           "names_from_frames", "neutralise", "same_name",
            "read_images_csv", "read_tree_csv", "tree_frame", "unneutralise", "write_export"]

@@ -20,7 +20,7 @@ from compute.graph.intrinsic_dim import IntrinsicDimension
 from compute.graph.knn import KnnGraph
 from compute.params import AnalysisParams
 from compute.peaks import Clustering, Peaks, remerge
-from compute.progress import ProgressFn, report, scaled
+from compute.progress import ProgressFn, report, staged
 
 log = logging.getLogger(__name__)
 
@@ -130,18 +130,22 @@ def analyse(x: np.ndarray, params: AnalysisParams | None = None, *,
                             version=STEP_VERSIONS[name], compute=compute)
 
     knn = step("knn", lambda: knn_graph(points, maxk=params.maxk, method=method,
-                                        progress=scaled(progress, 0.0, 0.6)))
+                                        progress=staged(progress, "kNN graph", "points",
+                                                        0.0, 0.6)))
     ident = step("intrinsic_dim", lambda: two_nn_dimension(knn))
     report(progress, 650, 1000)
     dim = ident.dimension
     if params.density == "pak":
+        pak_progress = staged(progress, "PAk density", "points", 0.65, 0.9)
         dens = step("density", lambda: pak_density(knn, intrinsic_dim=dim,
-                                                   progress=scaled(progress, 0.65, 0.9)),
+                                                   progress=pak_progress),
                     density="pak")
     else:
         dens = step("density", lambda: knn_density(knn, intrinsic_dim=dim, k=params.k),
                     density="knn", k=params.k)
-    peaks = step("adp_peaks", lambda: find_peaks(knn, dens, progress=scaled(progress, 0.9, 1)))
+    peaks = step("adp_peaks", lambda: find_peaks(knn, dens,
+                                                  progress=staged(progress, "density peaks",
+                                                                  "steps", 0.9, 1)))
     clustering = remerge(peaks, z=params.z, halo=params.halo)
     report(progress, 1000, 1000)
     log.info("topography: N=%d, intrinsic dimension %.2f, %d peaks, %d clusters (%s; %s)",

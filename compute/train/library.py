@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from compute.progress import ProgressFn, scaled
+from compute.progress import ProgressFn, staged
 from compute.train.checkpoint import CheckpointMetadata
 
 log = logging.getLogger(__name__)
@@ -129,11 +129,11 @@ def train_into(folder: str | os.PathLike[str], images: str | os.PathLike[str],
 
         input_size = max(MIN_INPUT_SIZE, auto_input_size_of_folder(images, scan_cache))
     stack = stack_from_folder(images, labels, input_size=input_size, scan_cache=scan_cache,
-                              progress=scaled(progress, 0.0, 0.1))
+                              progress=staged(progress, "loading images", "images", 0.0, 0.1))
     running = folder / f"{RUNNING_PREFIX}{os.getpid()}.pt"
     try:
         result = _train(stack, strategy, running, config, step_cache,
-                        scaled(progress, 0.1, 1.0))
+                        staged(progress, "training", None, 0.1, 1.0))
         return _publish(folder, running, result.metadata)
     finally:
         running.unlink(missing_ok=True)

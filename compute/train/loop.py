@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from compute.progress import ProgressFn, report, scaled
+from compute.progress import ProgressFn, report, staged
 from compute.train.checkpoint import (
     CheckpointMetadata,
     backbone_state,
@@ -167,7 +167,8 @@ def train_images(stack: ImageStack, *, strategy: str, out: str | os.PathLike[str
     meta = None
     for epoch in range(len(history), config.epochs):
         rng = seed_epoch(config.seed, epoch)
-        part = scaled(progress, epoch / config.epochs, (epoch + 1) / config.epochs)
+        part = staged(progress, f"training epoch {epoch + 1}/{config.epochs}", "batches",
+                      epoch / config.epochs, (epoch + 1) / config.epochs)
         with scheduled_epoch(trainer.optimizer, schedule, epoch=epoch,
                              n_steps=trainer.steps_in_epoch()) as rates:
             metrics = trainer.run_epoch(epoch, rng, part)

@@ -100,8 +100,7 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
                                    user=user, delete=ctx.triggered_id == ids.DELETE_BUTTON)
         return message, (version or 0) + 1 if saved else no_update
 
-    @app.callback(Output(ids.EXPORT_IMAGES, "data"), Output(ids.EXPORT_TREE, "data"),
-                  Output(ids.EXPORT_RUN, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
+    @app.callback(Output(ids.EXPORT_ZIP, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
                   State(main_ids.RUN_KEY, "data"), State(main_ids.VIEW, "data"),
                   prevent_initial_call=True)
     def _export(_clicks, key, view):

@@ -16,19 +16,38 @@ import plotly.graph_objects as go
 
 from compute.naming import ClusterTree
 from explorer.figures import plain
+from explorer.legibility import (
+    LINE_PX,
+    MAX_LABEL_CHARS,
+    PLOT_HEIGHT_PX,
+    PLOT_WIDTH_PX,
+    clear_labels,
+    short,
+    spaced_ticks,
+    to_pixels,
+)
 
 BASE_COLOUR = "#8c8c8c"
 HIGHLIGHT_COLOUR = "#d62728"
 NAMED_COLOUR = "#1f77b4"
+Z_CURVE_HEIGHT_PX = 170  # the curve's graph is drawn at this height (layout uses it)
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 40, "r": 10, "t": 30, "b": 30},
            "showlegend": False}
 
 
-def node_label(tree: ClusterTree, node: int, names: Mapping[int, str]) -> str:
-    """A short label: the name if any, else ``c3`` for cluster 3 or ``n7`` for node 7."""
+def node_label(tree: ClusterTree, node: int, names: Mapping[int, str], *,
+               limit: int | None = None) -> str:
+    """A short label: the name if any (cut to ``limit`` characters), else ``c3`` for
+    cluster 3 or ``n7`` for node 7."""
     if node in names:
-        return plain(names[node])
+        return plain(names[node] if limit is None else short(names[node], limit))
     return f"c{node}" if tree.is_leaf(node) else f"n{node}"
+
+
+def _cluster_label(cluster: int, names: Mapping[int, str], *, limit: int | None = None) -> str:
+    if cluster in names:
+        return plain(names[cluster] if limit is None else short(names[cluster], limit))
+    return f"c{cluster}"
 
 
 def _widths(population: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -75,12 +94,29 @@ def dendrogram_figure(tree: ClusterTree, *, names: Mapping[int, str] | None = No
                else BASE_COLOUR for n in range(tree.n_nodes)]
     fig.add_trace(go.Scatter(
         x=x, y=y, mode="markers+text", customdata=list(range(tree.n_nodes)),
-        text=[labels[n] if (n in names or tree.is_leaf(n)) else "" for n in range(tree.n_nodes)],
-        textposition="top center", hovertext=hover, hoverinfo="none",
+        text=dendrogram_texts(tree, names, x, y), textposition="top center",
+        hovertext=hover, hoverinfo="none",
         marker={"size": 10, "color": colours, "line": {"width": 1, "color": "white"}}))
-    fig.update_layout(**_LAYOUT, xaxis={"visible": False},
-                      yaxis={"title": "log-density"}, uirevision="dendrogram")
+    fig.update_layout(**_LAYOUT, uirevision="dendrogram",
+                      xaxis={"title": "clusters (leaves, in tree order)", "showticklabels": False,
+                             "showgrid": False, "zeroline": False},
+                      yaxis={"title": "log-density (peaks and saddles)"})
     return fig
+
+
+def dendrogram_texts(tree: ClusterTree, names: Mapping[int, str], x: np.ndarray,
+                     y: np.ndarray) -> list[str]:
+    """The node labels drawn above the marks: leaves and named nodes, named ones and
+    big clusters first, none overlapping another (:func:`explorer.legibility.clear_labels`;
+    the others show their name on hover)."""
+    labels = [node_label(tree, n, names, limit=MAX_LABEL_CHARS)
+              if (n in names or tree.is_leaf(n)) else "" for n in range(tree.n_nodes)]
+    xy = to_pixels(np.column_stack([x, y]))
+    xy[:, 1] += LINE_PX  # drawn above the mark ("top center")
+    priority = tree.population + np.array([1e12 if n in names else 0
+                                           for n in range(tree.n_nodes)])
+    keep = clear_labels(xy, labels, priority)
+    return [s if k else "" for s, k in zip(labels, keep, strict=True)]
 
 
 def mds_figure(coords: np.ndarray, *, populations: np.ndarray, adjacency: np.ndarray,
@@ -122,7 +158,9 @@ def mds_figure(coords: np.ndarray, *, populations: np.ndarray, adjacency: np.nda
     lit = set(int(c) for c in highlight)
     labels = [plain(names[c]) if c in names else f"c{c}" for c in range(K)]
     fig.add_trace(go.Scatter(
-        x=coords[:, 0], y=coords[:, 1], mode="markers+text", text=labels,
+        x=coords[:, 0], y=coords[:, 1], mode="markers+text",
+        text=mds_texts(coords, [_cluster_label(c, names, limit=MAX_LABEL_CHARS)
+                                for c in range(K)], populations, named=set(names)),
         customdata=list(range(K)), textposition="middle center",
         hovertext=[f"{labels[c]}<br>{int(populations[c])} images" for c in range(K)],
         hoverinfo="none",
@@ -130,9 +168,22 @@ def mds_figure(coords: np.ndarray, *, populations: np.ndarray, adjacency: np.nda
                 "sizeref": 2.0 * max(populations.max(), 1.0) / max_size ** 2, "sizemin": 4,
                 "color": [HIGHLIGHT_COLOUR if c in lit else NAMED_COLOUR if c in names
                           else BASE_COLOUR for c in range(K)], "opacity": 0.8}))
-    fig.update_layout(**_LAYOUT, xaxis={"visible": False},
-                      yaxis={"visible": False, "scaleanchor": "x"}, uirevision="mds")
+    bare = {"showticklabels": False, "showgrid": False, "zeroline": False}
+    fig.update_layout(**_LAYOUT, uirevision="mds",
+                      xaxis={**bare, "title": "MDS 1 (near: high saddle between)"},
+                      yaxis={**bare, "title": "MDS 2", "scaleanchor": "x"})
     return fig
+
+
+def mds_texts(coords: np.ndarray, labels: Sequence[str], populations: np.ndarray, *,
+              named: set[int]) -> list[str]:
+    """The peak labels drawn on the MDS map: named and populous peaks first, none
+    overlapping another (the others show their name on hover)."""
+    texts = list(labels)
+    priority = np.asarray(populations, dtype=np.float64) + np.array(
+        [1e12 if c in named else 0 for c in range(len(labels))])
+    keep = clear_labels(to_pixels(coords, equal_scale=True), texts, priority)
+    return [s if k else "" for s, k in zip(texts, keep, strict=True)]
 
 
 def heatmap_figure(adjacency: np.ndarray, *, order: Sequence[int],
@@ -147,20 +198,34 @@ def heatmap_figure(adjacency: np.ndarray, *, order: Sequence[int],
     order = [int(c) for c in order]
     adj = np.asarray(adjacency, dtype=np.float64)[np.ix_(order, order)]
     adj = np.where(np.isfinite(adj), adj, np.nan)
-    labels = [plain(names[c]) if c in names else f"c{c}" for c in order]
+    labels = [_cluster_label(c, names) for c in order]
+    short_labels = [_cluster_label(c, names, limit=MAX_LABEL_CHARS) for c in order]
     axis = list(range(len(order)))
     customdata = [[[a, b] for b in order] for a in order]
-    fig = go.Figure(go.Heatmap(z=adj, x=axis, y=axis, customdata=customdata,
-                               colorscale="Viridis", colorbar={"title": "log-density"},
-                               hovertemplate="%{z:.2f}<extra></extra>"))
+    hover = [[f"{labels[r]} / {labels[c]}: " + ("peak" if r == c else "saddle")
+              + (f" {adj[r, c]:.2f}" if np.isfinite(adj[r, c]) else ": no common border")
+              for c in axis] for r in axis]
+    fig = go.Figure(go.Heatmap(z=adj, x=axis, y=axis, customdata=customdata, text=hover,
+                               colorscale="Viridis",
+                               colorbar={"title": "log-density"},
+                               hovertemplate="%{text}<extra></extra>"))
     for pos, cluster in enumerate(order):
         if cluster in set(int(c) for c in highlight):
             fig.add_shape(type="rect", x0=-0.5, x1=len(order) - 0.5, y0=pos - 0.5,
                           y1=pos + 0.5, line={"color": HIGHLIGHT_COLOUR, "width": 2})
-    tick = {"tickmode": "array", "tickvals": axis, "ticktext": labels}
-    fig.update_layout(**_LAYOUT, xaxis=tick, yaxis={**tick, "autorange": "reversed"},
-                      uirevision="heatmap")
+    fig.update_layout(**_LAYOUT, uirevision="heatmap",
+                      xaxis={**heatmap_ticks(short_labels, PLOT_WIDTH_PX), "tickangle": -90,
+                             "title": "cluster (tree order)"},
+                      yaxis={**heatmap_ticks(short_labels, PLOT_HEIGHT_PX),
+                             "autorange": "reversed", "title": "cluster (tree order)"})
     return fig
+
+
+def heatmap_ticks(labels: Sequence[str], length_px: float) -> dict:
+    """Tick labels along one heatmap axis: every k-th, spaced a line apart (k from the
+    axis' length in pixels; each cell's hover has both names)."""
+    shown = spaced_ticks(len(labels), length_px=length_px)
+    return {"tickmode": "array", "tickvals": shown, "ticktext": [labels[i] for i in shown]}
 
 
 def clusters_vs_z_figure(z_values: Sequence[float], n_clusters: Sequence[int], *,
@@ -170,8 +235,9 @@ def clusters_vs_z_figure(z_values: Sequence[float], n_clusters: Sequence[int], *
                                line={"shape": "hv"}, hovertemplate="Z %{x}: %{y} clusters"
                                                                    "<extra></extra>"))
     fig.add_vline(x=current_z, line={"color": HIGHLIGHT_COLOUR, "dash": "dot"})
-    fig.update_layout(**_LAYOUT, xaxis={"title": "Z"}, yaxis={"title": "clusters"},
-                      height=180)
+    fig.update_layout(**{**_LAYOUT, "margin": {"l": 50, "r": 10, "t": 10, "b": 42}},
+                      xaxis={"title": {"text": "Z (merge significance)", "standoff": 4}},
+                      yaxis={"title": "clusters"}, height=Z_CURVE_HEIGHT_PX)
     return fig
 
 
@@ -180,14 +246,19 @@ def confusion_figure(counts: np.ndarray, *, clusters: Sequence[int],
                      ) -> go.Figure:
     """Clusters (rows) x known labels (columns), counts as colour and text."""
     names = names or {}
-    rows = [plain(names[int(c)]) if int(c) in names else f"c{int(c)}" for c in clusters]
+    rows = [_cluster_label(int(c), names) for c in clusters]
     counts = np.asarray(counts)
     fig = go.Figure(go.Heatmap(z=counts, x=[plain(str(c)) for c in classes], y=rows,
                                text=counts.astype(str), texttemplate="%{text}",
                                colorscale="Blues", showscale=False,
                                hovertemplate="%{y} / %{x}: %{z}<extra></extra>"))
-    fig.update_layout(**_LAYOUT, yaxis={"autorange": "reversed", "type": "category"},
-                      xaxis={"type": "category"})
+    shown = spaced_ticks(len(rows), length_px=PLOT_HEIGHT_PX)
+    fig.update_layout(**_LAYOUT, xaxis={"type": "category", "title": "known label"},
+                      yaxis={"autorange": "reversed", "type": "category", "title": "cluster",
+                             "tickmode": "array", "tickvals": [rows[i] for i in shown],
+                             "ticktext": [_cluster_label(int(clusters[i]), names,
+                                                         limit=MAX_LABEL_CHARS)
+                                          for i in shown]})
     return fig
 
 

@@ -9,6 +9,7 @@ from compute.naming.text import MAX_NAME, MAX_NOTE, MAX_USER
 from compute.params import Z_MAX, Z_MIN, Z_STEP, AnalysisParams
 from explorer.figures import empty_figure
 from explorer.hierarchy import ids
+from explorer.hierarchy.figures import Z_CURVE_HEIGHT_PX
 
 _GRAPH_CONFIG = {"displaylogo": False}
 
@@ -35,6 +36,12 @@ def _naming_form() -> html.Div:
         ]),
         html.Div(id=ids.NAME_STATUS, className="status"),
     ])
+
+
+def _import_section() -> html.Details:
+    from explorer.names_io import import_section  # names_io imports this package's ids
+
+    return import_section()
 
 
 def _diagnostics() -> html.Details:
@@ -67,7 +74,7 @@ def hierarchy_panel() -> html.Div:
                                                  "value": "halo"}],
                           value=["halo"] if default.halo else [], **keep),
             dcc.Loading(html.Div(id=ids.Z_SUMMARY, className="summary"), type="dot"),
-            _graph(ids.Z_CURVE, "160px"),
+            _graph(ids.Z_CURVE, f"{Z_CURVE_HEIGHT_PX}px"),  # the figure's own height
         ]),
         dcc.Loading(type="circle", delay_show=300, children=html.Div(
             className="hier-row", children=[
@@ -80,9 +87,10 @@ def hierarchy_panel() -> html.Div:
                 _naming_form(),
                 html.Div(id=ids.LOST_NAMES),
                 html.Div(className="buttons", children=[
-                    html.Button("Export labelled CSV", id=ids.EXPORT_BUTTON, n_clicks=0)]),
-                dcc.Download(id=ids.EXPORT_IMAGES), dcc.Download(id=ids.EXPORT_TREE),
-                dcc.Download(id=ids.EXPORT_RUN),
+                    html.Button("Export labelled names (.zip)", id=ids.EXPORT_BUTTON,
+                                n_clicks=0, title="one zip: the per-image CSV, the tree CSV "
+                                "and the run's .json")]),
+                dcc.Download(id=ids.EXPORT_ZIP), _import_section(),
             ]),
         ]),
         _diagnostics(),

@@ -8,11 +8,10 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from dash import Patch, dcc, no_update
+from dash import Patch, no_update
 from dash.exceptions import PreventUpdate
 
 from compute.naming import NameConflictError
-from compute.naming.export import export_texts
 from explorer.config import AppConfig
 from explorer.figures import MAIN, empty_figure
 from explorer.hierarchy import figures
@@ -204,16 +203,14 @@ def save_view(config: AppConfig, key: str | None, view, editing: dict | None, *,
 
 
 def export_view(config: AppConfig, key: str | None, view):
-    """Three downloads: the per-image CSV, the tree CSV and the run sidecar, named after
-    the folder and the page's Z."""
+    """One zip download of the per-image CSV, the tree CSV and the run sidecar, named
+    after the folder and the page's Z (:func:`explorer.names_io.export_zip`)."""
+    from explorer.names_io import export_zip
+
     if not key:
-        return no_update, no_update, no_update
-    c = _run(config, key, view).clustering
-    texts = export_texts(c, load_match(config, key, View.of(view)))
-    stem = download_stem(config, view)
-    return (dcc.send_string(texts.images_csv, f"{stem}.csv"),
-            dcc.send_string(texts.tree_csv, f"{stem}.tree.csv"),
-            dcc.send_string(texts.sidecar_json, f"{stem}.json"))
+        return no_update
+    _run(config, key, view)  # no cut yet: no export
+    return export_zip(config, key, view, download_stem(config, view))
 
 
 def scores_view(config: AppConfig, key: str | None, view, groups: list[str] | None = None):

@@ -5,6 +5,7 @@ from explorer.jobs.failures import (
     JobFailure,
     describe_failure,
     run_job,
+    run_timed_job,
     show_callback_error,
 )
 from explorer.jobs.manager import (
@@ -15,4 +16,5 @@ from explorer.jobs.manager import (
 )
 
 __all__ = ["JOB_MODULES", "JobFailure", "describe_failure", "import_job_modules",
-           "make_background_manager", "run_job", "show_callback_error", "stop_workers"]
+           "make_background_manager", "run_job", "run_timed_job", "show_callback_error",
+           "stop_workers"]

@@ -9,6 +9,7 @@ the page stays usable. :func:`show_callback_error` does the same for every other
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from dash.exceptions import BackgroundCallbackError
 
 from explorer import ids
 from explorer.jobs.manager import WORKER_DIED
+from explorer.jobs.progress import format_seconds
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,15 @@ def run_job(job: Callable[[], tuple], *, task: str, n_outputs: int) -> tuple:
     except Exception as exc:  # every failure must reach the user (MemoryError included)
         log.exception("%s failed", task)
         return (*([no_update] * n_outputs), describe_failure(exc, task=task).message)
+
+
+def run_timed_job(job: Callable[[], tuple], *, task: str, n_outputs: int,
+                  clock: Callable[[], float] = time.monotonic) -> tuple:
+    """:func:`run_job` with the job's status line before its alert: ``"done in 12 s"``, or
+    ``""`` when it failed (the alert says why), so no stage of a finished job lingers."""
+    start = clock()
+    *outputs, alert = run_job(job, task=task, n_outputs=n_outputs)
+    return (*outputs, "" if alert else f"done in {format_seconds(clock() - start)}", alert)
 
 
 def show_callback_error(exc: Exception) -> None:

@@ -55,8 +55,10 @@ def make_background_manager(cache_dir: Path, redis_url: str | None = None):
     jobs_dir = Path(cache_dir) / "jobs"
     jobs_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    log.info("loading %s for the background jobs (the first start can take a minute)...",
+             ", ".join(JOB_MODULES))
     import_job_modules()
-    log.info("job modules imported in %.1f s", time.perf_counter() - start)
+    log.info("job modules loaded in %.1f s", time.perf_counter() - start)
     return watched_manager_class()(diskcache.Cache(str(jobs_dir)))
 
 

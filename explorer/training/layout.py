@@ -29,10 +29,10 @@ def training_section() -> html.Section:
                 options=[{"label": v, "value": k} for k, v in START_LABELS.items()])),
         ]),
         html.Div(className="row", children=[
-            field("epochs", number(ids.EPOCHS, 5, step=1, min_=1)),
-            field("batch", number(ids.BATCH_SIZE, 64, step=1, min_=2)),
-            field("input px", number(ids.INPUT_SIZE, None, step=1, min_=16)),
-            field("learning rate", number(ids.LEARNING_RATE, None, step="any", min_=0)),
+            field("epochs", number(ids.EPOCHS, 5)),
+            field("batch", number(ids.BATCH_SIZE, 64)),
+            field("input px", number(ids.INPUT_SIZE, None)),
+            field("learning rate", number(ids.LEARNING_RATE, None)),
         ]),
         html.Div("Empty input px: chosen from the image sizes (32 for 28 x 28 images, at most "
                  "224). Empty learning rate: the strategy's default.", className="hint"),

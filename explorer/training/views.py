@@ -18,6 +18,7 @@ from compute.train import FOLDER_STRATEGIES
 from compute.train.backbone import FEATURE_DIMS
 from compute.train.library import TrainedWeights, list_trained, trained_path
 from explorer.config import AppConfig
+from explorer.jobs.progress import JobProgress
 from explorer.state import BUILT_IN_WEIGHTS, View, config_for, load_analysis
 from explorer.training.figures import distance_heatmap_figure
 
@@ -85,12 +86,13 @@ def train_job(set_progress, config: AppConfig, *, strategy: str, backbone: str =
     size = None if input_size in (None, "") else _whole("input_size", input_size)
     check_device(config.train_device, option="--train-device")  # safe here: in the worker
     t0 = time.perf_counter()
-    weights = train_into(config.weights_dir, config.images, config.labels, strategy=strategy,
-                         config=train_config(config, backbone=backbone, start=start,
-                                             epochs=epochs, batch_size=batch_size, lr=lr),
-                         input_size=size, scan_cache=config.cache_dir / "scan",
-                         step_cache=config.cache_dir / "steps",
-                         progress=lambda done, total: set_progress((str(done), str(total))))
+    with JobProgress(set_progress) as progress:
+        weights = train_into(config.weights_dir, config.images, config.labels,
+                             strategy=strategy,
+                             config=train_config(config, backbone=backbone, start=start,
+                                                 epochs=epochs, batch_size=batch_size, lr=lr),
+                             input_size=size, scan_cache=config.cache_dir / "scan",
+                             step_cache=config.cache_dir / "steps", progress=progress)
     return weights.name, train_result(weights, seconds=time.perf_counter() - t0,
                                       device=config.train_device)
 
@@ -127,9 +129,10 @@ def quality_job(set_progress, config: AppConfig, key: str | None,
     if not any(labels):
         raise ValueError("the quality report scores the embedding against known labels, and "
                          "this folder has none: restart the app with --labels CSV")
-    rep = quality_report(analysis.embeddings.vectors, labels, params=chosen.analysis,
-                         per_class=QUALITY_PER_CLASS, topography=analysis.topography,
-                         progress=lambda done, total: set_progress((str(done), str(total))))
+    with JobProgress(set_progress, first_stage="scoring against the known labels") as progress:
+        rep = quality_report(analysis.embeddings.vectors, labels, params=chosen.analysis,
+                             per_class=QUALITY_PER_CLASS, topography=analysis.topography,
+                             progress=progress)
     figure = distance_heatmap_figure(heatmap_rgb(rep.heatmap), rep.heatmap.classes,
                                      rep.heatmap.boundaries, pearson_r=rep.pearson_r)
     return quality_summary(rep, describe=f"{chosen.backbone}, weights {_weights_name(chosen)}, "
@@ -198,10 +201,10 @@ def compare_job(set_progress, config: AppConfig, key: str | None,
     params = config_for(config, key, View.of(view)).analysis if key else AnalysisParams()
     dataset = scan_folder(config.images, labels_csv=config.labels,
                           cache_dir=config.cache_dir / "scan")
-    comparison = compare_representations(
-        dataset, library_candidates(config.weights_dir), params=params,
-        cache=StepCache(config.cache_dir / "steps"),
-        progress=lambda done, total: set_progress((str(done), str(total))))
+    with JobProgress(set_progress, first_stage="comparing representations") as progress:
+        comparison = compare_representations(
+            dataset, library_candidates(config.weights_dir), params=params,
+            cache=StepCache(config.cache_dir / "steps"), progress=progress)
     return comparison_view(comparison)
 
 

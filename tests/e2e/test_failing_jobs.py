@@ -132,6 +132,23 @@ def test_vanished_folder_is_explained_and_the_page_keeps_working(app_page, fault
     wait_for_success(app_page, k=16)
 
 
+def test_an_invalid_max_k_is_refused_next_to_it_and_by_compute(app_page):
+    set_k(app_page, 1)
+    app_page.wait_for_function(
+        "() => document.querySelector('#settings-invalid').innerText.includes('maxk')",
+        timeout=20_000)
+    refusal = app_page.inner_text("#settings-invalid")
+    assert "maxk must be an integer >= 2" in refusal
+    app_page.click("#run-button")
+    alert = wait_for_alert(app_page)
+    assert "maxk must be an integer >= 2" in alert  # not run with a default instead
+    set_k(app_page, 18)
+    app_page.wait_for_function(
+        "() => document.querySelector('#settings-invalid').innerText === ''", timeout=20_000)
+    app_page.click("#run-button")
+    wait_for_success(app_page, k=18)
+
+
 def heartbeat_of(path) -> tuple[int, int]:
     pid, count = path.read_text().split()
     return int(pid), int(count)
@@ -150,6 +167,10 @@ def test_cancel_kills_the_worker_process_and_the_app_goes_on(app_page, faulty):
     heartbeat.unlink(missing_ok=True)
     compute(app_page, k=ENDLESS_K)
     pid, _count = wait_for_heartbeat(heartbeat)
+    # while it runs, the status names the stage and counts with units
+    app_page.wait_for_function(
+        "() => /\\d+\\/\\d+ (images|files|points)/.test("
+        "document.querySelector('#job-status').innerText)", timeout=20_000)
     worker = psutil.Process(pid)
     assert pid in {p.pid for p in psutil.Process(server.pid).children(recursive=True)}
     app_page.click("#cancel-button")
@@ -160,6 +181,8 @@ def test_cancel_kills_the_worker_process_and_the_app_goes_on(app_page, faulty):
     assert heartbeat_of(heartbeat)[1] == count  # nothing beats any more
     app_page.wait_for_function("() => !document.querySelector('#run-button').disabled",
                                timeout=20_000)
+    assert app_page.inner_text("#job-error").startswith("Cancelled")
+    assert app_page.get_attribute("#job-progress", "value") == "0"  # no frozen bar
     compute(app_page, k=17)
     wait_for_success(app_page, k=17)
 

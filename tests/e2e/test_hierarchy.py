@@ -2,6 +2,7 @@
 find the name in the downloaded labelled-hierarchy CSV."""
 
 import re
+import zipfile
 
 import pandas as pd
 import pytest
@@ -84,14 +85,17 @@ def test_z_slider_remerges_and_a_name_reaches_the_csv(page, app_url, tmp_path):
     page.on("download", lambda download: downloads.append(download))
     page.click("#hier-export")
     for _ in range(120):
-        if len(downloads) == 3:
+        if downloads:
             break
         page.wait_for_timeout(500)
-    by_name = {d.suggested_filename: d for d in downloads}
-    csv_name = next(n for n in by_name if n.endswith(".csv") and not n.endswith(".tree.csv"))
-    path = tmp_path / csv_name
-    by_name[csv_name].save_as(path)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert len(downloads) == 1  # one zip: the per-image CSV, the tree CSV and the sidecar
+    zip_name = downloads[0].suggested_filename
+    downloads[0].save_as(tmp_path / zip_name)
+    stem = zip_name[:-len(".zip")]
+    with zipfile.ZipFile(tmp_path / zip_name) as archive:
+        assert sorted(archive.namelist()) == sorted(f"{stem}{s}" for s in
+                                                    (".csv", ".json", ".tree.csv"))
+        frame = pd.read_csv(archive.open(f"{stem}.csv"), dtype=str, keep_default_na=False)
     named = frame[frame["cluster"] == "0"]
     assert len(named) > 0 and set(named["cluster_name"]) == {"'=footwear <b>x</b>"}
     assert set(frame.loc[frame["cluster"] != "0", "cluster_name"]) <= {""}

@@ -5,6 +5,7 @@ choices. Real headless Chromium against ``python app.py`` on the demo data, with
 own cache and names database (the module's server)."""
 
 import re
+import zipfile
 
 import pandas as pd
 import pytest
@@ -55,6 +56,10 @@ def downloaded_csv(page, button: str, tmp_path, suffix: str = ".csv") -> pd.Data
     path = tmp_path / found.suggested_filename
     found.save_as(path)
     page.remove_listener("download", keep)
+    if suffix == ".zip":  # the labelled export: its per-image CSV
+        with zipfile.ZipFile(path) as archive:
+            name = found.suggested_filename[:-len(".zip")] + ".csv"
+            return name, pd.read_csv(archive.open(name), dtype=str, keep_default_na=False)
     return found.suggested_filename, pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
@@ -123,7 +128,7 @@ def test_one_image_has_one_cluster_and_name_everywhere(page, own_app, tmp_path):
     assert (row["cluster"], row["cluster_name"]) == (str(cluster), NAME)
 
     # the labelled export of the hierarchy panel
-    name, export = downloaded_csv(page, "#hier-export", tmp_path)
+    name, export = downloaded_csv(page, "#hier-export", tmp_path, suffix=".zip")
     assert name == f"topograph-images-z{z}.csv"
     image = export[export["id"] == row["id"]].iloc[0]
     assert (image["cluster"], image["cluster_name"]) == (str(cluster), NAME)

@@ -21,6 +21,7 @@ from explorer.hierarchy.views import (
     scores_view,
 )
 from explorer.state import View, analysis_key, pipeline_config
+from tests.exports import split_export
 from tests.hostile_text import (
     HOSTILE_LABEL,
     HYPERLINK,
@@ -88,7 +89,7 @@ def test_export_read_back_equals_what_the_app_shows(app):
     config, key = app
     _, _, _, editing = card_view(config, key, Z, {"node": 0})
     save_view(config, key, Z, editing, name="=corner", note="", user="ana")
-    images_dl, tree_dl, run_dl = export_view(config, key, Z)
+    images_dl, tree_dl, run_dl = split_export(export_view(config, key, Z))
     path = config.cache_dir / "export.csv"
     path.write_text(images_dl["content"])
     shown = read_images_csv(path)
@@ -162,7 +163,7 @@ def test_dashboard_download_neutralises_names_notes_and_file_names(tmp_path):
         _, _, _, editing = card_view(config, key, Z, {"node": 0})
         assert save_view(config, key, Z, editing, name=HYPERLINK, note="-1 @x",
                          user="+ana")[1]
-        images_dl, tree_dl, _ = export_view(config, key, Z)
+        images_dl, tree_dl, _ = split_export(export_view(config, key, Z))
     finally:
         state.forget()
     assert formula_cells(images_dl["content"]) == []
@@ -224,7 +225,7 @@ def test_names_given_on_one_folder_never_appear_on_another(tmp_path):
         assert state.load_match(config, key, Z).lost == ()
         lost = pictures_view(config, key, Z, None)[5]
         assert lost.children in (None, [])
-        images_dl, tree_dl, run_dl = export_view(config, key, Z)
+        images_dl, tree_dl, run_dl = split_export(export_view(config, key, Z))
         assert "A's corner" not in images_dl["content"] + tree_dl["content"] + run_dl["content"]
         config, key = folders["a"]
         assert list(state.load_match(config, key, Z).names().values()) == ["A's corner"]

@@ -58,5 +58,5 @@ def test_near_duplicate_groups_are_told_and_can_colour_the_map(copies_config) ->
     assert "clusters may follow the source micrograph" in summary
     column = state.load_data(copies_config, key).columns[state.NEAR_DUPLICATE_COLUMN]
     assert sorted(column) == ["group 0"] * 4 + ["none"] * 5
-    names, _ = colour_options(copies_config, key, None)
-    assert state.NEAR_DUPLICATE_COLUMN in names
+    options, _ = colour_options(copies_config, key, None)
+    assert state.NEAR_DUPLICATE_COLUMN in [o["value"] for o in options]

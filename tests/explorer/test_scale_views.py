@@ -70,7 +70,7 @@ def test_each_point_carries_its_scale_and_can_be_coloured_by_group(sem_keys):
     assert dict(zip(data.paths, data.columns["scale group"], strict=True)) == truth
     assert "scales: " in summary
     options, _ = colour_options(config, key, None)
-    assert "scale group" in options
+    assert "scale group" in [o["value"] for o in options]
     colour = colouring_for(data, "scale group")
     assert colour.categories == ("200 nm", "1 um", "2 um", NO_BAR)  # small to large
     fig, legend = scatter_view(config, pkey, "cluster")

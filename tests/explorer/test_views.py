@@ -25,6 +25,7 @@ from explorer.views import (
     selection_rows,
     selection_view,
 )
+from tests.exports import split_export
 from tests.hostile_text import (
     HOSTILE_FILES,
     HOSTILE_LABEL,
@@ -52,7 +53,7 @@ def ops(patch) -> list[dict]:
 def test_analysis_job_reports_progress_and_returns_a_path_free_key(app_config):
     seen = []
     key, summary = analysis_job(seen.append, app_config, backbone="pixels", maxk=5)
-    assert seen and seen[-1] == ("1000", "1000")
+    assert seen and seen[-1][:2] == ("1000", "1000")
     assert "12 usable" in summary
     assert str(app_config.images) not in key and json.loads(key)["analysis"]["maxk"] == 5
     assert "z" not in json.loads(key)["analysis"]  # the cut is the page's, not the job's
@@ -90,7 +91,7 @@ def test_the_distance_choice_reaches_every_view(tmp_path):
         vectors = load_analysis(config, cosine).embeddings.vectors
         direct = analyse(vectors, AnalysisParams(maxk=10, metric="cosine"))
         np.testing.assert_array_equal(direct.clustering.labels, hierarchy.labels)
-        sidecar = json.loads(export_view(config, cosine, view)[2]["content"])
+        sidecar = json.loads(split_export(export_view(config, cosine, view))[2]["content"])
         assert sidecar["parameters"]["metric"] == "cosine"
         assert sidecar["parameters"]["maxk"] == 10 and sidecar["parameters"]["z"] == 1.65
         assert (hierarchy.run.metric, hierarchy.run.maxk) == ("cosine", 10)
@@ -114,7 +115,7 @@ def test_scatter_and_colour_options(app_config, keys):
     key, pkey = keys
     options, value = colour_options(app_config, key, None)
     assert value == "cluster"  # ADP clusters first when the engine ran
-    assert {"label", "folder", "log-density", "halo"} <= set(options)
+    assert {"label", "folder", "log-density", "halo"} <= {o["value"] for o in options}
     # before the dropdown is filled, the figure picks the column the dropdown will show
     fig, legend = scatter_view(app_config, pkey, None)
     assert legend["column"] == value
@@ -194,7 +195,7 @@ def test_scales_switched_off_on_the_server_give_no_filter(blob_folder, tmp_path)
                        names_db=tmp_path / "n.sqlite", scales=False)
     key, summary = analysis_job(lambda _p: None, config, backbone="pixels")
     assert scale_filter_options(config, key) == [] and "scales" not in summary
-    assert "scale group" not in colour_options(config, key, None)[0]
+    assert "scale group" not in [o["value"] for o in colour_options(config, key, None)[0]]
 
 def test_selection_export_neutralises_formula_text(tmp_path):
     images = tmp_path / "images"
