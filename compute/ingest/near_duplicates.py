@@ -26,13 +26,14 @@ import numpy as np
 
 from compute.progress import ProgressFn, report
 
-MIN_SIMILARITY = 0.8  # NCC of the aligned (smoothed) overlap
+MIN_SIMILARITY = 0.85  # NCC of the aligned, band-passed overlaps
 MIN_OVERLAP = 0.5  # overlap area / the smaller image's area
 # Overlaps below this many thumbnail pixels are never a match: small patches of texture
 # match too many places (so images whose thumbnail is smaller are not checked at all).
 MIN_OVERLAP_PIXELS = 2000
 PEAKS = 3  # phase-correlation peaks tried per pair
-SMOOTH = 1.5  # Gaussian sigma (thumbnail px) of the overlaps compared
+SMOOTH = 1.5  # Gaussian sigma (thumbnail px) of the overlaps compared...
+BACKGROUND = 8.0  # ...minus their Gaussian blur of this sigma: shading and ramps match anything
 CANDIDATES = 10  # nearest neighbours in the embedding checked per image
 SAME_FIELD_ASPECT = 0.05  # aspect ratios this close: also try "same field, other resolution"
 # Above this share of images in groups the page says that clusters may follow the source.
@@ -224,10 +225,13 @@ def _span(length_a: int, length_b: int, shift: int) -> tuple[int, int, int]:
 
 
 def _smooth(x: np.ndarray) -> np.ndarray:
-    """Gaussian blur of :data:`SMOOTH` px: resampling and sub-pixel shifts barely change it."""
+    """Band-pass: blurred by :data:`SMOOTH` px (resampling and sub-pixel shifts barely
+    change it) less its :data:`BACKGROUND` blur (shading, gradients and flat areas, which
+    correlate between any two pictures, are gone)."""
     from scipy.ndimage import gaussian_filter
 
-    return gaussian_filter(x, SMOOTH, mode="nearest") if SMOOTH else x
+    fine = gaussian_filter(x, SMOOTH, mode="nearest") if SMOOTH else x
+    return fine - gaussian_filter(x, BACKGROUND, mode="nearest") if BACKGROUND else fine
 
 
 def _ncc(x: np.ndarray, y: np.ndarray) -> float:

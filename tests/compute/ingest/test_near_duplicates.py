@@ -117,3 +117,17 @@ def test_run_reports_near_duplicates(tmp_path: Path, capsys) -> None:
                                                "frame0.png"]
     assert {r["group_size"] for r in rows} == {"4"}
     assert {r["representative"] for r in rows} == {"copy0.png"}  # the first row (path order)
+
+
+def test_shading_shared_by_two_pictures_does_not_make_them_copies() -> None:
+    """Flat areas and ramps (sky, vignetting, uneven lighting) correlate between any two
+    pictures: only the structure on top of them counts."""
+    ramp = np.linspace(20, 220, 420)[None, :] + np.linspace(0, 30, 300)[:, None]
+
+    def shaded(seed: int) -> np.ndarray:
+        return np.clip(ramp + 0.25 * (micrograph(seed).astype(float) - 128), 0, 255
+                       ).astype(np.uint8)
+
+    assert match(*thumbnail(shaded(0)), *thumbnail(shaded(1)))[0] < MIN_SIMILARITY
+    copy = thumbnail(shifted_copy(shaded(0), 10, 30))
+    assert match(*thumbnail(shaded(0)), *copy)[0] >= MIN_SIMILARITY
