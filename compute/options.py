@@ -8,46 +8,97 @@ told otherwise; :func:`analysis_params` turns the flags back into one parameter 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from compute.params import DENSITIES, KNN_METHODS, AnalysisParams
+from compute.params import (
+    CUT_RULES,
+    DENSITIES,
+    HALO_RULES,
+    KNN_METHODS,
+    METRIC_CHOICES,
+    SPACES,
+    AnalysisParams,
+)
 
 DEFAULT_CACHE = "data/cache"
 
 
 def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
-    """--metric --maxk --density --k --z --halo/--no-halo --knn, defaults from
-    :class:`AnalysisParams`."""
-    from compute.arrays import METRICS
+    """--metric --maxk --density --k --knn --space --manifold-dim-cap --manifold-neighbors
+    --cut-rule --z --halo/--no-halo --halo-rule, defaults from :class:`AnalysisParams`."""
     from compute.graph.knn import AUTO_EXACT_BELOW
 
     d = AnalysisParams()
     group = parser.add_argument_group("analysis (the same defaults in every command and the "
                                       "dashboard)")
-    group.add_argument("--metric", choices=METRICS, default=d.metric,
-                       help=f"distance between embeddings (default {d.metric}); cosine "
-                            "L2-normalises the rows first")
+    group.add_argument("--metric", choices=METRIC_CHOICES, default=d.metric,
+                       help=f"distance between embeddings (default {d.metric}: cosine for CNN "
+                            "features, euclidean for pixels); cosine L2-normalises the rows "
+                            "first")
     group.add_argument("--maxk", type=int, default=d.maxk,
                        help=f"neighbours per image in the kNN graph (default {d.maxk})")
     group.add_argument("--density", choices=DENSITIES, default=d.density,
                        help=f"pak (adaptive k*) or knn (fixed --k) (default {d.density})")
     group.add_argument("--k", type=int, default=d.k,
                        help=f"k of the knn density (default {d.k})")
-    group.add_argument("--z", type=float, default=d.z,
-                       help=f"ADP merge significance Z (default {d.z:g})")
-    group.add_argument("--halo", action=argparse.BooleanOptionalAction, default=d.halo,
-                       help="mark the uncertain members below their cluster's highest "
-                            f"saddle as halo (default {'on' if d.halo else 'off'})")
     group.add_argument("--knn", dest="knn_method", choices=KNN_METHODS, default=d.knn_method,
                        help=f"neighbour search (default {d.knn_method}): auto is exact below "
                             f"{AUTO_EXACT_BELOW} images and faiss IVF above (its recall "
                             "measured on a sample and recorded); exact, ivf or hnsw force "
                             "one")
+    group.add_argument("--space", choices=SPACES, default=d.space,
+                       help=f"where the density peaks are found (default {d.space}): umap = "
+                            "a low-dimensional UMAP manifold built from the kNN graph, full = "
+                            "the embedding itself")
+    group.add_argument("--manifold-dim-cap", type=int, default=d.manifold_dim_cap,
+                       help="largest dimension of the UMAP manifold (its dimension is the "
+                            f"intrinsic dimension, capped; default {d.manifold_dim_cap})")
+    group.add_argument("--manifold-neighbors", type=int, default=d.manifold_neighbors,
+                       help=f"UMAP's n_neighbors for the manifold (default "
+                            f"{d.manifold_neighbors})")
+    group.add_argument("--cut-rule", choices=CUT_RULES, default=d.cut_rule,
+                       help=f"how the suggested Z is chosen without labels (default "
+                            f"{d.cut_rule})")
+    group.add_argument("--z", type=float, default=d.z,
+                       help="ADP merge significance Z (default: the suggested cut)")
+    group.add_argument("--halo", action=argparse.BooleanOptionalAction, default=d.halo,
+                       help=f"mark uncertain members as halo (default "
+                            f"{'on' if d.halo else 'off'})")
+    group.add_argument("--halo-rule", choices=HALO_RULES, default=d.halo_rule,
+                       help=f"border: only members near another cluster and below its "
+                            f"saddle; dadapy: every member below its cluster's highest "
+                            f"saddle (default {d.halo_rule})")
 
 
 def analysis_params(args: argparse.Namespace) -> AnalysisParams:
-    """The :class:`AnalysisParams` of the flags of :func:`add_analysis_arguments`."""
-    return AnalysisParams(metric=args.metric, maxk=args.maxk, density=args.density, k=args.k,
-                          z=args.z, halo=args.halo, knn_method=args.knn_method)
+    """The :class:`AnalysisParams` of the flags of :func:`add_analysis_arguments` (metric
+    "auto" left for the embedding's reader to resolve)."""
+    from dataclasses import fields
+
+    return AnalysisParams(**{f.name: getattr(args, f.name) for f in fields(AnalysisParams)})
+
+
+def embedding_is_cnn(embeddings_path: str | Path) -> bool | None:
+    """Whether the .npy at ``embeddings_path`` holds CNN features, read from the
+    ``embedding.json`` beside it (written by ``embed``/``run``); None when nothing says."""
+    import json
+
+    meta = Path(embeddings_path).with_name("embedding.json")
+    try:
+        backbone = json.loads(meta.read_text(encoding="utf-8")).get("backbone")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return backbone_is_cnn(backbone)
+
+
+def backbone_is_cnn(backbone: str | None) -> bool | None:
+    """True for a CNN backbone name, False for pixels, None for an unknown name."""
+    from compute.embed import BACKBONES
+
+    if backbone == "auto":  # the default representation is a pretrained CNN
+        return True
+    spec = BACKBONES.get(backbone or "")
+    return None if spec is None else spec.family != "pixels"
 
 
 def add_scale_arguments(parser: argparse.ArgumentParser) -> None:

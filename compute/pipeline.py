@@ -53,7 +53,8 @@ class PipelineConfig:
         without a data bar cost nothing, see :mod:`compute.scale.dataset`).
     scale_group: analyse only the images in this scale group (e.g. "1-2 um"; see
         :func:`compute.scale.all_groups`); None: every image. Needs ``scales``.
-    analysis: every choice that decides the clusters (:class:`compute.params.AnalysisParams`).
+    analysis: every choice that decides the clusters (:class:`compute.params.AnalysisParams`);
+        its metric "auto" is resolved here, once, from the backbone (cosine for a CNN).
     projection: the 2-D / 3-D view (:class:`compute.projection.ProjectionParams`).
     """
 
@@ -66,6 +67,12 @@ class PipelineConfig:
     scale_group: str | None = None
     analysis: AnalysisParams = AnalysisParams()
     projection: ProjectionParams = ProjectionParams()
+
+    def __post_init__(self) -> None:
+        from compute.options import backbone_is_cnn
+
+        object.__setattr__(self, "analysis", self.analysis.resolved(
+            cnn_features=backbone_is_cnn(self.backbone)))
 
     @property
     def key(self) -> str:
@@ -80,6 +87,7 @@ class PipelineConfig:
         return fingerprint_params(fields_)
 
     def with_analysis(self, params: AnalysisParams) -> PipelineConfig:
+        """This configuration with other analysis parameters ("auto" metric resolved)."""
         return replace(self, analysis=params)
 
 

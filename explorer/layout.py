@@ -64,7 +64,9 @@ def _dataset_section(config: AppConfig) -> html.Section:
                                                 {"label": "kNN (fixed k)", "value": "knn"}])),
         field("Distance", dcc.Dropdown(
             id=ids.SETTINGS_METRIC, clearable=False, value=DEFAULTS.analysis.metric, **KEEP,
-            options=[{"label": "Euclidean", "value": "euclidean"},
+            options=[{"label": "auto (cosine for CNN features, Euclidean for pixels)",
+                      "value": "auto"},
+                     {"label": "Euclidean", "value": "euclidean"},
                      {"label": "cosine (direction only)", "value": "cosine"}])),
         html.Div(className="row", children=[
             field("k", number(ids.SETTINGS_K, DEFAULTS.analysis.k, **KEEP)),

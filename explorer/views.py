@@ -485,4 +485,5 @@ def download_stem(config: AppConfig, view: dict | None) -> str:
     import re
 
     folder = re.sub(r"[^A-Za-z0-9._-]+", "_", PurePath(config.images).name).strip("._") or "images"
-    return f"topograph-{folder}-z{View.of(view).z:g}"
+    z = View.of(view).z
+    return f"topograph-{folder}-z{'suggested' if z is None else f'{z:g}'}"

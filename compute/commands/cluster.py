@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compute.options import add_analysis_arguments, analysis_params
+from compute.options import add_analysis_arguments, analysis_params, embedding_is_cnn
 from compute.spreadsheet import neutralise
 
 NAME = "cluster"
@@ -87,6 +87,10 @@ def topography_json(topo, scores=None) -> dict:
         "intrinsic_dimension": topo.intrinsic_dim.dimension,
         "parameters": topo.params.to_dict(),
         "neighbour_search": topo.neighbour_search,
+        "cluster_space": topo.space_description(),
+        "manifold_dimension": None if topo.manifold is None else topo.manifold.dimension,
+        "suggested_cut": {"z": topo.suggested.z, "rule": topo.suggested.rule,
+                          "n_clusters": topo.suggested.clusters},
         "n_peaks_before_merging": topo.peaks.n_peaks,
         "clusters": [{"cluster": i, "centre_row": int(row), "population": int(pop),
                       "peak_log_density": float(rho), "peak_error": float(err)}
@@ -143,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
     x = load_embeddings(args.embeddings)
     labels = read_labels(args.labels, x.shape[0]) if args.labels else None
     with terminal_bar("topography", enabled=not args.no_progress) as bar:
-        topo = analyse(x, analysis_params(args), cache=StepCache(args.cache_dir), progress=bar)
+        params = analysis_params(args).resolved(cnn_features=embedding_is_cnn(args.embeddings))
+        topo = analyse(x, params, cache=StepCache(args.cache_dir), progress=bar)
     c = topo.clustering
     scores = (score_clustering(c.labels, labels, is_halo=c.is_halo)
               if labels is not None else None)
@@ -153,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     (out / "topography.json").write_text(json.dumps(topography_json(topo, scores), indent=1),
                                          encoding="utf-8")
     print(f"intrinsic dimension {topo.intrinsic_dim.dimension:.2f}; "
+          f"{topo.space_description()}; {topo.suggested.describe()}; "
           f"{c.n_clusters} clusters at Z={c.z:g} ({topo.peaks.n_peaks} peaks before merging)"
           + (f"; {int(c.is_halo.sum())} halo points" if c.halo else "")
           + f"; {describe_search(topo.knn)}")

@@ -17,7 +17,7 @@ import csv
 import json
 from pathlib import Path
 
-from compute.options import add_analysis_arguments, analysis_params
+from compute.options import add_analysis_arguments, analysis_params, embedding_is_cnn
 
 NAME = "quality"
 HELP = "representation-quality report of an embedding against known labels"
@@ -80,9 +80,10 @@ def run(args: argparse.Namespace) -> int:
     labels = read_row_labels(args.labels, len(vectors))
     if args.grid and args.no_adp:
         raise ValueError("--grid scores ADP: drop --no-adp")
-    params = analysis_params(args)
+    params = analysis_params(args).resolved(cnn_features=embedding_is_cnn(path))
     with terminal_bar("quality", enabled=not args.no_progress) as bar:
         topography = None if args.no_adp else analyse(vectors, params, progress=bar)
+        params = params if topography is None else topography.params  # the suggested Z
         report = quality_report(vectors, labels, params=params, per_class=args.per_class,
                                 with_adp=not args.no_adp, topography=topography,
                                 random_state=args.seed)

@@ -153,7 +153,7 @@ def quality_report(vectors: np.ndarray, labels: Sequence[object] | np.ndarray, *
     """
     from compute.arrays import metric_points
 
-    params = AnalysisParams() if params is None else params
+    params = (AnalysisParams() if params is None else params).resolved(cnn_features=None)
     x = metric_points(_checked(vectors, labels), params.metric, name="vectors")
     _distinct_rows(x)
     check = representation_check(x, labels, per_class=per_class, random_state=random_state)
@@ -164,7 +164,7 @@ def quality_report(vectors: np.ndarray, labels: Sequence[object] | np.ndarray, *
     dim = None
     if with_adp:
         topo = _topography(vectors, params, topography, progress=scaled(progress, 0.1, 1.0))
-        c, dim = topo.clustering, topo.intrinsic_dim.dimension
+        c, dim, params = topo.clustering, topo.intrinsic_dim.dimension, topo.params
         clusters.append(ClusterQuality(
             method=adp_method(params), n_clusters=c.n_clusters,
             scores=score_clustering(c.labels, labels, is_halo=c.is_halo),

@@ -134,9 +134,13 @@ def export_texts(clustering: LabelledClustering, match: NameMatch) -> ExportText
 
 def _parameters(run: RunInfo) -> dict:
     """The analysis parameters of ``run`` in the names of :class:`compute.params.AnalysisParams`
-    (the flags that reproduce it: ``--metric --maxk --density --k --z --halo``)."""
-    return {"metric": run.metric, "maxk": run.maxk, "density": run.density, "k": run.k,
-            "z": run.z, "halo": run.halo, "knn_method": run.knn_method}
+    (the flags that reproduce it: ``--metric --maxk --density --k --z --halo`` ...), every
+    field of it, concrete (the suggested Z as a number)."""
+    from dataclasses import fields
+
+    from compute.params import AnalysisParams
+
+    return {f.name: getattr(run, f.name) for f in fields(AnalysisParams)}
 
 
 def write_export(out: str | Path, clustering: LabelledClustering, match: NameMatch) -> ExportFiles:

@@ -142,12 +142,12 @@ def label_with_reference(analysis, reference_ids: Sequence[str], *,
     log_density[old_rows] = topography.density.log_density
     new_rows = np.flatnonzero(~is_old)
     if len(new_rows):
+        k = min(params.k, len(old_rows) - 1)
         placed = assign_new_points(
             vectors[new_rows], old=vectors[old_rows],
-            old_log_density=topography.density.log_density, old_labels=c.labels,
-            intrinsic_dim=topography.intrinsic_dim.dimension,
-            k=min(params.k, len(old_rows)),
-            halo_threshold=c.saddles.log_density.max(axis=1) if params.halo else None)
+            old_log_density=_embedding_density(topography, k), old_labels=c.labels,
+            intrinsic_dim=topography.intrinsic_dim.dimension, k=k,
+            halo_threshold=_assigned_halo_threshold(topography))
         labels[new_rows], is_halo[new_rows] = placed.labels, placed.is_halo
         log_density[new_rows] = placed.log_density
         log.info("%d new images assigned to %d existing clusters (%d denser than all their "
@@ -161,3 +161,25 @@ def label_with_reference(analysis, reference_ids: Sequence[str], *,
         known_labels=tuple(r.label for r in usable), labels=labels, is_halo=is_halo,
         assigned=~is_old, peak_rows=old_rows[c.centers], tree=hierarchy.tree, run=run,
         log_density=log_density)
+
+
+def _embedding_density(topography, k: int) -> np.ndarray:
+    """(N_old,) log-densities of the reference images in the embedding space, comparable
+    with a new image's kNN estimate there: the topography's own when its peaks were found
+    in that space, else (a UMAP manifold) the kNN-``k`` density of its embedding graph."""
+    from compute.graph.density import knn_density
+
+    if topography.manifold is None:
+        return topography.density.log_density
+    return knn_density(topography.knn, intrinsic_dim=topography.intrinsic_dim.dimension,
+                       k=k).log_density
+
+
+def _assigned_halo_threshold(topography) -> np.ndarray | None:
+    """Per-cluster log-density below which an assigned image is halo: the highest saddle
+    under DADApy's rule in the embedding space; None otherwise (the border rule and a
+    manifold's saddles have no meaning for an image placed from the embedding)."""
+    p = topography.params
+    if not p.halo or p.halo_rule != "dadapy" or topography.manifold is not None:
+        return None
+    return topography.clustering.saddles.log_density.max(axis=1)

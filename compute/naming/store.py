@@ -74,8 +74,9 @@ class RunInfo:
     """The run a name was given in: which data, embedding and analysis parameters.
 
     The analysis fields are those of :class:`compute.params.AnalysisParams` (build with
-    :meth:`of`); ``metric``, ``maxk`` and ``knn_method`` are None in records written
-    before they were recorded. ``k`` is None for the PAk density (it has no fixed k).
+    :meth:`of`); ``metric``, ``maxk``, ``knn_method`` and the fields after them are None in
+    records written before they were recorded. ``z`` is the concrete Z of the cut (the
+    suggested one when none was asked for). ``k`` is None for the PAk density (it has no fixed k).
     """
 
     data_fingerprint: str
@@ -88,6 +89,11 @@ class RunInfo:
     metric: str | None = None
     maxk: int | None = None
     knn_method: str | None = None
+    space: str | None = None
+    manifold_dim_cap: int | None = None
+    manifold_neighbors: int | None = None
+    cut_rule: str | None = None
+    halo_rule: str | None = None
 
     @classmethod
     def of(cls, params, *, data_fingerprint: str, backbone: str, weights: str) -> RunInfo:
@@ -95,7 +101,10 @@ class RunInfo:
         return cls(data_fingerprint=data_fingerprint, backbone=backbone, weights=weights,
                    density=params.density, k=params.k if params.density == "knn" else None,
                    z=float(params.z), halo=bool(params.halo), metric=params.metric,
-                   maxk=int(params.maxk), knn_method=params.knn_method)
+                   maxk=int(params.maxk), knn_method=params.knn_method, space=params.space,
+                   manifold_dim_cap=int(params.manifold_dim_cap),
+                   manifold_neighbors=int(params.manifold_neighbors),
+                   cut_rule=params.cut_rule, halo_rule=params.halo_rule)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

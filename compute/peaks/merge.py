@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from compute.params import check_z
+from compute.peaks.halo import halo_mask
 from compute.peaks.structure import Peaks
 
 #: Saddle log-density of a pair of clusters that share no border (and of the diagonal).
@@ -189,16 +190,19 @@ def _saddle_matrix(peaks: Peaks, graph: _SaddleGraph, peak_ids: np.ndarray) -> S
     return SaddleMatrix(log_density=rho, error=err, point=point)
 
 
-def remerge(peaks: Peaks, *, z: float = 1.65, halo: bool = False) -> Clustering:
+def remerge(peaks: Peaks, *, z: float = 1.65, halo: bool = False, halo_rule: str = "dadapy",
+            neighbours: np.ndarray | None = None) -> Clustering:
     """ADP step 5 (and 7) for significance ``z`` from the cached steps 1-4; no point is revisited.
 
     While some pair of adjacent clusters (a, b) is insignificant, i.e.
     rho_a - rho_ab < z (sigma_a + sigma_ab) or the same for b, the pair with the highest saddle
     merges: the peak with the smaller margin (rho_peak - rho_ab) / (sigma_peak + sigma_ab) is
     absorbed, and the survivor's saddle to every third cluster becomes the higher of the two.
-    Clusters are numbered by ascending peak id (= ascending centre row). With ``halo``, members
-    whose rho is below their cluster's highest saddle are flagged in ``is_halo``.
-    Raises ValueError unless z is finite and >= 1.
+    Clusters are numbered by ascending peak id (= ascending centre row). With ``halo``, the
+    members :func:`compute.peaks.halo.halo_mask` flags under ``halo_rule`` are flagged in
+    ``is_halo`` ("dadapy": below their cluster's highest saddle; "border": near a border
+    and below its saddle, which needs ``neighbours``, (N, m) int64, -1 padded).
+    Raises ValueError unless z lies in compute.params' Z range.
     """
     z = check_z(z)
     graph = _SaddleGraph(peaks, z)
@@ -207,9 +211,9 @@ def remerge(peaks: Peaks, *, z: float = 1.65, halo: bool = False) -> Clustering:
     labels = cluster_of_peak[peaks.labels]
     saddles = _saddle_matrix(peaks, graph, peak_ids)
     is_halo = np.zeros(peaks.n_points, dtype=bool)
-    if halo and peak_ids.size:
-        threshold = saddles.log_density.max(axis=1)
-        is_halo = peaks.log_density < threshold[labels]
+    if halo:
+        is_halo = halo_mask(halo_rule, labels=labels, log_density=peaks.log_density,
+                            saddle_log_density=saddles.log_density, neighbours=neighbours)
     centers = peaks.centers[peak_ids]
     return Clustering(z=z, halo=bool(halo), labels=labels, is_halo=is_halo, peak_ids=peak_ids,
                       centers=centers,

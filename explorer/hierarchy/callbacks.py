@@ -18,6 +18,7 @@ from explorer.hierarchy.views import (
     save_view,
     scatter_patch,
     scores_view,
+    suggested_cut_view,
 )
 from explorer.signin import signed_in_user
 from explorer.state import View
@@ -27,6 +28,13 @@ _PICTURES = (ids.DENDROGRAM, ids.MDS, ids.HEATMAP)
 
 def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
     """Wire the hierarchy panel to the explorer's analysis key, scatter and focus."""
+
+    @app.callback(Output(ids.Z_SLIDER, "value"), Output(ids.Z_SLIDER, "marks"),
+                  Input(main_ids.RUN_KEY, "data"), State(ids.Z_SLIDER, "value"))
+    def _suggested_cut(key, current_z):
+        """A new analysis starts at its suggested cut, marked on the slider."""
+        return suggested_cut_view(config, key, current_z,
+                                  key_changed=ctx.triggered_id == main_ids.RUN_KEY)
 
     @app.callback(Output(main_ids.VIEW, "data"), Input(ids.Z_SLIDER, "value"),
                   Input(ids.HALO, "value"), Input(ids.NAMES_VERSION, "data"))

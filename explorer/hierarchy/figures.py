@@ -228,12 +228,19 @@ def heatmap_ticks(labels: Sequence[str], length_px: float) -> dict:
     return {"tickmode": "array", "tickvals": shown, "ticktext": [labels[i] for i in shown]}
 
 
+SUGGESTED_COLOUR = "#d62728"
+
+
 def clusters_vs_z_figure(z_values: Sequence[float], n_clusters: Sequence[int], *,
-                         current_z: float) -> go.Figure:
-    """Number of clusters against Z, with the current Z marked."""
+                         current_z: float, suggested_z: float | None = None) -> go.Figure:
+    """Number of clusters against Z, with the current Z and the suggested cut marked."""
     fig = go.Figure(go.Scatter(x=list(z_values), y=list(n_clusters), mode="lines+markers",
                                line={"shape": "hv"}, hovertemplate="Z %{x}: %{y} clusters"
                                                                    "<extra></extra>"))
+    if suggested_z is not None:
+        fig.add_vline(x=suggested_z, line={"color": SUGGESTED_COLOUR, "width": 2},
+                      annotation_text="suggested", annotation_position="top right",
+                      annotation_font_color=SUGGESTED_COLOUR)
     fig.add_vline(x=current_z, line={"color": HIGHLIGHT_COLOUR, "dash": "dot"})
     fig.update_layout(**{**_LAYOUT, "margin": {"l": 50, "r": 10, "t": 10, "b": 42}},
                       xaxis={"title": {"text": "Z (merge significance)", "standoff": 4}},

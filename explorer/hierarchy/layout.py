@@ -56,10 +56,19 @@ def _diagnostics() -> html.Details:
     ])
 
 
+def z_marks(suggested: float | None) -> dict:
+    """The slider's marks: whole Z values, and the suggested cut when known."""
+    marks = {v: f"{v:g}" for v in (Z_MIN, 1.0, 2.0, 3.0, 4.0, Z_MAX)}
+    if suggested is not None:
+        marks[suggested] = {"label": f"suggested {suggested:g}",
+                            "style": {"color": "#d62728", "whiteSpace": "nowrap"}}
+    return marks
+
+
 def hierarchy_panel() -> html.Div:
     """The whole panel (goes into the explorer's hierarchy slot)."""
     default = AnalysisParams()
-    marks = {v: f"{v:g}" for v in sorted({Z_MIN, default.z, 2.0, 2.5, 3.0, 3.5, Z_MAX})}
+    marks = z_marks(None)
     keep = {"persistence": True, "persistence_type": "local"}  # survives a reload
     return html.Div(className="hier-panel", children=[
         dcc.Store(id=ids.HIGHLIGHT), dcc.Store(id=ids.SELECTED), dcc.Store(id=ids.EDITING),
@@ -69,8 +78,8 @@ def hierarchy_panel() -> html.Div:
             dcc.Slider(id=ids.Z_SLIDER, min=Z_MIN, max=Z_MAX, step=Z_STEP, value=default.z,
                        marks=marks, tooltip={"placement": "bottom"}, updatemode="mouseup",
                        **keep),
-            dcc.Checklist(id=ids.HALO, options=[{"label": " mark halo images (below their "
-                                                          "cluster's highest saddle)",
+            dcc.Checklist(id=ids.HALO, options=[{"label": " mark halo images (drawn fainter: "
+                                                          "near a border, below its saddle)",
                                                  "value": "halo"}],
                           value=["halo"] if default.halo else [], **keep),
             dcc.Loading(html.Div(id=ids.Z_SUMMARY, className="summary"), type="dot"),

@@ -67,23 +67,22 @@ def pictures_view(config: AppConfig, key: str | None, view, highlight: dict | No
     names, tree, h = match.names(), run.clustering.tree, run.hierarchy
     node = int(highlight["node"]) if highlight and "node" in highlight else None
     leaves = highlighted_leaves(tree, highlight)
-    params = run.topography.params
+    topo = run.topography
+    params = topo.params
     grid, counts = clusters_curve(config, key)
-    halo = int(run.clustering.is_halo.sum())
-    summary = (f"{tree.n_leaves} clusters at Z = {params.z:g} ({params.describe()}; "
-               f"{halo} halo images)" if params.halo else
-               f"{tree.n_leaves} clusters at Z = {params.z:g} ({params.describe()})")
+    summary = cut_summary(topo, n_clusters=tree.n_leaves)
     populations = tree.population[:tree.n_leaves]
     shown = shown_mask(config, key, groups)
     if shown is not None:
         populations = np.bincount(run.clustering.labels[shown], minlength=tree.n_leaves)
-        summary += ". " + filter_summary(groups, shown, populations)
+        summary = [*summary, " " + filter_summary(groups, shown, populations)]
     return (figures.dendrogram_figure(tree, names=names, highlight=node),
             figures.mds_figure(h.mds, populations=populations,
                                adjacency=h.adjacency, names=names, highlight=leaves),
             figures.heatmap_figure(h.adjacency, order=tree.leaf_order(), names=names,
                                    highlight=leaves),
-            summary, figures.clusters_vs_z_figure(grid, counts, current_z=params.z),
+            summary, figures.clusters_vs_z_figure(grid, counts, current_z=params.z,
+                                                  suggested_z=topo.suggested.z),
             lost_names(match.lost))
 
 
@@ -92,6 +91,46 @@ def filter_summary(groups: list[str], shown: np.ndarray, populations: np.ndarray
     return (f"Scale groups {', '.join(groups)}: {int(shown.sum())} of {len(shown)} images, "
             f"in {int(np.count_nonzero(populations))} of {len(populations)} clusters "
             "(peaks sized by those images; cards and scores count only them)")
+
+
+HALO_MEANING = {
+    "border": "Halo images (drawn fainter) lie next to another cluster, below the density "
+              "of the saddle between the two: their cluster is the less certain.",
+    "dadapy": "Halo images (drawn fainter) lie below their cluster's highest saddle "
+              "(DADApy's rule): on CNN features that is most images, so most are fainter.",
+}
+
+
+def cut_summary(topography, *, n_clusters: int) -> list:
+    """The line under the slider: clusters at Z (the suggested cut or not), the space the
+    peaks were found in, the halo fraction and one sentence on what the halo means."""
+    from dash import html
+
+    params, c = topography.params, topography.clustering
+    suggested = topography.suggested
+    which = ("the suggested cut" if params.z == suggested.z
+             else f"suggested: Z = {suggested.z:g}, {suggested.clusters} clusters")
+    parts = [f"{n_clusters} clusters at Z = {params.z:g} ({which}); "
+             f"{topography.space_description()}; {params.describe()}."]
+    if params.halo:
+        share = float(np.mean(c.is_halo)) if c.is_halo.size else 0.0
+        parts += [html.Br(), html.Span(f"Halo: {int(c.is_halo.sum())} images ({share:.0%}). ",
+                                       className="halo-fraction"),
+                  html.Span(HALO_MEANING[params.halo_rule], className="hint halo-meaning")]
+    return parts
+
+
+def suggested_cut_view(config: AppConfig, key: str | None, current_z: float | None,
+                       key_changed: bool):
+    """(slider value, slider marks): a new analysis, or a slider never moved, starts at the
+    suggested cut; a Z the user chose (kept across a reload) stays."""
+    from explorer.hierarchy.layout import z_marks
+
+    if not key:
+        return no_update, z_marks(None)
+    suggested = _topography(config, key).suggested.z
+    value = suggested if key_changed or current_z is None else no_update
+    return value, z_marks(suggested)
 
 
 def highlight_from_event(event: dict | None) -> dict | None:

@@ -68,7 +68,10 @@ def test_clusters_come_from_the_same_graph(blob_folder, tmp_path):
     topo = analysis.topography
     assert topo.clustering.labels.shape == topo.density.log_density.shape == (12,)
     assert analysis.knn is topo.knn and analysis.knn.maxk == 5
-    assert analysis.params == params
+    # 12 images: below MANIFOLD_MIN_POINTS the peaks are found in the full space, and the
+    # metric "auto" of pixels resolved to Euclidean; Z None became the suggested cut
+    assert topo.manifold is None and topo.space_knn is topo.knn
+    assert analysis.params == params.resolved(cnn_features=False).at_cut(z=topo.suggested.z)
     # two well-separated blobs never share a cluster
     lab = np.array(analysis.labels)
     for c in np.unique(topo.clustering.labels):
@@ -91,3 +94,13 @@ def test_config_key_is_stable_and_distinguishes_choices():
                                             analysis=AnalysisParams(z=2.0)).analysis_key
     assert a.analysis_key != PipelineConfig(images="x",
                                             analysis=AnalysisParams(metric="cosine")).analysis_key
+
+
+def test_config_resolves_the_auto_metric_once_from_the_backbone():
+    """Cosine for CNN features, Euclidean for pixels; what the config holds is concrete."""
+    assert AnalysisParams().metric == "auto"
+    assert PipelineConfig(images="x", backbone="pixels").analysis.metric == "euclidean"
+    assert PipelineConfig(images="x", backbone="resnet18").analysis.metric == "cosine"
+    chosen = PipelineConfig(images="x", backbone="resnet18",
+                            analysis=AnalysisParams(metric="euclidean"))
+    assert chosen.analysis.metric == "euclidean"  # an explicit choice is kept

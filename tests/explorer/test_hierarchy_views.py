@@ -5,6 +5,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from dash import no_update
 
 from compute.naming.export import read_images_csv
 from compute.params import AnalysisParams
@@ -50,7 +51,10 @@ def test_pictures_show_the_clusters_of_the_run(app):
     dendro, mds, heat, summary, curve, lost = pictures_view(config, key, Z, None)
     run = state.load_run(config, key, Z)
     K = run.clustering.n_clusters
-    assert summary.startswith(f"{K} clusters at Z = 1.65")
+    assert summary[0].startswith(f"{K} clusters at Z = 1.65")
+    # the summary says where the peaks were found (30 images: the full space, and why)
+    assert "full" in summary[0] and "fewer than" in summary[0]
+    assert run.topography.suggested.z in {shape.x0 for shape in curve.layout.shapes}
     assert len(dendro.data[-1].customdata) == 2 * K - 1
     assert len(mds.data[-1].customdata) == K
     assert len(curve.data[0].x) == len(state.z_grid()) and lost.children in (None, [])
@@ -130,12 +134,17 @@ def test_the_page_cut_and_the_analysis_are_recorded_with_names(app):
     config, key = app
     view = View(z=2.0, halo=False).store()
     summary = pictures_view(config, key, view, None)[3]
-    assert "at Z = 2 (euclidean, PAk, maxk 10, Z 2, halo not marked)" in summary
+    expected = AnalysisParams(maxk=10, metric="euclidean", z=2.0, halo=False)
+    assert summary[0].startswith(f"{run_clusters(config, key, view)} clusters at Z = 2 ")
+    assert expected.describe() in summary[0]
     _, _, _, editing = card_view(config, key, view, {"node": 0})
     assert save_view(config, key, view, editing, name="corner", note="", user="ana")[1]
     [record] = state.names_store(config.names_db).live()
+    d = AnalysisParams()
     assert (record.run.density, record.run.k, record.run.z, record.run.halo) == \
-        ("pak", None, 2.0, False)
+        (d.density, d.k if d.density == "knn" else None, 2.0, False)
+    assert (record.run.space, record.run.halo_rule, record.run.cut_rule) == \
+        (d.space, d.halo_rule, d.cut_rule)
     assert (record.run.metric, record.run.maxk, record.run.knn_method) == \
         ("euclidean", 10, "auto")
 
@@ -241,3 +250,37 @@ def test_diagnostics_include_the_decision_graph_with_the_peaks(app):
     peaks = state.load_analysis(config, key).topography.clustering.centers
     assert len(decision.data[0].x) == 30 and len(decision.data[1].x) == len(peaks)
     assert decision.layout.title.text == "Decision graph"
+
+
+def test_halo_fraction_comes_with_one_sentence_on_its_meaning(app):
+    from dash import html
+
+    from explorer.hierarchy.views import HALO_MEANING, cut_summary
+
+    config, key = app
+    run = state.load_run(config, key, Z)
+    parts = cut_summary(run.topography, n_clusters=run.clustering.n_clusters)
+    spans = [p.children for p in parts if isinstance(p, html.Span)]
+    n_halo = int(run.clustering.is_halo.sum())
+    assert spans[0].startswith(f"Halo: {n_halo} images")
+    assert spans[1] == HALO_MEANING[run.topography.params.halo_rule]
+    off = run.topography.remerge(z=Z["z"], halo=False)
+    assert not [p for p in cut_summary(off, n_clusters=1) if isinstance(p, html.Span)]
+
+
+def test_a_new_analysis_starts_at_its_suggested_cut_and_a_chosen_z_stays(app):
+    from explorer.hierarchy.views import suggested_cut_view
+
+    config, key = app
+    suggested = state.load_analysis(config, key).topography.suggested.z
+    value, marks = suggested_cut_view(config, key, 3.0, key_changed=True)
+    assert value == suggested and "suggested" in marks[suggested]["label"]
+    value, marks = suggested_cut_view(config, key, None, key_changed=False)
+    assert value == suggested  # a slider never moved
+    value, _ = suggested_cut_view(config, key, 3.0, key_changed=False)  # a reload
+    assert value is no_update
+    assert suggested_cut_view(config, None, 3.0, key_changed=True)[0] is no_update
+
+
+def run_clusters(config, key, view) -> int:
+    return state.load_run(config, key, view).clustering.n_clusters

@@ -189,11 +189,11 @@ from explorer.jobs import make_background_manager
 
 manager = make_background_manager({str(tmp_path)!r})
 blobs = np.random.default_rng(0).normal(size=(2000, 6)).astype(np.float32)
-analyse(blobs, AnalysisParams(maxk=30))  # as a view in a request thread would
+analyse(blobs, AnalysisParams(maxk=30, space="full", density="pak"))  # as a view would
 print("server pool started:", _parallel.numba_pool_started())
 
 def job(key, progress_key, args, context):
-    analyse(blobs, AnalysisParams(maxk=30, density="knn"))
+    analyse(blobs, AnalysisParams(maxk=30, space="full", density="knn"))
     manager.handle.set(key, [_parallel.parallel_kernels_allowed(),
                              _parallel.numba_pool_started()])
 

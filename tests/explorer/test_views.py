@@ -52,7 +52,7 @@ def ops(patch) -> list[dict]:
 
 def test_analysis_job_reports_progress_and_returns_a_path_free_key(app_config):
     seen = []
-    key, summary = analysis_job(seen.append, app_config, backbone="pixels", maxk=5)
+    key, summary = analysis_job(seen.append, app_config, backbone="pixels", maxk=5, k=4)
     assert seen and seen[-1][:2] == ("1000", "1000")
     assert "12 usable" in summary
     assert str(app_config.images) not in key and json.loads(key)["analysis"]["maxk"] == 5
@@ -79,9 +79,9 @@ def test_the_distance_choice_reaches_every_view(tmp_path):
     view = View(z=1.65, halo=True).store()
     try:
         cosine, _ = analysis_job(lambda _p: None, config, backbone="pixels", maxk=10,
-                                 metric="cosine")
+                                 metric="cosine", density="pak")
         euclidean, _ = analysis_job(lambda _p: None, config, backbone="pixels", maxk=10,
-                                    metric="euclidean")
+                                    metric="euclidean", density="pak")
         hierarchy = load_run(config, cosine, view).clustering
         other = load_run(config, euclidean, view).clustering
         assert adjusted_rand_score(hierarchy.labels, other.labels) < 0.9  # metrics differ
@@ -89,7 +89,8 @@ def test_the_distance_choice_reaches_every_view(tmp_path):
         np.testing.assert_array_equal(page.clusters, hierarchy.labels)
         assert page.columns["cluster"].tolist() == [str(c) for c in hierarchy.labels]
         vectors = load_analysis(config, cosine).embeddings.vectors
-        direct = analyse(vectors, AnalysisParams(maxk=10, metric="cosine"))
+        direct = analyse(vectors, AnalysisParams(maxk=10, metric="cosine", density="pak",
+                                                 z=1.65))
         np.testing.assert_array_equal(direct.clustering.labels, hierarchy.labels)
         sidecar = json.loads(split_export(export_view(config, cosine, view))[2]["content"])
         assert sidecar["parameters"]["metric"] == "cosine"

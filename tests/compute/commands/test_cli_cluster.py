@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from compute.cli import main
+from compute.params import Z_MIN, AnalysisParams
 from tests.compute.adp_toys import rays
 from tests.hostile_text import HOSTILE_LABEL, formula_cells
 
@@ -37,8 +38,9 @@ def read_rows(path):
 def test_cluster_writes_csv_and_json(embeddings, tmp_path, capsys):
     emb, labels = embeddings
     out = tmp_path / "out"
-    assert main(["cluster", str(emb), "--maxk", "30", "--halo", "--labels", str(labels),
-                 "--out", str(out), "--no-progress"]) == 0
+    assert main(["cluster", str(emb), "--maxk", "30", "--halo", "--halo-rule", "dadapy",
+                 "--space", "full", "--density", "pak", "--z", "1.65",
+                 "--labels", str(labels), "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "intrinsic dimension" in printed and "2 clusters" in printed
     assert "NMI 1.000" in printed
@@ -90,7 +92,7 @@ def test_bad_embeddings_and_z(tmp_path, capsys, embeddings):
     assert main(["cluster", str(tmp_path / "flat.npy"), "--out", str(tmp_path)]) == 2
     assert "expected (N, D)" in capsys.readouterr().err
     assert main(["cluster", str(tmp_path / "missing.npy"), "--out", str(tmp_path)]) == 2
-    assert main(["cluster", str(emb), "--z", "0.5", "--out", str(tmp_path),
+    assert main(["cluster", str(emb), "--z", str(Z_MIN / 2), "--out", str(tmp_path),
                  "--no-progress"]) == 2
     assert "Z must be" in capsys.readouterr().err
 
@@ -137,3 +139,25 @@ def test_cluster_records_the_neighbour_search(embeddings, tmp_path, capsys, flag
     else:  # 240 images: auto searches exactly
         assert search["method"] == "exact" and search["recall"] is None
         assert "exact neighbours" in capsys.readouterr().out
+
+
+def test_default_cluster_records_the_concrete_parameters(embeddings, tmp_path, capsys):
+    """No analysis flag: the defaults, with the suggested Z and the resolved metric written
+    as numbers and names (an embedding.json beside the .npy says CNN: cosine)."""
+    emb, _ = embeddings
+    (emb.parent / "embedding.json").write_text(json.dumps({"backbone": "resnet18"}))
+    assert main(["cluster", str(emb), "--out", str(tmp_path), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    doc = json.loads((tmp_path / "topography.json").read_text())
+    written = doc["parameters"]
+    defaults = AnalysisParams().to_dict()
+    assert written["metric"] == "cosine" and written["z"] == doc["suggested_cut"]["z"]
+    assert {k: v for k, v in written.items() if k not in ("metric", "z")} == \
+        {k: v for k, v in defaults.items() if k not in ("metric", "z")}
+    assert "suggested cut Z" in printed and "UMAP manifold" in printed
+    assert doc["manifold_dimension"] == 2
+    (emb.parent / "embedding.json").write_text(json.dumps({"backbone": "pixels"}))
+    assert main(["cluster", str(emb), "--out", str(tmp_path), "--no-progress"]) == 0
+    assert json.loads((tmp_path / "topography.json").read_text())["parameters"]["metric"] == \
+        "euclidean"
+    (emb.parent / "embedding.json").unlink()

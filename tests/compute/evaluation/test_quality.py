@@ -49,7 +49,8 @@ def test_report_scores_separated_blobs_high_and_shuffled_labels_low():
     bad = quality_report(x, shuffled, per_class=30, with_adp=False)
     assert abs(bad.pearson_r) < 0.2 and bad.clusters[0].scores.nmi < 0.2
     summary = good.summary()
-    assert summary["clusters"][-1]["method"].startswith("adp-pak")
+    assert summary["clusters"][-1]["method"].startswith(
+        "adp-" + ("pak" if AnalysisParams().density == "pak" else "knn"))
     assert [c["method"].split("-")[0] for c in summary["clusters"]] == [
         "kmeans", "agglomerative", "hdbscan", "adp"]
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from compute.graph.density import Density
 from compute.graph.knn import KnnGraph
+from compute.params import Z_MIN
 from compute.peaks import NO_SADDLE, adp, find_peaks, remerge
 from tests.compute.adp_toys import brute_force_graph, line_case
 
@@ -104,11 +105,17 @@ def test_remerge_equals_a_fresh_run_and_leaves_peaks_untouched(case):
     np.testing.assert_array_equal(again.merges.absorbed, fresh.merges.absorbed)
 
 
-@pytest.mark.parametrize("z", [0.99, 0.0, -1.0, float("nan"), float("inf")])
-def test_z_below_one_or_not_finite_is_rejected(case, z):
+@pytest.mark.parametrize("z", [Z_MIN - 0.01, 0.0, -1.0, float("nan"), float("inf")])
+def test_z_below_the_range_or_not_finite_is_rejected(case, z):
     *_, peaks = case
-    with pytest.raises(ValueError, match="Z must be a finite number >= 1"):
+    with pytest.raises(ValueError, match="Z must be a finite number >="):
         remerge(peaks, z=z)
+
+
+def test_z_below_one_is_allowed_and_never_merges_less(case):
+    """As in DADApy, Z < 1 is a valid (finer) cut: at most as many merges as at Z = 1."""
+    *_, peaks = case
+    assert remerge(peaks, z=Z_MIN).n_clusters >= remerge(peaks, z=1.0).n_clusters
 
 
 def test_two_bumps_on_a_line_exact_answer():

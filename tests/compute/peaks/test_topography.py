@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 
 from compute.cache import StepCache
-from compute.params import AnalysisParams
+from compute.params import Z_MIN, AnalysisParams
 from compute.peaks import adp
-from compute.peaks.topography import analyse
+from compute.peaks.topography import STEP_VERSIONS, analyse
 from tests.compute.adp_toys import rays
+
+#: The engine's full-space PAk path at DADApy's Z (explicit choices, not the defaults).
+FULL_PAK = {"space": "full", "density": "pak", "z": 1.65}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +27,7 @@ def test_three_blobs_give_three_clusters(blobs):
     from sklearn.metrics import adjusted_rand_score
 
     x, truth = blobs
-    topo = analyse(x, AnalysisParams(maxk=40))
+    topo = analyse(x, AnalysisParams(maxk=40, **FULL_PAK))
     assert topo.clustering.n_clusters == 3
     assert adjusted_rand_score(truth, topo.clustering.labels) > 0.95
     assert 2.0 < topo.intrinsic_dim.dimension < 4.0
@@ -49,21 +52,24 @@ def test_knn_density_and_remerge(blobs):
 
 def test_cache_reuses_every_step(blobs, tmp_path, monkeypatch):
     import compute.peaks
+    import compute.peaks.cut
 
     x, _ = blobs
     cache = StepCache(tmp_path)
-    first = analyse(x, AnalysisParams(maxk=30), cache=cache)
-    assert {p.name for p in tmp_path.iterdir()} == {"knn", "intrinsic_dim", "density",
-                                                    "adp_peaks"}
+    first = analyse(x, AnalysisParams(maxk=30), cache=cache)  # the default space: a manifold
+    assert first.manifold is not None
+    assert {p.name for p in tmp_path.iterdir()} == set(STEP_VERSIONS)
 
     def boom(*args, **kwargs):
         raise AssertionError("steps 1-4 should come from the cache")
 
     monkeypatch.setattr(compute.peaks, "find_peaks", boom)
+    monkeypatch.setattr(compute.peaks.cut, "partition_stability", boom)
     again = analyse(x, AnalysisParams(maxk=30, z=2.0), cache=cache)  # a new Z: no recomputation
     np.testing.assert_array_equal(again.peaks.labels, first.peaks.labels)
+    assert again.suggested.z == first.suggested.z
     with pytest.raises(AssertionError, match="from the cache"):
-        analyse(x, AnalysisParams(maxk=30, density="knn", k=10), cache=cache)  # a new density does
+        analyse(x, AnalysisParams(maxk=30, k=12), cache=cache)  # a new density does
 
 
 def test_progress_reaches_the_end(blobs):
@@ -78,7 +84,7 @@ def test_progress_reaches_the_end(blobs):
 def test_bad_parameters(blobs):
     x, _ = blobs
     with pytest.raises(ValueError, match="Z must be"):
-        analyse(x, AnalysisParams(z=0.5))
+        analyse(x, AnalysisParams(z=Z_MIN / 2))
     with pytest.raises(ValueError, match="density must be"):
         analyse(x, AnalysisParams(density="gauss"))
     with pytest.raises(ValueError, match="exceeds maxk"):
@@ -104,7 +110,7 @@ def test_duplicate_rows_share_their_cluster(blobs):
 def test_maxk_is_clamped_to_the_distinct_rows(blobs):
     x, _ = blobs
     few = np.r_[x[:6], x[:6], x[:6]]  # 18 rows, 6 distinct
-    topo = analyse(few, AnalysisParams(maxk=100))
+    topo = analyse(few, AnalysisParams(maxk=100, density="pak"))
     assert topo.params.maxk == 5 and topo.clustering.labels.shape == (18,)
 
 
@@ -112,13 +118,14 @@ def test_cosine_metric_clusters_the_directions_whatever_the_norm():
     from sklearn.metrics import adjusted_rand_score
 
     x, truth = rays()
-    cosine = analyse(x, AnalysisParams(maxk=30, metric="cosine"))
+    cosine = analyse(x, AnalysisParams(maxk=30, metric="cosine", **FULL_PAK))
     unit = x / np.linalg.norm(x, axis=1, keepdims=True)
-    np.testing.assert_array_equal(cosine.clustering.labels,
-                                  analyse(unit, AnalysisParams(maxk=30)).clustering.labels)
+    np.testing.assert_array_equal(
+        cosine.clustering.labels,
+        analyse(unit, AnalysisParams(maxk=30, metric="euclidean", **FULL_PAK)).clustering.labels)
     assert adjusted_rand_score(truth, cosine.clustering.labels) == 1.0
     assert cosine.params.metric == "cosine"
-    euclidean = analyse(x, AnalysisParams(maxk=30))
+    euclidean = analyse(x, AnalysisParams(maxk=30, metric="euclidean", **FULL_PAK))
     assert euclidean.clustering.n_clusters >= 4  # Euclidean splits each class by its norm
 
 
@@ -129,3 +136,46 @@ def test_cosine_metric_refuses_zero_rows_and_unknown_metrics():
         analyse(x, AnalysisParams(maxk=30, metric="cosine"))
     with pytest.raises(ValueError, match="metric must be one of"):
         analyse(x, AnalysisParams(maxk=30, metric="manhattan"))
+
+
+def test_defaults_find_peaks_on_a_manifold_and_cut_at_the_suggested_z(blobs):
+    from sklearn.metrics import adjusted_rand_score
+
+    from compute.graph.manifold import manifold_dimension
+
+    x, truth = blobs
+    d = AnalysisParams()
+    topo = analyse(x)
+    assert topo.manifold is not None and topo.space_knn is topo.cluster_knn
+    assert topo.manifold.dimension == manifold_dimension(topo.intrinsic_dim.dimension,
+                                                         d.manifold_dim_cap)
+    assert topo.space_knn.n_points == topo.knn.n_points and topo.space_knn is not topo.knn
+    assert topo.density.intrinsic_dim == topo.manifold.dimension  # volumes on the manifold
+    assert 2.0 < topo.intrinsic_dim.dimension < 4.0  # the original space's, kept
+    assert d.z is None and topo.params.z == topo.suggested.z
+    assert topo.clustering.n_clusters == topo.suggested.clusters == 3
+    assert adjusted_rand_score(truth, topo.clustering.labels) > 0.95
+    assert topo.remerge(z=2.0).remerge(z=None).params.z == topo.suggested.z
+    assert "UMAP manifold" in topo.space_description()
+
+
+def test_border_halo_is_within_dadapys_and_a_cut_switches_rules(blobs):
+    x, _ = blobs
+    topo = analyse(x, AnalysisParams(z=1.0, halo_rule="border", space="full"))
+    dadapy = topo.remerge(z=1.0, halo_rule="dadapy")
+    assert dadapy.params.halo_rule == "dadapy" and dadapy.peaks is topo.peaks
+    assert not (topo.clustering.is_halo & ~dadapy.clustering.is_halo).any()
+    assert topo.clustering.is_halo.sum() < dadapy.clustering.is_halo.sum()
+    same = topo.at(AnalysisParams(z=1.0, halo_rule="dadapy", space="full"))
+    np.testing.assert_array_equal(same.clustering.is_halo, dadapy.clustering.is_halo)
+
+
+def test_few_images_use_the_full_space_and_say_so(blobs):
+    from compute.params import MANIFOLD_MIN_POINTS
+
+    x, _ = blobs
+    few = x[:: len(x) // (MANIFOLD_MIN_POINTS - 10)][: MANIFOLD_MIN_POINTS - 1]
+    topo = analyse(few)
+    assert topo.manifold is None and topo.space_knn is topo.knn
+    assert f"fewer than {MANIFOLD_MIN_POINTS} images" in topo.space_description()
+    assert "full" in analyse(x, AnalysisParams(space="full")).space_description()

@@ -1,0 +1,92 @@
+"""A low-dimensional UMAP manifold of an embedding, built from its kNN graph.
+
+Peer tools cluster a UMAP projection of CNN features; :func:`umap_manifold` gives the
+density-peak analysis the same footing in a principled dimension: ``d`` is the 2-NN
+intrinsic dimension of the embedding rounded (at least 1), capped at ``dim_cap``, and UMAP
+reads its neighbours from the kNN graph already built (no second neighbour search).
+The density peaks are then found among the manifold's points (:mod:`compute.peaks.topography`).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from compute.graph.knn import KnnGraph
+
+log = logging.getLogger(__name__)
+
+#: UMAP settings of the cluster space (not a view): packed clusters, a fixed seed.
+MIN_DIST = 0.0
+RANDOM_STATE = 0
+
+
+@dataclass(frozen=True)
+class Manifold:
+    """points: (N, dimension) float64 coordinates on the manifold (UMAP's units).
+
+    dimension: d, the manifold's dimension; intrinsic_dim: the 2-NN estimate of the
+    original space it came from; n_neighbors: UMAP's neighbourhood (read from the graph).
+    """
+
+    points: np.ndarray
+    dimension: int
+    intrinsic_dim: float
+    n_neighbors: int
+
+    def describe(self) -> str:
+        """``a 2-D UMAP manifold (intrinsic dimension 7.3, capped at 2)``-like words."""
+        return (f"a {self.dimension}-D UMAP manifold of the embedding (its intrinsic "
+                f"dimension is {self.intrinsic_dim:.1f}; {self.n_neighbors} neighbours)")
+
+
+def manifold_dimension(intrinsic_dim: float, dim_cap: int) -> int:
+    """``round(intrinsic_dim)`` clipped to 1..``dim_cap``."""
+    if not np.isfinite(intrinsic_dim) or dim_cap < 1:
+        raise ValueError(f"need a finite intrinsic dimension and dim_cap >= 1, got "
+                         f"{intrinsic_dim} and {dim_cap}")
+    return int(min(max(1, round(intrinsic_dim)), dim_cap))
+
+
+def umap_manifold(points: np.ndarray, knn: KnnGraph, *, intrinsic_dim: float, dim_cap: int,
+                  n_neighbors: int, random_state: int = RANDOM_STATE) -> Manifold:
+    """The ``d``-dimensional UMAP embedding of ``points`` (N, D), the rows of ``knn``.
+
+    points: only where the graph has separate components (UMAP lays them out by their
+    centroids); knn: the embedding's graph (its first ``n_neighbors`` columns are UMAP's neighbours;
+    ``n_neighbors`` is clamped to the graph's width); intrinsic_dim: its 2-NN dimension;
+    d = :func:`manifold_dimension`. Deterministic for a given ``random_state`` (serial
+    UMAP). Raises ValueError for fewer than 3 points.
+    """
+    n = knn.n_points
+    if len(points) != n:
+        raise ValueError(f"the kNN graph has {n} rows but there are {len(points)} points; "
+                         "build the graph on these points")
+    if n < 3:
+        raise ValueError(f"a UMAP manifold needs at least 3 points, got {n}")
+    dimension = manifold_dimension(intrinsic_dim, dim_cap)
+    neighbours = int(min(n_neighbors, knn.maxk + 1))
+    import umap  # compiles numba code on its first import in a process (~20 s)
+
+    indices = knn.indices[:, :neighbours].astype(np.int32)
+    distances = knn.distances[:, :neighbours].astype(np.float32)
+    model = umap.UMAP(n_components=dimension, n_neighbors=neighbours, min_dist=MIN_DIST,
+                      random_state=random_state, n_jobs=1, init=_init(n, dimension),
+                      precomputed_knn=(indices, distances, None))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+        warnings.filterwarnings("ignore", category=UserWarning, module="umap")
+        warnings.filterwarnings("ignore", message="Graph is not fully connected")
+        points = model.fit_transform(np.asarray(points, dtype=np.float32)).astype(np.float64)
+    log.info("UMAP manifold: %d points, %d-D (intrinsic dimension %.2f)", n, dimension,
+             intrinsic_dim)
+    return Manifold(points=points, dimension=dimension, intrinsic_dim=float(intrinsic_dim),
+                    n_neighbors=neighbours)
+
+
+def _init(n: int, dimension: int) -> str:
+    """UMAP's spectral start needs more points than dimensions + 1; else random."""
+    return "spectral" if n > dimension + 2 else "random"
