@@ -25,7 +25,12 @@ or after the panel's DOM changed):
 - lasso: the mouse button released after a lasso -> the selection panel filled.
 
 Each action runs ``--repeat`` times; the table gives the median and the worst. The load
-average is printed before and after: figures on a shared machine are inflated.
+average is printed before and after: wall times on a shared machine are inflated, often
+many times over. So each action's CPU time is also given: this process (the Dash server's
+threads) plus every Chromium process (renderer: Dash and Plotly; GPU process: the
+software WebGL), from ``psutil``, read before the action and after its result. The steps
+of an action run one after the other (request, server, response, JavaScript, drawing), so
+on an idle 2-core machine its wall time is about its CPU time.
 """
 
 from __future__ import annotations
@@ -95,7 +100,7 @@ def settle(page, key: str, timeout_s: float) -> float:
     while not since(page, key):
         if time.monotonic() > deadline:
             raise TimeoutError(f"nothing drawn ({key}) within {timeout_s} s")
-        time.sleep(0.02)
+        time.sleep(0.1)  # the times are taken in the page: polling only costs CPU
     seen = since(page, key)
     while True:
         time.sleep(QUIET_S)
@@ -105,6 +110,42 @@ def settle(page, key: str, timeout_s: float) -> float:
                 print(key, [round(t) for t in now], file=sys.stderr)
             return max(now)
         seen = now
+
+
+PARTS = ("server", "renderer", "gpu", "other")  # where an action's CPU time goes
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) of this process ("server": the Dash app's threads, and
+    this script) and its descendants: Chromium's renderer (Dash, Plotly), its GPU process
+    (software WebGL) and the rest (browser process, Playwright's driver)."""
+    import psutil
+
+    me = psutil.Process()
+    parts = dict.fromkeys(PARTS, 0.0)
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            times, args = proc.cpu_times(), " ".join(proc.cmdline())
+        except psutil.NoSuchProcess:
+            continue
+        part = ("server" if proc.pid == me.pid else "renderer" if "--type=renderer" in args
+                else "gpu" if "--type=gpu-process" in args else "other")
+        parts[part] += times.user + times.system
+    return parts
+
+
+def measured(results: dict, name: str, action, page, key: str, timeout_s: float,
+             also: str | None = None) -> None:
+    """Run ``action()``, then record (wall ms to the last paint of ``key``, and of
+    ``also`` if given; CPU ms of server + browser) under ``name``."""
+    before = cpu_seconds()
+    action()
+    wall = settle(page, key, timeout_s)
+    if also:
+        wall = max(wall, settle(page, also, timeout_s))
+    after = cpu_seconds()
+    used = {part: (after[part] - before[part]) * 1000 for part in PARTS}
+    results.setdefault(name, []).append((wall, sum(used.values()), used))
 
 
 def set_prop(page, component: str, prop: dict) -> None:
@@ -125,9 +166,11 @@ def point_position(page, row: int) -> tuple[float, float]:
                 box.top + fl._size.t + fl.yaxis.d2p(d.y[row])]; }}""", row))
 
 
-def lasso(page, fraction: float) -> None:
-    """A lasso along a square at ``fraction`` of the plot (about 1/25 of its area)."""
+def lasso(page, place: int) -> None:
+    """A lasso along a square of 1/25 of the plot, at one of three places that do not
+    overlap (a press inside the last selection would move it instead)."""
     box = plot_box(page)
+    fraction = (0.05, 0.4, 0.7)[place]
     x0, y0 = box["x"] + box["width"] * fraction, box["y"] + box["height"] * fraction
     x1, y1 = x0 + box["width"] * 0.2, y0 + box["height"] * 0.2
     page.mouse.move(x0, y0)
@@ -149,7 +192,7 @@ def run(n: int, repeat: int, timeout_s: float) -> dict:
     config, akey, pkey, coords = publish_synthetic(n)
     print(f"synthetic data: {n} points in {time.perf_counter() - t:.1f} s", flush=True)
     port = serve(create_app(config))
-    results: dict[str, list[float]] = {}
+    results: dict[str, list[tuple[float, float, dict]]] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -157,36 +200,34 @@ def run(n: int, repeat: int, timeout_s: float) -> dict:
         page.wait_for_function(f"() => window.dash_clientside && {GD} && {GD}.on",
                                timeout=timeout_s * 1000)
         page.evaluate(HOOKS)
-        set_prop(page, ids.RUN_KEY, {"data": akey})
-        page.wait_for_function(f"n => {{ const d = {GD}._fullData;"
-                               " return d && d[0] && d[0].x && d[0].x.length >= n; }}",
-                               arg=n, timeout=timeout_s * 1000)
-        results["open (full figure drawn)"] = [settle(page, "paint", timeout_s)]
+        def open_figure():
+            set_prop(page, ids.RUN_KEY, {"data": akey})
+            page.wait_for_function(f"n => {{ const d = {GD}._fullData;"
+                                   " return d && d[0] && d[0].x && d[0].x.length >= n; }",
+                                   arg=n, timeout=timeout_s * 1000, polling=100)
+        measured(results, "open (full figure drawn)", open_figure, page, "paint", timeout_s)
         columns = ["label", "superclass", "folder", "log-density", "cluster"]
-        results["recolour"] = []
         for i in range(repeat):
-            set_prop(page, ids.COLOUR_BY, {"value": columns[i % len(columns)]})
-            results["recolour"].append(settle(page, "paint", timeout_s))
+            measured(results, "recolour", lambda i=i: set_prop(
+                page, ids.COLOUR_BY, {"value": columns[i % len(columns)]}), page, "paint",
+                timeout_s)
         set_prop(page, ids.COLOUR_BY, {"value": "cluster"})
         settle(page, "paint", timeout_s)
-        results["Z change (colour by cluster)"] = []
         for i in range(repeat):
-            set_prop(page, hier_ids.Z_SLIDER, {"value": 2.0 if i % 2 == 0 else 1.65})
-            results["Z change (colour by cluster)"].append(settle(page, "paint", timeout_s))
+            measured(results, "Z change (colour by cluster)", lambda i=i: set_prop(
+                page, hier_ids.Z_SLIDER, {"value": 2.0 if i % 2 == 0 else 1.65}), page,
+                "paint", timeout_s)
         rng = np.random.default_rng(0)
-        results["click (instance panel + highlight)"] = []
         for row in rng.choice(n, repeat, replace=False):
             x, y = point_position(page, int(row))
             page.mouse.move(x, y)
-            page.mouse.click(x, y)
-            panel = settle(page, ids.INSTANCE_PANEL, timeout_s)
-            results["click (instance panel + highlight)"].append(
-                max(panel, settle(page, "paint", timeout_s)))
-        results["lasso (selection panel)"] = []
+            time.sleep(QUIET_S)  # the hover's own tooltip is not part of the click
+            measured(results, "click (instance panel + highlight)",
+                     lambda x=x, y=y: page.mouse.click(x, y), page, ids.INSTANCE_PANEL,
+                     timeout_s, also="paint")
         for i in range(repeat):
-            lasso(page, 0.3 + 0.05 * (i % 3))
-            results["lasso (selection panel)"].append(
-                settle(page, ids.SELECTION_PANEL, timeout_s))
+            measured(results, "lasso (selection panel)", lambda i=i: lasso(page, i % 3),
+                     page, ids.SELECTION_PANEL, timeout_s)
         selected = page.evaluate(f"() => ({GD}._fullData[0].selectedpoints || []).length")
         heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0")
         browser.close()
@@ -202,11 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     result = run(args.n, args.repeat, args.timeout)
     print(f"\nN = {args.n}, headless Chromium (software WebGL), 1400 x 900 viewport\n")
-    print(f"| action | median of {args.repeat} | worst | all (ms) |")
-    print("|---|---|---|---|")
-    for name, times in result["times"].items():
-        print(f"| {name} | {statistics.median(times):.0f} ms | {max(times):.0f} ms | "
-              f"{', '.join(f'{t:.0f}' for t in times)} |")
+    print(f"| action | wall, median of {args.repeat} | wall, worst | CPU ms, median | "
+          "CPU ms: " + " / ".join(PARTS) + " (median each) |")
+    print("|---|---|---|---|---|")
+    for name, runs in result["times"].items():
+        walls, cpus = [w for w, _, _ in runs], [c for _, c, _ in runs]
+        split = " / ".join(f"{statistics.median(u[p] for _, _, u in runs):.0f}"
+                           for p in PARTS)
+        print(f"| {name} | {statistics.median(walls):.0f} ms | {max(walls):.0f} ms | "
+              f"{statistics.median(cpus):.0f} ms | {split} |")
     print(f"\nlast lasso: {result['selected']} points selected; JS heap in use "
           f"{result['heap_mib']:.0f} MiB")
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
