@@ -125,7 +125,7 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.SCATTER, "figure"), Output(ids.LEGEND_STATE, "data"),
                   Input(ids.PROJECTION_KEY, "data"),
                   State(ids.COLOUR_BY, "value"), State(ids.MARKER_SIZE, "value"),
-                  State(ids.MARKER_OPACITY, "value"), State(ids.SCALE_FILTER, "value"),
+                  State(ids.MARKER_OPACITY, "value"), State(ids.ROW_FILTER, "data"),
                   State(ids.VIEW, "data"), State(ids.SELECTED_POINTS, "data"),
                   State(ids.SELECTION_FOLDER, "data"))
     def _scatter(pkey, column, size, opacity, groups, view, points, folder):
@@ -138,14 +138,14 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
                   Input(ids.COLOUR_BY, "value"), Input(ids.SCATTER, "restyleData"),
                   Input(ids.VIEW, "data"),
                   State(ids.LEGEND_STATE, "data"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.SCALE_FILTER, "value"), prevent_initial_call=True)
+                  State(ids.ROW_FILTER, "data"), prevent_initial_call=True)
     def _recolour(column, restyle, view, legend, pkey, groups):
         restyle = restyle if ctx.triggered_id == ids.SCATTER else None
         return legend_view(config, pkey, column, legend, restyle, groups, view,
                            cut_changed=ctx.triggered_id == ids.VIEW)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
-                  Input(ids.SCALE_FILTER, "value"), State(ids.LEGEND_STATE, "data"),
+                  Input(ids.ROW_FILTER, "data"), State(ids.LEGEND_STATE, "data"),
                   State(ids.PROJECTION_KEY, "data"), State(ids.VIEW, "data"),
                   prevent_initial_call=True)
     def _filter(groups, legend, pkey, view):
@@ -160,7 +160,7 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.HOVER_TOOLTIP, "show"), Output(ids.HOVER_TOOLTIP, "bbox"),
                   Output(ids.HOVER_TOOLTIP, "children"),
                   Input(ids.SCATTER, "hoverData"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.LEGEND_STATE, "data"), State(ids.SCALE_FILTER, "value"),
+                  State(ids.LEGEND_STATE, "data"), State(ids.ROW_FILTER, "data"),
                   State(ids.VIEW, "data"))
     def _hover(event, pkey, legend, groups, view):
         return hover_view(config, pkey, legend, event, groups, view)
@@ -171,7 +171,7 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
                   Input(ids.SCATTER, "clickData"),
                   Input({"type": ids.TILE, "row": ALL}, "n_clicks"),
                   State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
-                  State(ids.SCALE_FILTER, "value"), State(ids.VIEW, "data"),
+                  State(ids.ROW_FILTER, "data"), State(ids.VIEW, "data"),
                   prevent_initial_call=True)
     def _focus(event, _tile_clicks, pkey, legend, groups, view):
         trigger = ctx.triggered_id
@@ -185,7 +185,7 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
                   Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.FOCUS_ROW, "data"), Input(ids.NEIGHBOUR_COUNT, "value"),
                   Input(ids.PROJECTION_KEY, "data"), Input(ids.VIEW, "data"),
-                  State(ids.SCALE_FILTER, "value"), prevent_initial_call=True)
+                  State(ids.ROW_FILTER, "data"), prevent_initial_call=True)
     def _instance(row, k, pkey, view, groups):
         return instance_view(config, pkey, row, k, groups, view)
 
@@ -203,7 +203,7 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     # rows are never sent back to the browser.
     @app.callback(Output(ids.SELECTION_PANEL, "children"), Output(ids.SELECTION_PAGE, "data"),
                   Input(ids.SELECTED_POINTS, "data"), Input(ids.PAGE_PREV, "n_clicks"),
-                  Input(ids.PAGE_NEXT, "n_clicks"), Input(ids.SCALE_FILTER, "value"),
+                  Input(ids.PAGE_NEXT, "n_clicks"), Input(ids.ROW_FILTER, "data"),
                   Input(ids.VIEW, "data"), Input(ids.PROJECTION_KEY, "data"),
                   State(ids.SELECTION_PAGE, "data"), State(ids.LEGEND_STATE, "data"),
                   State(ids.SELECTION_FOLDER, "data"), prevent_initial_call=True)
@@ -225,7 +225,7 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
 
     @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
                   State(ids.SELECTED_POINTS, "data"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.LEGEND_STATE, "data"), State(ids.SCALE_FILTER, "value"),
+                  State(ids.LEGEND_STATE, "data"), State(ids.ROW_FILTER, "data"),
                   State(ids.VIEW, "data"), prevent_initial_call=True)
     def _export(_clicks, points, pkey, legend, groups, view):
         return export_view(config, pkey, selection_rows(config, pkey, legend, points, groups,

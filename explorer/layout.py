@@ -10,6 +10,7 @@ from compute.pipeline import PipelineConfig
 from compute.projection import ProjectionParams
 from explorer import ids
 from explorer.config import AppConfig, folder_tag
+from explorer.facets import facets_section
 from explorer.figures import empty_figure
 from explorer.hierarchy import hierarchy_panel
 from explorer.panels import SELECTION_HINT
@@ -149,6 +150,7 @@ def _centre() -> html.Div:
                       config={"displaylogo": False, "scrollZoom": True}),
             dcc.Tooltip(id=ids.HOVER_TOOLTIP),
         ]),
+        facets_section(),
         hierarchy_slot(),
         quality_panel(),
     ])

@@ -264,11 +264,23 @@ def scale_filter_options(config: AppConfig, key: str | None) -> list[dict]:
             for name, n in group_choices(columns[GROUP_COLUMN].tolist())]
 
 
-def removed_rows(data: ExplorerData, groups: list[str] | None) -> np.ndarray | None:
-    """Bool (N,): rows outside the chosen scale ``groups`` (None: no filter)."""
-    if not groups or GROUP_COLUMN not in data.columns:
-        return None
-    return _outside_groups(data, tuple(groups))
+def removed_rows(data: ExplorerData, groups: list[str] | dict | None) -> np.ndarray | None:
+    """Bool (N,): rows the page's row filter hides (None: no filter). ``groups``: the row
+    filter (:func:`explorer.facets.row_filter`: the scale groups shown and the facets'
+    chosen categories), or just a list of scale groups."""
+    from explorer.facets import SCALE_KEY, chosen_mask
+
+    choices = {}
+    if isinstance(groups, dict):
+        choices = {c: v for c, v in groups.items() if c != SCALE_KEY and v}
+        groups = groups.get(SCALE_KEY)
+    removed = None
+    if groups and GROUP_COLUMN in data.columns:
+        removed = _outside_groups(data, tuple(groups))
+    if choices:
+        hidden = ~chosen_mask(data, choices)
+        removed = hidden if removed is None else removed | hidden
+    return removed
 
 
 @lru_cache(maxsize=32)

@@ -101,3 +101,39 @@ def test_search_selects_and_shows_the_matches(page, small_app):
     assert len(titles) == 11 and all(t.startswith("bottom-right-1") for t in titles)
     assert page.evaluate("() => document.querySelector('#latent-scatter .js-plotly-plot')"
                          ".data[0].selectedpoints.length") == 11
+
+
+def test_a_facet_bar_filters_the_map_and_the_other_facets_follow(page, small_app):
+    page.goto(small_app)
+    wait_for_hierarchy(page)
+    page.fill("#search-input", "top-left")  # select the 20 top-left images
+    page.press("#search-input", "Enter")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#selection-grid .tile').length === 20",
+        timeout=30_000)
+    label_facet = page.locator(".facet", has=page.locator("h4", has_text="label"))
+    bar = label_facet.locator(".facet-bar", has_text="bottom-right")
+    assert bar.locator(".facet-count").inner_text() == "0/20"  # none of them selected
+    colour_by_cluster = page.evaluate(
+        "() => Array.from(document.querySelector('#latent-scatter .js-plotly-plot')"
+        "._fullData[0].marker.color)")
+    bar.click()
+    page.wait_for_function(
+        "() => document.querySelector('.facet-bar.chosen') !== null", timeout=30_000)
+    # the top-left images are hidden: their points get the transparent colour code, and
+    # the selection keeps only images still shown (none)
+    page.wait_for_function(
+        """before => { const c = Array.from(document.querySelector(
+               '#latent-scatter .js-plotly-plot')._fullData[0].marker.color);
+               return c.filter((v, i) => v !== before[i]).length === 20; }""",
+        arg=colour_by_cluster, timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#selection-grid .tile').length === 0",
+        timeout=30_000)
+    # the cluster facet now counts only bottom-right images
+    counts = page.locator(".facet", has=page.locator("h4", has_text="cluster")) \
+        .locator(".facet-count").all_inner_texts()
+    assert sum(int(c.split("/")[-1]) for c in counts) <= 20
+    page.click("#facet-clear")
+    page.wait_for_function("() => document.querySelector('.facet-bar.chosen') === null",
+                           timeout=30_000)
