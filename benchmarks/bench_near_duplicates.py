@@ -78,7 +78,8 @@ def patch_items(per_source: int) -> list[tuple[str, str, object]]:
     from benchmarks.bench_representation import skimage_patches
 
     patches, labels = skimage_patches(per_source)
-    return [("patch", f"{label}#{k}", p) for k, (p, label) in enumerate(zip(patches, labels))]
+    return [("patch", f"{label}#{k}", p)
+            for k, (p, label) in enumerate(zip(patches, labels, strict=True))]
 
 
 def main(argv: list[str] | None = None) -> int:

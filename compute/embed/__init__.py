@@ -88,13 +88,21 @@ class Embeddings:
 @dataclass(frozen=True)
 class EmbeddingModel:
     """A ready network: resolved ``weights``, the ``features`` it outputs, its input recipe
-    and the ``module`` (torch, eval mode). ``key`` names its feature store."""
+    and the ``module`` (torch, eval mode; None until :meth:`network` builds it, see
+    ``prepare_model(build=False)``). ``key`` names its feature store."""
 
     weights: Weights
     features: str
     preprocessing: Preprocessing
     module: object
     dim: int
+    random_state: int = 0
+
+    def network(self):
+        """The torch module (built now when :func:`prepare_model` did not)."""
+        if self.module is not None:
+            return self.module
+        return build_model(self.weights, features=self.features, random_state=self.random_state)
 
     @property
     def title(self) -> str:
@@ -111,8 +119,12 @@ class EmbeddingModel:
 
 def prepare_model(backbone: str, *, weights: str = "auto", features: str = "penultimate",
                   keep_data_bar: bool = False, input_size: int | None = None,
-                  random_state: int = 0) -> EmbeddingModel:
+                  random_state: int = 0, build: bool = True) -> EmbeddingModel:
     """Resolve weights, build the network and log (WARNING) which weights are in use.
+
+    ``build=False`` leaves the network to :meth:`EmbeddingModel.network` (for pooled
+    penultimate features, whose width is known without it): a run whose vectors are all
+    stored never loads the weights.
 
     ``input_size``: side of the network input in pixels. None: what a Topograph checkpoint
     was trained at (its metadata also gives the resize, normalisation and a Sobel input
@@ -120,14 +132,16 @@ def prepare_model(backbone: str, *, weights: str = "auto", features: str = "penu
     checkpoint's wins, with a WARNING.
     """
     resolved = resolve_weights(backbone, weights, random_state=random_state)
-    module = build_model(resolved, features=features, random_state=random_state)
     spec = BACKBONES[resolved.backbone]
+    module = (build_model(resolved, features=features, random_state=random_state)
+              if build or features != "penultimate" else None)
     level = logging.INFO if spec.family == "pixels" else logging.WARNING
     log.log(level, "embedding model: %s; features: %s", resolved.describe(), features)
     return EmbeddingModel(weights=resolved, features=features,
                           preprocessing=_preprocessing(spec, resolved, input_size,
                                                        keep_data_bar),
-                          module=module, dim=_output_dim(module, spec, features))
+                          module=module, dim=_output_dim(module, spec, features),
+                          random_state=random_state)
 
 
 def _preprocessing(spec: BackboneSpec, weights: Weights, input_size: int | None,
@@ -169,13 +183,14 @@ def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = 
                          "it at a folder of .png, .jpg or .tif images")
     model = prepare_model(backbone, weights=weights, features=features,
                           keep_data_bar=keep_data_bar, input_size=input_size,
-                          random_state=random_state)
+                          random_state=random_state, build=False)
     root = store_dir if store_dir is not None else (cache.root if cache else None)
     store = open_feature_store(model, root)
     try:
         seed_store(store, dataset.root, model.key, [r.id for r in usable])
+        network = model.network() if store.missing([r.id for r in usable]) else None
         errors = extract_missing(
-            dataset, usable, model=model.module, preprocessing=model.preprocessing,
+            dataset, usable, model=network, preprocessing=model.preprocessing,
             store=store, batch_size=batch_size,
             workers=default_workers() if workers is None else workers, device=device,
             progress=progress)

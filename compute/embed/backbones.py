@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 FEATURES = ("penultimate", "logits")
 FALLBACK_BACKBONE = "efficientnet_lite0"
 AUTO_BACKBONE = "auto"  # a pretrained CNN (resolve_backbone)
-DEFAULT_BACKBONE = "pixels"  # the representation of every entry point (pipeline, CLI, page)
+DEFAULT_BACKBONE = AUTO_BACKBONE  # the representation of every entry point (pipeline, CLI, page)
 PREFERRED_BACKBONE = "resnet50"  # what "auto" is when its ImageNet weights are on disk
 REPRESENTATION_KINDS = ("cnn", "pixels")
 

@@ -72,3 +72,11 @@ def write_bad_files(folder: Path, duplicate_of: Path) -> dict[str, Path]:
     paths["duplicate"].parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(duplicate_of, paths["duplicate"])
     return paths
+
+
+def pixel_config(**fields):
+    """A :class:`compute.pipeline.PipelineConfig` on the pixel baseline: fast, for tests
+    about the other steps (scales, the UI) rather than the representation."""
+    from compute.pipeline import PipelineConfig
+
+    return PipelineConfig(backbone="pixels", **fields)

@@ -4,9 +4,10 @@ a data bar)."""
 
 import pytest
 
-from compute.pipeline import PipelineConfig, analyse_folder, project_analysis
+from compute.pipeline import analyse_folder, project_analysis
 from compute.projection import ProjectionParams
 from tests.appserver import running_app
+from tests.compute._image_fixtures import pixel_config
 from tests.e2e.test_dashboard import GD, SCATTER, rows_in_box, wait_for_points
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -18,10 +19,10 @@ def sem_url(sem_folder, sem_cache):
     """The app on the SEM folder, its analysis and 2-D PCA already in the step cache, so
     the test is about the UI, not the OCR time."""
     folder, _ = sem_folder
-    analysis = analyse_folder(PipelineConfig(images=str(folder)), cache_dir=sem_cache)
+    analysis = analyse_folder(pixel_config(images=str(folder)), cache_dir=sem_cache)
     project_analysis(analysis, ProjectionParams(), cache_dir=sem_cache)
     args = ["--cache-dir", str(sem_cache), "--names", str(sem_cache / "names.sqlite"),
-            "--images", str(folder)]
+            "--images", str(folder), "--backbone", "pixels"]
     with running_app(args, log=sem_cache / "app.log") as (url, _proc):
         yield url
 

@@ -14,10 +14,11 @@ COMPARE = "document.querySelector('#viewer-compare .js-plotly-plot')"
 
 @pytest.fixture(scope="module")
 def sem_analysis(sem_folder, sem_cache, sem_url):  # noqa: F811
-    from compute.pipeline import PipelineConfig, analyse_folder
+    from compute.pipeline import analyse_folder
+    from tests.compute._image_fixtures import pixel_config
 
     folder, _ = sem_folder
-    return analyse_folder(PipelineConfig(images=str(folder)), cache_dir=sem_cache)
+    return analyse_folder(pixel_config(images=str(folder)), cache_dir=sem_cache)
 
 
 def click_row(page, row: int) -> None:
