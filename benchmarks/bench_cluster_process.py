@@ -1,7 +1,7 @@
 """``python -m compute cluster`` as a whole process (start-up, imports, load, kNN, 2-NN,
 density, ADP, CSV and JSON written), against DADApy's whole pipeline as a process.
 
-    python -m benchmarks.bench_cluster_process --n 50000                  # + DADApy, same run
+    python -m benchmarks.bench_cluster_process --n 50000 --space full     # + DADApy, same run
     python -m benchmarks.bench_cluster_process --n 200000 --no-dadapy
     python -m benchmarks.bench_cluster_process --n 1000000 --no-dadapy
     python -m benchmarks.bench_cluster_process --n 200000 --no-dadapy --cache-dir
@@ -50,10 +50,12 @@ def run_child(command: list[str]) -> dict:
             "peak_rss_mib": round(usage.ru_maxrss / 1024), "stdout": stdout.strip()}
 
 
-def ours(path: Path, out: Path, maxk: int, knn: str | None, cache: Path | None = None) -> dict:
+def ours(path: Path, out: Path, maxk: int, knn: str | None, cache: Path | None = None,
+         space: str | None = None) -> dict:
     command = [sys.executable, "-m", "compute", "cluster", str(path), "--maxk", str(maxk),
                "--out", str(out), "--no-progress"] + (["--knn", knn] if knn else []) + \
-              (["--cache-dir", str(cache)] if cache else [])
+              (["--cache-dir", str(cache)] if cache else []) + \
+              (["--space", space] if space else [])
     result = run_child(command)
     doc = json.loads((out / "topography.json").read_text())
     result["neighbour_search"] = doc["neighbour_search"]
@@ -84,6 +86,8 @@ def main() -> int:
     parser.add_argument("--maxk", type=int, default=100)
     parser.add_argument("--knn", default=None, help="--knn for ours (default: the product's)")
     parser.add_argument("--no-dadapy", action="store_true")
+    parser.add_argument("--space", default=None, help="--space for ours (default: the "
+                        "product's); 'full' clusters the embedding itself, as DADApy does")
     parser.add_argument("--cache-dir", action="store_true",
                         help="ours with a fresh step cache (kNN graph and densities are then "
                              "memory-mapped from it)")
@@ -98,7 +102,7 @@ def main() -> int:
     print(f"warm-up (3 000 points, numba cache): {warmup['wall_s']} s", flush=True)
     path = data_file(args.n)
     mine = ours(path, work / "ours", args.maxk, args.knn,
-                work / "cache" if args.cache_dir else None)
+                work / "cache" if args.cache_dir else None, args.space)
     print(f"ours: {json.dumps({k: v for k, v in mine.items() if k != 'stdout'})}", flush=True)
     print(f"  {mine['stdout']}", flush=True)
     if not args.no_dadapy:

@@ -42,6 +42,10 @@ Z_MIN, Z_MAX, Z_STEP = 0.25, 5.0, 0.05  # the range of Z offered (slider, sugges
 #: Below this many images the peaks are found in the full space (a UMAP manifold of a
 #: handful of points is not worth its cost), whatever ``space`` says.
 MANIFOLD_MIN_POINTS = 100
+#: Above this many images the peaks are found in the full space too: UMAP's layout costs
+#: minutes there on a 2-core machine and would break the large-collection budget (10 min,
+#: 8 GiB for a million images; benchmarks/RESULTS.md, issue 16). The summary says so.
+MANIFOLD_MAX_POINTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ class AnalysisParams:
     space: where the density peaks are found: "umap" (a ``d``-dimensional UMAP manifold
         built from the same kNN graph, ``d`` = the 2-NN intrinsic dimension rounded, at
         least 1, at most ``manifold_dim_cap``; the full space below
-        :data:`MANIFOLD_MIN_POINTS` images) or "full" (the embedding itself).
+        :data:`MANIFOLD_MIN_POINTS` and above :data:`MANIFOLD_MAX_POINTS` images) or
+        "full" (the embedding itself).
     manifold_dim_cap: the largest manifold dimension; manifold_neighbors: UMAP's
         n_neighbors (read from the kNN graph, so at most maxk).
     cut_rule: how the suggested Z is chosen without labels (:mod:`compute.peaks.cut`):

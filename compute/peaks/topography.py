@@ -21,7 +21,7 @@ from compute.graph.density import Density
 from compute.graph.intrinsic_dim import IntrinsicDimension
 from compute.graph.knn import KnnGraph
 from compute.graph.manifold import Manifold
-from compute.params import MANIFOLD_MIN_POINTS, AnalysisParams
+from compute.params import MANIFOLD_MAX_POINTS, MANIFOLD_MIN_POINTS, AnalysisParams
 from compute.peaks import Clustering, Peaks, remerge
 from compute.peaks.cut import SuggestedCut, suggest_cut
 from compute.peaks.halo import border_neighbours
@@ -70,8 +70,11 @@ class Topography:
         """Where the density peaks were found, in words for the summary line."""
         if self.manifold is not None:
             return f"density peaks found on {self.manifold.describe()}"
-        why = (f" (fewer than {MANIFOLD_MIN_POINTS} images for a UMAP manifold)"
-               if self.params.space == "umap" else "")
+        why = ("" if self.params.space != "umap"
+               else f" (fewer than {MANIFOLD_MIN_POINTS} images for a UMAP manifold)"
+               if self.n_distinct < MANIFOLD_MIN_POINTS
+               else f" (more than {MANIFOLD_MAX_POINTS:,} images: a UMAP manifold would "
+                    "cost minutes)")
         return (f"density peaks found in the full {self.params.metric} embedding space "
                 f"(intrinsic dimension {self.intrinsic_dim.dimension:.1f}){why}")
 
@@ -221,8 +224,15 @@ def _spaces(points: np.ndarray, params: AnalysisParams, method: str, step,
 
 def uses_manifold(params: AnalysisParams, n_distinct: int) -> bool:
     """True when the peaks of ``params`` are found on a UMAP manifold of ``n_distinct``
-    distinct rows (space "umap" and at least :data:`MANIFOLD_MIN_POINTS` of them)."""
-    return params.space == "umap" and n_distinct >= MANIFOLD_MIN_POINTS
+    distinct rows (space "umap" and :data:`MANIFOLD_MIN_POINTS` to
+    :data:`MANIFOLD_MAX_POINTS` of them; above, the full space, with a log line)."""
+    if params.space != "umap" or n_distinct < MANIFOLD_MIN_POINTS:
+        return False
+    if n_distinct > MANIFOLD_MAX_POINTS:
+        log.info("%d images: density peaks in the full space (a UMAP manifold is built "
+                 "only up to %d images)", n_distinct, MANIFOLD_MAX_POINTS)
+        return False
+    return True
 
 
 def _peaks(graph: KnnGraph, params: AnalysisParams, step, manifold: Manifold | None,
