@@ -74,7 +74,8 @@ def run(args, url: str, worker: CeleryWorker, heartbeat: Path, root: Path,
     saver.start()
     try:
         tally = kill_jobs(page, worker, heartbeat, kills=args.kills,
-                          whole_every=args.whole_every, body=analysis_body(page, maxk=ENDLESS_K))
+                          whole_every=args.whole_every, body=analysis_body(page, maxk=ENDLESS_K),
+                          report=_progress)
     finally:
         saver.stop()
     wall = time.perf_counter() - start
@@ -105,6 +106,10 @@ def report(args, tally, saver, stored: int, final_ok: bool, wall: float,
           f"{saver.acknowledged - stored} |")
     print(f"| name saves refused | {len(saver.errors)} |")
     print(f"| a new job after the last kill finished | {'yes' if final_ok else 'NO'} |")
+
+
+def _progress(number: int, message: str | None, seconds: float) -> None:
+    print(f"kill {number}: {_kind(message)} after {seconds:.1f} s", flush=True)
 
 
 def _kind(message: str | None) -> str:

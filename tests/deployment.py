@@ -140,10 +140,11 @@ class KillTally:
 
 
 def kill_jobs(page, worker: CeleryWorker, heartbeat: Path, *, kills: int, whole_every: int,
-              body: dict, message_timeout: float = 60) -> KillTally:
+              body: dict, message_timeout: float = 60, report=None) -> KillTally:
     """Start the endless job ``body`` ``kills`` times and kill -9 what runs it once it
     beats: the pool process, or every ``whole_every``-th time the whole worker (then
-    started again). Each job must end with a message under its button."""
+    started again). Each job must end with a message under its button. ``report(number,
+    message, seconds)`` is called after each kill (None: quiet)."""
     from tests.explorer.test_production import job_error
 
     tally = KillTally()
@@ -166,6 +167,8 @@ def kill_jobs(page, worker: CeleryWorker, heartbeat: Path, *, kills: int, whole_
             tally.seconds.append(time.monotonic() - killed_at)
         except TimeoutError:
             tally.messages.append(None)
+        if report is not None:
+            report(number, tally.messages[-1], time.monotonic() - killed_at)
         if whole:
             worker.start()
     return tally
