@@ -103,7 +103,7 @@ def test_run_reports_near_duplicates(tmp_path: Path, capsys) -> None:
 
     folder = tmp_path / "frames"
     folder.mkdir()
-    for seed in range(6):
+    for seed in range(9):  # 12 images: the default kNN density needs k = 10 neighbours
         Image.fromarray(micrograph(seed)).save(folder / f"frame{seed}.png")
     for k, (top, left) in enumerate([(5, 40), (40, 10), (20, 60)]):
         Image.fromarray(shifted_copy(micrograph(0), top, left)).save(folder / f"copy{k}.png")
