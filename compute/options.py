@@ -92,13 +92,14 @@ def embedding_is_cnn(embeddings_path: str | Path) -> bool | None:
 
 
 def backbone_is_cnn(backbone: str | None) -> bool | None:
-    """True for a CNN backbone name, False for pixels, None for an unknown name."""
-    from compute.embed import BACKBONES
+    """True for a CNN backbone name (and "auto"), False for pixels, None for an unknown
+    name (:func:`compute.embed.representation_kind`)."""
+    from compute.embed import representation_kind
 
-    if backbone == "auto":  # the default representation is a pretrained CNN
-        return True
-    spec = BACKBONES.get(backbone or "")
-    return None if spec is None else spec.family != "pixels"
+    try:
+        return representation_kind(backbone or "") == "cnn"
+    except ValueError:
+        return None
 
 
 def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
