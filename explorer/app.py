@@ -13,6 +13,7 @@ from explorer.hierarchy import register_hierarchy_callbacks
 from explorer.jobs import make_background_manager, show_callback_error
 from explorer.layout import build_layout
 from explorer.names_io import register_names_io_callbacks
+from explorer.peak_images import register_peak_image_callbacks
 from explorer.security import install_security
 from explorer.serving import THUMBNAIL_MAX_AGE, THUMBNAIL_ROUTE, thumbnail_file
 from explorer.signin import install_sign_in, register_sign_in_callbacks
@@ -37,6 +38,7 @@ def create_app(config: AppConfig | None = None) -> Dash:
     register_help_route(app)
     register_names_io_callbacks(app, config)
     register_facet_callbacks(app, config)
+    register_peak_image_callbacks(app, config)
     _add_thumbnail_route(app, config)
     install_security(app.server, bind_host=config.host)
     install_sign_in(app.server, config)

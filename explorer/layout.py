@@ -14,6 +14,7 @@ from explorer.facets import facets_section
 from explorer.figures import empty_figure
 from explorer.hierarchy import hierarchy_panel
 from explorer.panels import SELECTION_HINT
+from explorer.peak_images import peak_images_toggle
 from explorer.training import quality_panel, training_section
 from explorer.viewer import viewer_modal
 from explorer.views import ALL_IMAGES
@@ -88,7 +89,8 @@ def _projection_section() -> html.Section:
     defaults = ProjectionParams()
     return html.Section(className="group", children=[
         html.H3("Projection"),
-        dcc.Dropdown(id=ids.SETTINGS_PROJECTION, clearable=False, value=defaults.method, **KEEP,
+        dcc.Dropdown(id=ids.SETTINGS_PROJECTION, clearable=False, value=None, **KEEP,
+                     placeholder="most readable: UMAP once computed, else PCA",
                      options=[{"label": v, "value": k} for k, v in PROJECTION_LABELS.items()]),
         dcc.RadioItems(id=ids.SETTINGS_DIMS, inline=True, value=defaults.n_components, **KEEP,
                        options=[{"label": " 2-D", "value": 2}, {"label": " 3-D", "value": 3}]),
@@ -126,6 +128,7 @@ def _view_controls() -> html.Div:
         field("Opacity", dcc.Slider(id=ids.MARKER_OPACITY, min=0.1, max=1, step=0.05,
                                      value=0.8, marks=None, tooltip={"placement": "bottom"}),
                class_name="slider"),
+        peak_images_toggle(),
     ])
 
 

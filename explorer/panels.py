@@ -15,6 +15,7 @@ from explorer import ids
 from explorer.selection import group_of, nearest_outside, neighbours_of, page_of, same_group
 from explorer.serving import thumbnail_url
 from explorer.state import ExplorerData
+from explorer.table_view import table_view
 
 PAGE_SIZE = 24
 SELECTION_HINT = "Lasso or box-select points (2-D) to see their images."
@@ -85,6 +86,7 @@ def selection_panel(data: ExplorerData, rows: np.ndarray, page: int,
                  className="selection-count", id=ids.SELECTION_COUNT),
         html.Div([tile(data, r, caption=_format(label.iloc[r])) for r in shown],
                  className="grid selected", id=ids.SELECTION_GRID),
+        table_view(data, rows),
         html.H4("Nearest images outside the selection"),
         html.Div([tile(data, r, caption=f"{d:.3g}") for r, d in zip(outside, dist, strict=True)]
                  or [html.Div("none within the kNN graph", className="hint")],

@@ -206,6 +206,8 @@ def request_projection(config: AppConfig, key: str | None, **choices):
         return no_update, no_update, ""
     try:
         params = projection_params(**choices)
+        if not choices.get("method"):
+            params = readable_projection(config, key, params)
         validate_params(params, load_data(config, key).n_rows)
     except ValueError as exc:
         return no_update, no_update, f"error: {exc}"
@@ -213,6 +215,23 @@ def request_projection(config: AppConfig, key: str | None, **choices):
     if projection_ready(config, pkey):
         return pkey, no_update, ""
     return no_update, pkey, ""
+
+
+READABLE_METHODS = ("umap", "tsne", "pca")  # most readable first (PCA: linear, overlapping)
+
+
+def readable_projection(config: AppConfig, key: str, params: ProjectionParams
+                        ) -> ProjectionParams:
+    """``params`` with the most readable method already computed for the analysis ``key``
+    (:data:`READABLE_METHODS`), else PCA (fast): what the page opens on when no projection
+    was chosen."""
+    from dataclasses import replace
+
+    for method in READABLE_METHODS:
+        candidate = replace(params, method=method)
+        if projection_ready(config, projection_key(key, candidate)):
+            return candidate
+    return replace(params, method="pca")
 
 
 def projection_job(set_progress, config: AppConfig, pkey: str) -> str:

@@ -59,7 +59,20 @@ def make_background_manager(cache_dir: Path, redis_url: str | None = None):
              ", ".join(JOB_MODULES))
     import_job_modules()
     log.info("job modules loaded in %.1f s", time.perf_counter() - start)
+    blas_threads(1)
     return watched_manager_class()(diskcache.Cache(str(jobs_dir)))
+
+
+def blas_threads(n: int | None) -> None:
+    """Let BLAS (OpenBLAS) use ``n`` threads in this process (None: one per core).
+
+    The server keeps one: OpenBLAS's fork handler joins its thread pool, and a fork while
+    another server thread's BLAS call (a figure's small MDS) uses that pool deadlocked the
+    whole server (seen: the launcher thread stuck in ``blas_thread_shutdown_`` holding the
+    GIL, every request waiting). Workers take every core back (:func:`_run_job`)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n if n is not None else os.cpu_count(), user_api="blas")
 
 
 def watched_manager_class():
@@ -176,6 +189,7 @@ def _run_job(job_fn, *job_args) -> None:
     turns SIGTERM into a clean exit, would make a worker stopped by someone else look
     like one that finished without a result), then Dash's job function runs."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    blas_threads(None)
     job_fn(*job_args)
 
 

@@ -90,6 +90,11 @@ def test_an_earlier_export_is_previewed_then_imported(page, small_app, tmp_path)
 def test_search_selects_and_shows_the_matches(page, small_app):
     page.goto(small_app)
     wait_for_hierarchy(page)
+    # the clusters' peak images are drawn on the map
+    page.wait_for_function(
+        "() => { const gd = document.querySelector('#latent-scatter .js-plotly-plot');"
+        " return gd && gd.layout.images && gd.layout.images.length > 0"
+        " && gd.layout.images[0].source.startsWith('/thumbnails/'); }", timeout=30_000)
     page.fill("#search-input", "bottom-right-1")  # bottom-right-1.png, -10 ... -19.png
     page.press("#search-input", "Enter")
     page.wait_for_function(
@@ -101,6 +106,11 @@ def test_search_selects_and_shows_the_matches(page, small_app):
     assert len(titles) == 11 and all(t.startswith("bottom-right-1") for t in titles)
     assert page.evaluate("() => document.querySelector('#latent-scatter .js-plotly-plot')"
                          ".data[0].selectedpoints.length") == 11
+    # the same images as a sortable table
+    page.click(".selection-table summary")
+    page.locator("#selection-table td").first.wait_for(timeout=20_000)
+    paths = page.locator("#selection-table td[data-dash-column=path]").all_inner_texts()
+    assert sorted(paths) == sorted(titles)
 
 
 def test_a_facet_bar_filters_the_map_and_the_other_facets_follow(page, small_app):

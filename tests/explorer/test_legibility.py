@@ -138,3 +138,20 @@ def test_the_scatter_axes_are_titled_by_the_projection():
     assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("UMAP 1", "UMAP 2")
     fig3 = scatter_figure(np.zeros((3, 3)), colour, axis_name="PCA")
     assert fig3.layout.scene.zaxis.title.text == "PCA 3"
+
+
+def test_the_page_opens_on_umap_once_computed_else_pca(monkeypatch):
+    import json
+
+    from compute.projection import ProjectionParams
+    from explorer import views
+
+    ready: set[str] = set()
+    monkeypatch.setattr(views, "projection_ready",
+                        lambda _config, pkey: json.loads(pkey)["projection"]["method"] in ready)
+    params = ProjectionParams(method="pca")
+    assert views.readable_projection(None, "k", params).method == "pca"
+    ready.add("tsne")
+    assert views.readable_projection(None, "k", params).method == "tsne"
+    ready.add("umap")
+    assert views.readable_projection(None, "k", params).method == "umap"
