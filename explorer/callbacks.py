@@ -138,11 +138,12 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
                   Input(ids.COLOUR_BY, "value"), Input(ids.SCATTER, "restyleData"),
                   Input(ids.VIEW, "data"),
                   State(ids.LEGEND_STATE, "data"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.ROW_FILTER, "data"), prevent_initial_call=True)
-    def _recolour(column, restyle, view, legend, pkey, groups):
+                  State(ids.ROW_FILTER, "data"), State(ids.MARKER_OPACITY, "value"),
+                  prevent_initial_call=True)
+    def _recolour(column, restyle, view, legend, pkey, groups, opacity):
         restyle = restyle if ctx.triggered_id == ids.SCATTER else None
         return legend_view(config, pkey, column, legend, restyle, groups, view,
-                           cut_changed=ctx.triggered_id == ids.VIEW)
+                           cut_changed=ctx.triggered_id == ids.VIEW, opacity=opacity)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.ROW_FILTER, "data"), State(ids.LEGEND_STATE, "data"),
@@ -153,9 +154,10 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.MARKER_SIZE, "value"), Input(ids.MARKER_OPACITY, "value"),
-                  State(ids.PROJECTION_KEY, "data"), prevent_initial_call=True)
-    def _marker(size, opacity, pkey):
-        return marker_view(pkey, marker_size=size, opacity=opacity)
+                  State(ids.PROJECTION_KEY, "data"), State(ids.VIEW, "data"),
+                  prevent_initial_call=True)
+    def _marker(size, opacity, pkey, view):
+        return marker_view(pkey, marker_size=size, opacity=opacity, config=config, view=view)
 
     @app.callback(Output(ids.HOVER_TOOLTIP, "show"), Output(ids.HOVER_TOOLTIP, "bbox"),
                   Output(ids.HOVER_TOOLTIP, "children"),

@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import Patch
 
-from explorer.colouring import Colouring
+from explorer.colouring import Colouring, typed_array
 
 MAIN, SELECTED, NEIGHBOURS, LEGEND_START = 0, 1, 2, 3
 LEGEND_LIMIT = 60
@@ -47,10 +47,11 @@ def check_coords(coords: np.ndarray, n_rows: int | None = None) -> np.ndarray:
 def scatter_figure(coords: np.ndarray, colour: Colouring, *, hidden=(),
                    removed: np.ndarray | None = None, title: str = "",
                    marker_size: float = 4.0, opacity: float = 0.8,
-                   axis_name: str = "") -> go.Figure:
+                   axis_name: str = "", is_halo: np.ndarray | None = None) -> go.Figure:
     """The latent-space scatter of ``coords`` (N, 2|3) coloured by ``colour``; rows of
-    ``hidden`` categories and ``removed`` rows (bool (N,)) are transparent; the axes are
-    titled ``"{axis_name} 1"``, ``"{axis_name} 2"``..."""
+    ``hidden`` categories and ``removed`` rows (bool (N,)) are transparent; ``is_halo``
+    rows (bool (N,)) are fainter (:func:`point_opacity`); the axes are titled
+    ``"{axis_name} 1"``, ``"{axis_name} 2"``..."""
     coords = check_coords(coords, len(colour.values))
     dims = coords.shape[1]
     size = marker_size if dims == 2 else marker_size * 0.6
@@ -58,7 +59,7 @@ def scatter_figure(coords: np.ndarray, colour: Colouring, *, hidden=(),
     main = trace(**_xyz(coords), mode="markers", name="points", showlegend=False,
                  hoverinfo="none",
                  marker={**colour.marker(hidden, removed=removed), "size": size,
-                         "opacity": opacity})
+                         "opacity": point_opacity(opacity, is_halo, dims)})
     empty = {k: [] for k in ("x", "y", "z")[:dims]}
     fig = go.Figure([
         main,
@@ -124,11 +125,34 @@ def hidden_patch(colour: Colouring, hidden, removed: np.ndarray | None = None) -
     return patch
 
 
-def marker_patch(*, marker_size: float, opacity: float, dims: int) -> Patch:
+#: A halo image's opacity as a share of a core image's: the halo is drawn fainter, in its
+#: cluster's colour (never grey), so every image shows its cluster and the cores stand out.
+HALO_FADE = 0.3
+
+
+def point_opacity(opacity: float, is_halo: np.ndarray | None, dims: int):
+    """The main trace's ``marker.opacity``: ``opacity`` for core images, ``opacity *
+    HALO_FADE`` for halo ones (a float32 typed array), or the plain number when no image
+    is halo or in 3-D (Plotly's 3-D markers take one opacity)."""
+    if is_halo is None or dims != 2 or not np.any(is_halo):
+        return opacity
+    return typed_array(np.where(np.asarray(is_halo, dtype=bool), opacity * HALO_FADE,
+                                opacity).astype(np.float32))
+
+
+def opacity_patch(opacity: float, is_halo: np.ndarray | None, dims: int) -> Patch:
+    """Only the main trace's opacities (after a new cut changed which images are halo)."""
+    patch = Patch()
+    patch["data"][MAIN]["marker"]["opacity"] = point_opacity(opacity, is_halo, dims)
+    return patch
+
+
+def marker_patch(*, marker_size: float, opacity: float, dims: int,
+                 is_halo: np.ndarray | None = None) -> Patch:
     patch = Patch()
     size = marker_size if dims == 2 else marker_size * 0.6
     patch["data"][MAIN]["marker"]["size"] = size
-    patch["data"][MAIN]["marker"]["opacity"] = opacity
+    patch["data"][MAIN]["marker"]["opacity"] = point_opacity(opacity, is_halo, dims)
     patch["data"][SELECTED]["marker"]["size"] = size * 3
     patch["data"][NEIGHBOURS]["marker"]["size"] = size * 2
     return patch

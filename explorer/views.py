@@ -23,10 +23,13 @@ from explorer.config import AppConfig
 from explorer.figures import (
     LEGEND_LIMIT,
     LEGEND_START,
+    MAIN,
     empty_figure,
     hidden_patch,
     highlight_patch,
     marker_patch,
+    opacity_patch,
+    point_opacity,
     recolour_patch,
     scatter_figure,
 )
@@ -43,6 +46,7 @@ from explorer.selection import (
 from explorer.state import (
     BUILT_IN_WEIGHTS,
     CUT_COLUMNS,
+    HALO_COLUMN,
     ExplorerData,
     View,
     analysis_key,
@@ -338,7 +342,8 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
     fig = scatter_figure(load_coords(config, pkey), colour, title=title,
                          removed=removed_rows(data, groups),
                          marker_size=marker_size or 4, opacity=opacity or 0.8,
-                         axis_name=PROJECTION_NAMES.get(params.method, params.method))
+                         axis_name=PROJECTION_NAMES.get(params.method, params.method),
+                         is_halo=halo_rows(data))
     rows = [int(r) for r in selected or () if 0 <= int(r) < data.n_rows]
     if rows:
         fig.data[0].selectedpoints = rows
@@ -361,7 +366,8 @@ def legend_hidden(restyle, categories: tuple[str, ...], hidden) -> list[str]:
 
 def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict | None,
                 restyle: list | None, groups: list[str] | None = None,
-                view: dict | None = None, *, cut_changed: bool = False):
+                view: dict | None = None, *, cut_changed: bool = False,
+                opacity: float | None = None):
     """(Patch, legend state) for a new colour column, a legend toggle, or (``cut_changed``)
     a new Z / halo / name while colouring by cluster or halo (rows outside the scale
     ``groups`` stay transparent)."""
@@ -376,21 +382,36 @@ def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict |
         hidden = legend_hidden(restyle, colour.categories, legend["hidden"])
         return hidden_patch(colour, hidden, removed), {**legend, "hidden": hidden}
     if cut_changed:
+        fade = opacity_patch(opacity or 0.8, halo_rows(data), dims)
         if legend["column"] not in CUT_COLUMNS:
-            return no_update, no_update  # the shown colours do not depend on the cut
+            return fade, no_update  # the colours do not depend on the cut, the halo does
         column = legend["column"]
     elif column is None or column == legend["column"]:
         return no_update, no_update  # the figure already shows this column
     colour = colouring_for(data, column)
     patch = recolour_patch(colour, dims=dims, removed=removed,
                            old_legend_size=legend.get("legend", 0))
+    if cut_changed:
+        patch["data"][MAIN]["marker"]["opacity"] = point_opacity(opacity or 0.8,
+                                                                 halo_rows(data), dims)
     return patch, _legend_state(colour)
 
 
-def marker_view(pkey: str | None, *, marker_size: float, opacity: float):
+def halo_rows(data: ExplorerData) -> np.ndarray | None:
+    """(N,) bool: the rows the page's cut marks halo (drawn fainter); None without a cut."""
+    if HALO_COLUMN not in data.columns.columns:
+        return None
+    return np.asarray(data.columns[HALO_COLUMN] == "halo")
+
+
+def marker_view(pkey: str | None, *, marker_size: float, opacity: float,
+                config: AppConfig | None = None, view: dict | None = None):
     if not pkey:
         return no_update
     dims = parse_projection_key(pkey)[1].n_components
+    if config is not None:
+        return marker_patch(marker_size=marker_size, opacity=opacity, dims=dims,
+                            is_halo=halo_rows(data_for(config, pkey, view)))
     return marker_patch(marker_size=marker_size, opacity=opacity, dims=dims)
 
 

@@ -89,3 +89,24 @@ def test_highlight_patch_sends_only_the_highlighted_points():
 
 def test_empty_figure_has_message():
     assert empty_figure("hello").layout.annotations[0].text == "hello"
+
+
+def test_halo_images_are_fainter_in_their_cluster_colour_not_grey():
+    import base64
+
+    from explorer.figures import HALO_FADE, point_opacity
+
+    c = colouring("cluster", ["0", "1", "0", "1"])
+    halo = np.array([False, True, False, True])
+    fig = scatter_figure(np.zeros((4, 2)), c, opacity=0.8, is_halo=halo)
+    spec = fig.data[MAIN].marker.opacity
+    values = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=np.float32)
+    np.testing.assert_allclose(values, [0.8, 0.8 * HALO_FADE, 0.8, 0.8 * HALO_FADE], rtol=1e-6)
+    assert 0 < HALO_FADE < 1
+    # the colours are the clusters' (halo rows keep theirs)
+    assert fig.data[MAIN].marker.color == scatter_figure(np.zeros((4, 2)), c).data[MAIN].marker.color
+    assert point_opacity(0.8, np.zeros(4, dtype=bool), 2) == 0.8  # no halo: one number
+    assert point_opacity(0.8, halo, 3) == 0.8  # 3-D markers take one opacity
+    ops_ = operations(marker_patch(marker_size=6, opacity=0.5, dims=2, is_halo=halo))
+    sent = next(op for op in ops_ if op["location"][-1] == "opacity")["params"]["value"]
+    assert isinstance(sent, dict) and "bdata" in sent

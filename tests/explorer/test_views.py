@@ -210,3 +210,21 @@ def test_selection_export_neutralises_formula_text(tmp_path):
     assert formula_cells(content) == []
     cells = set(csv_cells(content))
     assert {f"'{name}" for name in HOSTILE_FILES} | {f"'{HOSTILE_LABEL}"} <= cells
+
+
+def test_a_new_cut_refreshes_the_halos_faintness_whatever_the_colours(app_config, keys):
+    from explorer.state import View
+    from explorer.views import data_for, halo_rows
+
+    _, pkey = keys
+    _, legend = scatter_view(app_config, pkey, "label")
+    view = View(z=2.0, halo=True).store()
+    patch, state = legend_view(app_config, pkey, "label", legend, None, None, view,
+                               cut_changed=True, opacity=0.6)
+    assert state is no_update  # the colours stay
+    [op] = ops(patch)
+    assert op["location"] == ["data", MAIN, "marker", "opacity"]
+    halo = halo_rows(data_for(app_config, pkey, view))
+    assert halo is not None and halo.shape == (12,)
+    if not halo.any():
+        assert op["params"]["value"] == 0.6
