@@ -104,7 +104,8 @@ def test_halo_images_are_fainter_in_their_cluster_colour_not_grey():
     np.testing.assert_allclose(values, [0.8, 0.8 * HALO_FADE, 0.8, 0.8 * HALO_FADE], rtol=1e-6)
     assert 0 < HALO_FADE < 1
     # the colours are the clusters' (halo rows keep theirs)
-    assert fig.data[MAIN].marker.color == scatter_figure(np.zeros((4, 2)), c).data[MAIN].marker.color
+    plain_fig = scatter_figure(np.zeros((4, 2)), c)
+    assert fig.data[MAIN].marker.color == plain_fig.data[MAIN].marker.color
     assert point_opacity(0.8, np.zeros(4, dtype=bool), 2) == 0.8  # no halo: one number
     assert point_opacity(0.8, halo, 3) == 0.8  # 3-D markers take one opacity
     ops_ = operations(marker_patch(marker_size=6, opacity=0.5, dims=2, is_halo=halo))
