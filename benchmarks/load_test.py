@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="through the production server (python app.py --serve)")
     parser.add_argument("--workers", type=int, default=4,
                         help="with --serve: gunicorn worker processes (default 4)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="with --serve: request threads per worker (default: app.py's)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE / "load-test",
                         help="where the demo analysis is cached (kept between runs)")
     args = parser.parse_args(argv)
@@ -188,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     app_args = ["--cache-dir", str(config.cache_dir), "--names", str(config.names_db)]
     if args.serve:
         app_args += ["--serve", "--workers", str(args.workers)]
+        app_args += ["--threads", str(args.threads)] if args.threads else []
     with running_app(app_args, log=config.cache_dir / "load-test-app.log",
                      timeout=600) as (url, _proc):
         port = int(url.rsplit(":", 1)[1])

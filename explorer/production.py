@@ -49,7 +49,19 @@ def bind_address(host: str, port: int) -> str:
 def gunicorn_options(config: AppConfig, *, port: int, workers: int, threads: int) -> dict:
     return {"bind": bind_address(config.host, port), "workers": workers, "threads": threads,
             "worker_class": "gthread", "timeout": GUNICORN_TIMEOUT, "graceful_timeout": 30,
-            "preload_app": False, "proc_name": "topograph", "worker_exit": _worker_exit}
+            "preload_app": False, "proc_name": "topograph", "worker_exit": _worker_exit,
+            "post_worker_init": _post_worker_init}
+
+
+GIL_SWITCH_SECONDS = 0.001  # gthread's main thread hands every keep-alive request to a
+# pool thread; with Python's default 5 ms switch interval it waits behind busy request
+# threads for the GIL, which showed in the recolour's p95 (benchmarks/RESULTS.md)
+
+
+def _post_worker_init(_worker) -> None:
+    import sys
+
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
 
 def _serve_gunicorn(config: AppConfig, *, port: int, workers: int, threads: int) -> int:

@@ -15,7 +15,12 @@ from compute.naming import NameStore
 from explorer import ids
 from explorer.cli import config_from_args, parse_args
 from explorer.config import AppConfig
-from explorer.production import bind_address, default_server, gunicorn_options
+from explorer.production import (
+    GIL_SWITCH_SECONDS,
+    bind_address,
+    default_server,
+    gunicorn_options,
+)
 from tests.appserver import running_app
 from tests.dashclient import DashPage
 from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV, KILLED_K
@@ -30,6 +35,18 @@ def test_gunicorn_runs_threaded_workers_that_build_their_own_app():
     assert options["worker_class"] == "gthread" and options["threads"] == 5
     assert options["preload_app"] is False  # no worker inherits another's threads or pools
     assert default_server() == "gunicorn"  # on Linux
+
+
+def test_each_worker_hands_the_gil_over_sooner(monkeypatch):
+    """gthread's main thread passes every keep-alive request to a pool thread; a 1 ms GIL
+    switch interval keeps it from waiting behind busy request threads (load test p95)."""
+    import sys
+
+    monkeypatch.setattr(sys, "setswitchinterval", lambda seconds: calls.append(seconds))
+    calls: list[float] = []
+    options = gunicorn_options(config_from_args(parse_args([])), port=1, workers=1, threads=1)
+    options["post_worker_init"](None)
+    assert calls == [GIL_SWITCH_SECONDS] and sys.getswitchinterval() > GIL_SWITCH_SECONDS
 
 
 def test_an_ipv6_address_is_bound_in_brackets():
