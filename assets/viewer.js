@@ -23,12 +23,23 @@
         }
     }
 
+    let opener = null;  // the image the viewer was opened from (arrow keys step from it)
+
     function open(element) {
         const id = idOf(element);
         if (!id) { return; }
         const card = element.closest("[data-peak]");
         const peak = card ? card.getAttribute("data-peak") : null;
+        opener = element.tagName === "IMG" ? element : element.closest(".tile").querySelector("img");
         setRequest({id: id, compare: peak && peak !== id ? peak : null, t: Date.now()});
+    }
+
+    function step(by) {  // the next or previous image of the opener's grid
+        const grid = opener && opener.isConnected ? opener.closest(".grid") : null;
+        if (!grid) { return; }
+        const images = Array.from(grid.querySelectorAll("img.thumb"));
+        const next = images[images.indexOf(opener) + by];
+        if (next) { open(next); }
     }
 
     function isOpen() {
@@ -48,4 +59,5 @@
     document.addEventListener("keydown", function (event) {
         if (event.key === "Escape" && isOpen()) { setRequest(null); event.preventDefault(); }
     });
+    window.topographViewer = {isOpen: isOpen, step: step};
 })();

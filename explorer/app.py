@@ -8,6 +8,7 @@ from flask import abort, send_file
 from explorer.callbacks import register_callbacks
 from explorer.config import REPO_ROOT, AppConfig
 from explorer.facets import register_facet_callbacks
+from explorer.habits import register_habits
 from explorer.help import register_help_route, with_help
 from explorer.hierarchy import register_hierarchy_callbacks
 from explorer.jobs import make_background_manager, show_callback_error
@@ -39,6 +40,7 @@ def create_app(config: AppConfig | None = None) -> Dash:
     register_names_io_callbacks(app, config)
     register_facet_callbacks(app, config)
     register_peak_image_callbacks(app, config)
+    register_habits(app)
     _add_thumbnail_route(app, config)
     install_security(app.server, bind_host=config.host)
     install_sign_in(app.server, config)

@@ -12,6 +12,7 @@ from explorer import ids
 from explorer.config import AppConfig, folder_tag
 from explorer.facets import facets_section
 from explorer.figures import empty_figure
+from explorer.habits import habits_store
 from explorer.hierarchy import hierarchy_panel
 from explorer.panels import SELECTION_HINT
 from explorer.peak_images import peak_images_toggle
@@ -210,4 +211,5 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
                  title="click to dismiss"),
         html.Div(id=ids.SIGNED_IN, className="signed-in"),
         _settings(config or AppConfig()), _centre(), _right(), viewer_modal(),
+        habits_store(),
     ])
