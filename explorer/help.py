@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from dash import Dash, html
 
-from explorer import ids
+from explorer import ids, names_io
 from explorer.config import REPO_ROOT
 from explorer.hierarchy import ids as hier
 from explorer.training import ids as train
@@ -141,6 +141,11 @@ HELP: dict[str, Help] = {
     ids.PAGE_PREV: _h("Previous page of the selection (or the left arrow key).", LOOK),
     ids.PAGE_NEXT: _h("Next page of the selection (or the right arrow key).", LOOK),
     ids.EXPORT_BUTTON: _h("Download the selected images as CSV.", NAMES),
+    ids.SEARCH_INPUT: _h("Find images by cluster name or number, file name or id: the "
+                         "matches are selected.", NAMES),
+    names_io.UPLOAD: _h("An earlier labelled export (.zip, or its CSV and tree CSV): see "
+                        "what its names would create or update before importing.", NAMES),
+    names_io.APPLY: _h("Save the previewed names (your name is recorded with them).", NAMES),
     # The image viewer
     viewer.OPTIONS: _h("Scale bar: drawn from the measured nm/px. Data bar: the "
                        "instrument's stripe, cut off before embedding.", LOOK),
