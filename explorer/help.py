@@ -104,6 +104,9 @@ HELP: dict[str, Help] = {
                       "group or a file property.", COLOURS),
     ids.SCALE_FILTER: _h("Show only images of these scale groups (the others are hidden "
                          "everywhere).", SCALE),
+    ids.FACET_COLUMN: _h("A fourth facet: counts per value of this column. Click a bar to "
+                         "keep only those images; the facets filter each other.", COLOURS),
+    ids.FACET_CLEAR: _h("Show every image again (clear the facets' choices).", COLOURS),
     ids.MARKER_SIZE: _h("Point size on the map.", COLOURS),
     ids.MARKER_OPACITY: _h("Point opacity: lower it to see where points pile up.", COLOURS),
     # The hierarchy
