@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from dash import Dash, html
 
-from explorer import ids, names_io
+from explorer import ids, names_io, peak_images
 from explorer.config import REPO_ROOT
 from explorer.hierarchy import ids as hier
 from explorer.training import ids as train
@@ -107,6 +107,8 @@ HELP: dict[str, Help] = {
     ids.FACET_COLUMN: _h("A fourth facet: counts per value of this column. Click a bar to "
                          "keep only those images; the facets filter each other.", COLOURS),
     ids.FACET_CLEAR: _h("Show every image again (clear the facets' choices).", COLOURS),
+    peak_images.SHOW_PEAKS: _h("Draw each cluster's peak image (its densest member) on "
+                               "the map, thinned as you zoom out.", PICTURES),
     ids.MARKER_SIZE: _h("Point size on the map.", COLOURS),
     ids.MARKER_OPACITY: _h("Point opacity: lower it to see where points pile up.", COLOURS),
     # The hierarchy
