@@ -26,8 +26,9 @@ def _command_modules() -> list[ModuleType]:
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every subcommand; given ``argv``, only the subcommand it names gets
-    its options (their modules import heavy packages: a whole process stays fast)."""
-    named = _named_command(sys.argv[1:] if argv is None else argv)
+    its options (their modules import heavy packages: a whole process stays fast). Without
+    ``argv`` every subcommand gets them."""
+    named = None if argv is None else _named_command(argv)
     parser = argparse.ArgumentParser(
         prog="python -m compute",
         description="Topograph batch processing: the same steps as the dashboard, "
@@ -48,7 +49,7 @@ def _named_command(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser(argv)
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")

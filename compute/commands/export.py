@@ -70,6 +70,7 @@ def stored_names(path: str | Path, dataset_ids) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compute.commands.run import record_search
     from compute.naming.export import write_export
     from compute.naming.labelling import label_analysis
 
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     names = stored_names(args.names, clustering.ids)
     match = clustering.match(names, min_jaccard=args.min_jaccard)
     files = write_export(args.out, clustering, match)
+    record_search(files.sidecar, analysis.topography.neighbour_search)
     print(f"{len(clustering.ids)} images ({int(clustering.assigned.sum())} assigned) in "
           f"{clustering.n_clusters} clusters ({analysis.params.describe()}), "
           f"{len(match.by_node)} named nodes, {len(match.lost)} names without a cluster; "

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     write_near_duplicates(out / "near_duplicates.csv", result)
     clustering = label_analysis(result).clustering
     files = write_export(out / "clusters.csv", clustering, clustering.match([]))
-    _record_search(files.sidecar, result.topography.neighbour_search)
+    record_search(files.sidecar, result.topography.neighbour_search)
     print(f"{result.summary()}; embeddings {result.embeddings.vectors.shape}; "
           f"{clustering.n_clusters} clusters "
           f"({result.params.describe()}; {describe_search(result.knn)}); written to {out}")
@@ -105,8 +105,9 @@ def write_embedding_info(path: Path, embeddings) -> None:
     path.write_text(json.dumps(info, indent=2) + "\n")
 
 
-def _record_search(sidecar: Path, search: dict) -> None:
-    """Add the neighbour search (method used, measured recall) to clusters.json."""
+def record_search(sidecar: Path, search: dict) -> None:
+    """Add the neighbour search (method used, measured recall) to an export's sidecar JSON
+    (``clusters.json`` of run, ``FILE.json`` of export)."""
     doc = json.loads(sidecar.read_text(encoding="utf-8"))
     doc["neighbour_search"] = search
     sidecar.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -82,6 +82,8 @@ def test_export_without_a_names_database_writes_the_unnamed_hierarchy(tmp_path, 
     images = read_images_csv(out)
     assert set(images["cluster_name"]) == {""} and len(images) == 30
     assert read_tree_csv(tmp_path / "x.tree.csv")["name"].eq("").all()
+    search = json.loads((tmp_path / "x.json").read_text())["neighbour_search"]
+    assert search["requested"] == "auto" and search["method"] == "exact"  # 30 images
 
 
 def test_export_errors_say_what_to_do(tmp_path, folder, capsys):
