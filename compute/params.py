@@ -35,7 +35,7 @@ METRIC_CHOICES: tuple[str, ...] = (AUTO, *METRICS)
 DENSITIES: tuple[str, ...] = ("pak", "knn")
 KNN_METHODS: tuple[str, ...] = (AUTO, *SEARCH_METHODS)
 SPACES: tuple[str, ...] = ("umap", "full")
-CUT_RULES: tuple[str, ...] = ("stability", "plateau")
+CUT_RULES: tuple[str, ...] = ("plateau", "stability")
 HALO_RULES: tuple[str, ...] = ("border", "dadapy")
 CUT_FIELDS: tuple[str, ...] = ("z", "halo", "halo_rule")
 Z_MIN, Z_MAX, Z_STEP = 0.25, 5.0, 0.05  # the range of Z offered (slider, suggested cut)
@@ -86,7 +86,7 @@ class AnalysisParams:
     space: str = "umap"
     manifold_dim_cap: int = 2
     manifold_neighbors: int = 30
-    cut_rule: str = "stability"
+    cut_rule: str = "plateau"
     z: float | None = None
     halo: bool = True
     halo_rule: str = "border"
