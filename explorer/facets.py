@@ -11,8 +11,10 @@ images that pass the *other* facets' choices, so the facets filter each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from compute.scale.table import GROUP_COLUMN
@@ -37,11 +39,13 @@ class FacetBar:
     chosen: bool
 
 
-def category_values(data: ExplorerData, column: str) -> np.ndarray:
-    """(N,) object, the column as text ("(none)" for missing values)."""
-    values = data.columns[column].astype(object).to_numpy()
-    return np.array(["(none)" if v is None or v != v else str(v) for v in values],
-                    dtype=object)
+@lru_cache(maxsize=64)
+def categories(data: ExplorerData, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes (N,) int64, names (K,) object): the column as category codes, its values as
+    text ("(none)" for missing ones); computed once per column."""
+    codes, names = pd.factorize(data.columns[column].astype(object), use_na_sentinel=True)
+    names = np.array([str(v) for v in names] + ["(none)"], dtype=object)
+    return np.where(codes < 0, len(names) - 1, codes).astype(np.int64), names
 
 
 def chosen_mask(data: ExplorerData, choices: dict[str, list[str]] | None, *,
@@ -51,7 +55,8 @@ def chosen_mask(data: ExplorerData, choices: dict[str, list[str]] | None, *,
     for column, values in (choices or {}).items():
         if column == skip or not values or column not in data.columns:
             continue
-        keep &= np.isin(category_values(data, column), list(values))
+        codes, names = categories(data, column)
+        keep &= np.isin(codes, np.flatnonzero(np.isin(names, list(values))))
     return keep
 
 
@@ -61,17 +66,16 @@ def facet_bars(data: ExplorerData, column: str, *, passing: np.ndarray,
     """The ``limit`` largest categories of ``column`` among the ``passing`` rows (bool (N,)),
     each with its count of ``selected`` rows (bool (N,)), chosen ones always listed; and
     how many categories were left out."""
-    values = category_values(data, column)[passing]
-    picked = selected[passing]
-    names, counts = np.unique(values, return_counts=True)
+    codes, names = categories(data, column)
+    counts = np.bincount(codes[passing], minlength=len(names))
+    picked = np.bincount(codes[passing & selected], minlength=len(names))
     chosen = set(chosen or [])
-    order = sorted(range(len(names)), key=lambda i: (names[i] not in chosen, -counts[i],
-                                                     names[i]))
-    shown = order[:max(limit, len(chosen & set(names)))]
-    bars = [FacetBar(value=str(names[i]), shown=int(counts[i]),
-                     selected=int(picked[values == names[i]].sum()),
+    present = [i for i in range(len(names)) if counts[i] or names[i] in chosen]
+    order = sorted(present, key=lambda i: (names[i] not in chosen, -counts[i], names[i]))
+    shown = order[:max(limit, len(chosen & {names[i] for i in present}))]
+    bars = [FacetBar(value=str(names[i]), shown=int(counts[i]), selected=int(picked[i]),
                      chosen=str(names[i]) in chosen) for i in shown]
-    return bars, len(names) - len(shown)
+    return bars, len(present) - len(shown)
 
 
 def row_filter(scale_groups: list[str] | None, choices: dict | None) -> dict:
@@ -101,7 +105,7 @@ def facet_panel(data: ExplorerData, *, selected_rows, choices: dict | None,
     """The facets' bar lists for ``data`` (rows ``removed`` by the scale-group filter are
     not counted)."""
     selected = np.zeros(data.n_rows, dtype=bool)
-    selected[np.asarray(selected_rows or [], dtype=np.int64)] = True
+    selected[np.asarray(selected_rows if selected_rows is not None else [], dtype=np.int64)] = True
     base = np.ones(data.n_rows, dtype=bool) if removed is None else ~removed
     blocks = []
     for column in facet_columns(data, extra):
