@@ -47,7 +47,7 @@ def test_projection_inputs_are_refused_not_replaced(change, words):
 def test_a_zero_perplexity_is_refused_not_taken_for_the_default(app_config):
     from explorer.views import analysis_job
 
-    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5)
+    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=11)
     assert projection_params(**{**PCA2, "perplexity": 0}).perplexity == 0
     _, _, status = request_projection(app_config, key, **{**PCA2, "method": "tsne",
                                                           "perplexity": 0})
