@@ -30,11 +30,10 @@ from pathlib import Path
 from compute.naming import NameStore
 from explorer import ids
 from explorer.config import AppConfig
-from tests.appserver import running_app
 from tests.dashclient import DashPage
-from tests.deployment import CeleryWorker, NameSaver, kill_jobs, running_redis
-from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV
-from tests.explorer.test_production import analysis_body, blob_args
+from tests.deployment import CeleryWorker, NameSaver, faulty_deployment, kill_jobs
+from tests.e2e.faulty_app import ENDLESS_K
+from tests.explorer.test_production import analysis_body
 
 QUICK_K = 10
 
@@ -48,18 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="celery-kill-") as tmp:
         root = Path(tmp)
-        heartbeat = root / "heartbeat"
-        env = {**os.environ, HEARTBEAT_ENV: str(heartbeat)}
-        with running_redis(root / "redis") as redis_url:
-            app_args = [*blob_args(root), "--redis", redis_url]
-            worker = CeleryWorker("tests.e2e.faulty_celery", app_args, log=root / "worker.log",
-                                  env=env).start()
-            try:
-                with running_app(app_args, log=root / "app.log", env=env,
-                                 script=["-m", "tests.e2e.faulty_app"]) as (url, _proc):
-                    return run(args, url, worker, heartbeat, root, load_before)
-            finally:
-                worker.stop()
+        with faulty_deployment(root) as (url, _proc, worker, heartbeat):
+            return run(args, url, worker, heartbeat, root, load_before)
 
 
 def run(args, url: str, worker: CeleryWorker, heartbeat: Path, root: Path,

@@ -122,6 +122,29 @@ class CeleryWorker:
                 self.kill()
 
 
+@contextlib.contextmanager
+def faulty_deployment(root: Path) -> Iterator[tuple[str, subprocess.Popen, CeleryWorker, Path]]:
+    """(url, web process, worker, heartbeat file) of a deployment on 40 generated images
+    in ``root``: redis-server, ``python -m tests.e2e.faulty_app --redis URL`` and ``celery
+    -A tests.e2e.faulty_celery worker`` (max k = 14: an analysis that runs forever)."""
+    from tests.appserver import running_app
+    from tests.e2e.faulty_app import HEARTBEAT_ENV
+    from tests.explorer.test_production import blob_args
+
+    heartbeat = root / "heartbeat"
+    env = {**os.environ, HEARTBEAT_ENV: str(heartbeat)}
+    with running_redis(root / "redis") as redis_url:
+        args = [*blob_args(root), "--redis", redis_url]
+        worker = CeleryWorker("tests.e2e.faulty_celery", args, log=root / "worker.log",
+                              env=env).start()
+        try:
+            with running_app(args, log=root / "app.log", env=env,
+                             script=["-m", "tests.e2e.faulty_app"]) as (url, proc):
+                yield url, proc, worker, heartbeat
+        finally:
+            worker.stop()
+
+
 @dataclass
 class KillTally:
     """What :func:`kill_jobs` saw: each killed job's message (or None if it hung) and
@@ -151,7 +174,7 @@ def kill_jobs(page, worker: CeleryWorker, heartbeat: Path, *, kills: int, whole_
     for number in range(1, kills + 1):
         since = time.time()
         job = page.start(body)
-        pid = _wait_for_beat(heartbeat, since)
+        pid = wait_for_beat(heartbeat, since)
         whole = whole_every > 0 and number % whole_every == 0
         killed_at = time.monotonic()
         if whole:
@@ -174,7 +197,7 @@ def kill_jobs(page, worker: CeleryWorker, heartbeat: Path, *, kills: int, whole_
     return tally
 
 
-def _wait_for_beat(heartbeat: Path, since: float, timeout: float = 180) -> int:
+def wait_for_beat(heartbeat: Path, since: float, timeout: float = 180) -> int:
     """The pid of the endless job's process once it beats after ``since`` (epoch s)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

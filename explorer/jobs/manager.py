@@ -29,6 +29,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -110,19 +111,11 @@ def watched_manager_class():
             super().terminate_job(job)
 
         def get_result(self, key, job):
-            result = super().get_result(key, job)
-            if result is not self.UNDEFINED or job is None:
-                return result
-            if self.handle.get(_cancelled_key(job)):
-                return result
-            death = self._death(int(job))
-            if death is None:
-                return result
-            result = super().get_result(key, job)  # it may have finished meanwhile
-            if result is not self.UNDEFINED:
-                return result
-            log.error("background job %s: %s", job, death)
-            return {"background_callback_error": {"msg": death, "tb": ""}}
+            return result_or_death(self, super().get_result, key, job, self.death)
+
+        def death(self, job) -> str | None:
+            """How job ``job`` ended without a result (None while it runs, after a Cancel)."""
+            return None if self.handle.get(_cancelled_key(job)) else self._death(int(job))
 
         def _death(self, pid: int) -> str | None:
             """How worker ``pid`` ended without a result, as whichever server process
@@ -137,6 +130,22 @@ def watched_manager_class():
             return self.handle.get(_death_key(pid)) or f"{WORKER_DIED} ended without a result"
 
     return WatchedDiskcacheManager
+
+
+def result_or_death(manager, get_result, key, job, death: Callable[[object], str | None]):
+    """``get_result(key, job)`` (Dash's), or where the job's worker died without a result,
+    Dash's error result saying how (``death(job)``), so the job ends with a message."""
+    result = get_result(key, job)
+    if result is not manager.UNDEFINED or job is None:
+        return result
+    how = death(job)
+    if how is None:
+        return result
+    result = get_result(key, job)  # it may have finished meanwhile
+    if result is not manager.UNDEFINED:
+        return result
+    log.error("background job %s: %s", job, how)
+    return {"background_callback_error": {"msg": how, "tb": ""}}
 
 
 JOB_NOTE_SECONDS = 7 * 86400  # how long the jobs folder remembers a Cancel or a death

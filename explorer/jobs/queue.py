@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 
-from explorer.jobs.manager import WORKER_DIED
+from explorer.jobs.manager import WORKER_DIED, result_or_death
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +63,7 @@ def watched_celery_manager(celery_app):
             super().terminate_job(job)
 
         def get_result(self, key, job):
-            result = super().get_result(key, job)
-            if result is not self.UNDEFINED or job is None:
-                return result
-            death = self.death(job)
-            if death is None:
-                return result
-            result = super().get_result(key, job)  # it may have finished meanwhile
-            if result is not self.UNDEFINED:
-                return result
-            log.error("background job %s: %s", job, death)
-            return {"background_callback_error": {"msg": death, "tb": ""}}
+            return result_or_death(self, super().get_result, key, job, self.death)
 
         def death(self, job: str) -> str | None:
             """How job ``job`` ended without a result; None while it is queued or runs,

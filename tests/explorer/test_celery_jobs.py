@@ -5,7 +5,6 @@ be started again; a restarted worker picks up new jobs."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import psutil
@@ -15,11 +14,10 @@ from compute.naming import NameStore
 from explorer import ids
 from explorer.config import AppConfig
 from explorer.jobs.queue import HEARTBEAT_TTL, worker_lost_message
-from tests.appserver import running_app
 from tests.dashclient import DashPage
-from tests.deployment import CeleryWorker, NameSaver, kill_jobs, running_redis
-from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV
-from tests.explorer.test_production import analysis_body, blob_args, ended_within, job_error
+from tests.deployment import NameSaver, faulty_deployment, kill_jobs, wait_for_beat
+from tests.e2e.faulty_app import ENDLESS_K
+from tests.explorer.test_production import analysis_body, ended_within, job_error
 
 QUICK_K = 10  # a real analysis of the 40 blob images
 
@@ -39,29 +37,8 @@ def test_a_lost_worker_is_told_in_the_words_of_the_diskcache_manager(failure, sa
 def deployment(tmp_path_factory):
     """(url, web process, worker, heartbeat file): redis-server, ``python -m
     tests.e2e.faulty_app --redis URL`` and ``celery -A tests.e2e.faulty_celery worker``."""
-    root = tmp_path_factory.mktemp("celery")
-    heartbeat = root / "heartbeat"
-    env = {**os.environ, HEARTBEAT_ENV: str(heartbeat)}
-    with running_redis(root / "redis") as redis_url:
-        args = [*blob_args(root), "--redis", redis_url]
-        worker = CeleryWorker("tests.e2e.faulty_celery", args, log=root / "worker.log",
-                              env=env).start()
-        try:
-            with running_app(args, log=root / "app.log", env=env,
-                             script=["-m", "tests.e2e.faulty_app"]) as (url, proc):
-                yield url, proc, worker, heartbeat
-        finally:
-            worker.stop()
-
-
-def wait_for_heartbeat(heartbeat, since: float, timeout: float = 120) -> int:
-    """The pid of the endless job's process once it beats after ``since``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if heartbeat.exists() and heartbeat.stat().st_mtime > since:
-            return int(heartbeat.read_text().split()[0])
-        time.sleep(0.1)
-    raise TimeoutError("the endless job did not start")
+    with faulty_deployment(tmp_path_factory.mktemp("celery")) as deployment:
+        yield deployment
 
 
 @pytest.mark.slow
@@ -80,7 +57,7 @@ def test_progress_and_cancel_reach_the_job_on_the_worker(deployment):
     page = DashPage(url)
     body = analysis_body(page, maxk=ENDLESS_K)
     job = page.start(body)
-    pid = wait_for_heartbeat(heartbeat, since=time.time() - 0.5)
+    pid = wait_for_beat(heartbeat, since=time.time() - 0.5)
     assert pid in worker.pool_processes()
     _status, answer = page.wait(body, job, until=lambda s, a: s == 200 and "progress" in a)
     assert float(answer["progress"][f"{ids.PROGRESS}.value"]) >= 0
@@ -97,7 +74,7 @@ def test_a_killed_pool_process_ends_its_job_with_a_message(deployment):
     page = DashPage(url)
     body = analysis_body(page, maxk=ENDLESS_K)
     job = page.start(body)
-    psutil.Process(wait_for_heartbeat(heartbeat, since=time.time() - 0.5)).kill()
+    psutil.Process(wait_for_beat(heartbeat, since=time.time() - 0.5)).kill()
     _status, answer = page.wait(body, job, until=lambda s, a: s == 200 and job_error(a or {}))
     assert "worker process was killed by SIGKILL" in job_error(answer)
     again = analysis_body(page, maxk=QUICK_K)  # the worker replaced its pool process
@@ -111,7 +88,7 @@ def test_a_killed_worker_ends_its_job_and_a_restarted_one_takes_new_jobs(deploym
     page = DashPage(url)
     body = analysis_body(page, maxk=ENDLESS_K)
     job = page.start(body)
-    wait_for_heartbeat(heartbeat, since=time.time() - 0.5)
+    wait_for_beat(heartbeat, since=time.time() - 0.5)
     worker.kill()
     _status, answer = page.wait(body, job, until=lambda s, a: s == 200 and job_error(a or {}),
                                 timeout=HEARTBEAT_TTL + 30)
