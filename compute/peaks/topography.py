@@ -136,14 +136,17 @@ def describe_search(knn: KnnGraph) -> str:
 
 
 def _clamped(params: AnalysisParams, n_distinct: int) -> AnalysisParams:
-    """``params`` with maxk clamped to ``n_distinct - 1``; ValueError if too few rows."""
+    """``params`` with maxk clamped to ``n_distinct - 1`` and the kNN density's k to that
+    maxk (a folder of 6 distinct images has only 5 neighbours to count: the clamped values
+    are what the outputs record); ValueError if too few rows."""
     if n_distinct < 3:
         raise ValueError(f"a topography needs at least 3 distinct points, got {n_distinct}")
     maxk = min(params.maxk, n_distinct - 1)
-    if params.density == "knn" and params.k > maxk:
-        raise ValueError(f"k must lie in 1..maxk = {maxk} for the kNN density, got "
-                         f"{params.k}; lower k or raise maxk")
-    return dataclasses.replace(params, maxk=maxk)
+    k = min(params.k, maxk)
+    if (maxk, k) != (params.maxk, params.k):
+        log.info("only %d distinct points: maxk %d -> %d, k %d -> %d", n_distinct,
+                 params.maxk, maxk, params.k, k)
+    return dataclasses.replace(params, maxk=maxk, k=k)
 
 
 def analyse(x: np.ndarray, params: AnalysisParams | None = None, *,

@@ -89,8 +89,6 @@ def test_bad_parameters(blobs):
         analyse(x, AnalysisParams(density="gauss"))
     with pytest.raises(ValueError, match="exceeds maxk"):
         analyse(x, AnalysisParams(maxk=20, density="knn", k=50))
-    with pytest.raises(ValueError, match="k must lie"):  # maxk clamped below k by few rows
-        analyse(x[:10], AnalysisParams(maxk=30, density="knn", k=20))
     with pytest.raises(ValueError, match="at least 3 distinct points"):
         analyse(x[:2])
     with pytest.raises(ValueError, match="at least 3 distinct points"):
@@ -112,6 +110,16 @@ def test_maxk_is_clamped_to_the_distinct_rows(blobs):
     few = np.r_[x[:6], x[:6], x[:6]]  # 18 rows, 6 distinct
     topo = analyse(few, AnalysisParams(maxk=100, density="pak"))
     assert topo.params.maxk == 5 and topo.clustering.labels.shape == (18,)
+
+
+def test_the_knn_density_counts_the_neighbours_a_small_folder_has(blobs):
+    """Ten distinct images have nine neighbours: the kNN density's k follows maxk down
+    (and the outputs record the values used) instead of refusing the folder."""
+    x, _ = blobs
+    topo = analyse(x[:10], AnalysisParams(maxk=30, density="knn", k=20))
+    assert (topo.params.maxk, topo.params.k) == (9, 9)
+    assert np.isfinite(topo.density.log_density).all()
+    assert analyse(x[:60], AnalysisParams(maxk=30, density="knn", k=20)).params.k == 20
 
 
 def test_cosine_metric_clusters_the_directions_whatever_the_norm():
