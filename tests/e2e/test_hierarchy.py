@@ -7,6 +7,8 @@ import zipfile
 import pandas as pd
 import pytest
 
+from compute.params import Z_MAX, Z_MIN
+
 pytestmark = pytest.mark.e2e
 
 SUMMARY = "#hier-z-summary"
@@ -17,6 +19,12 @@ def cluster_count(page) -> int:
     match = re.match(r"(\d+) clusters at Z = ([\d.]+)", page.inner_text(SUMMARY))
     assert match, page.inner_text(SUMMARY)
     return int(match.group(1))
+
+
+def summary_z(page) -> float:
+    match = re.match(r"(\d+) clusters at Z = ([\d.]+)", page.inner_text(SUMMARY))
+    assert match, page.inner_text(SUMMARY)
+    return float(match.group(2))
 
 
 def wait_for_summary(page, *, not_text: str | None = None) -> str:
@@ -54,11 +62,13 @@ def leaf_position(page, leaf: int) -> dict:
 def test_z_slider_remerges_and_a_name_reaches_the_csv(page, app_url, tmp_path):
     page.goto(app_url)
     before = wait_for_summary(page)
-    n_before = cluster_count(page)
-    drag_slider_to(page, 0.9)  # Z about 3.7: fewer, larger clusters
+    assert "the suggested cut" in before  # the page opens at the suggested Z
+    n_before, z_before = cluster_count(page), summary_z(page)
+    lower = z_before > (Z_MIN + Z_MAX) / 2  # move to the far end of the range
+    drag_slider_to(page, 0.02 if lower else 0.98)
     wait_for_summary(page, not_text=before)
     n_after = cluster_count(page)
-    assert n_after < n_before
+    assert n_after > n_before if lower else n_after < n_before
 
     page.locator(DENDROGRAM).scroll_into_view_if_needed()
     page.wait_for_timeout(500)

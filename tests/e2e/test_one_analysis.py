@@ -69,10 +69,10 @@ def test_one_image_has_one_cluster_and_name_everywhere(page, own_app, tmp_path):
     wait_for_summary(page)
     set_maxk_and_compute(page, 20)  # a choice of the Compute section, kept on reload
     before = wait_for_summary(page)
-    drag_slider_to(page, 0.8)  # Z about 3.4: the whole page re-cuts
+    drag_slider_to(page, 0.55)  # Z about 2.9 (not the suggested Z): the whole page re-cuts
     wait_for_summary(page, not_text=before)
     z = summary_z(page)
-    assert float(z) > 3
+    assert 2 < float(z) < 4
 
     # click an image: the Point panel and the card open on its cluster at this Z
     pos = isolated_point(page)
