@@ -30,7 +30,7 @@ def main(url: str = "http://127.0.0.1:8050", out: str = "assets/screenshot.png")
         page.mouse.down()
         page.mouse.move(x0 + box["width"] * 0.15, y0 + box["height"] * 0.2, steps=8)
         page.mouse.up()
-        page.mouse.move(5, 5)  # no hover tooltip over the plot
+        page.mouse.move(1595, 995)  # away from the map: no hover tooltip left over the page
         page.wait_for_timeout(3000)
         page.screenshot(path=out, full_page=True)
         browser.close()
