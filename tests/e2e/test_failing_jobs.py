@@ -16,7 +16,8 @@ from tests.e2e.faulty_app import ENDLESS_K, HEARTBEAT_ENV, KILLED_K, OUT_OF_MEMO
 from tests.imagefiles import write_blob_images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-DEFAULT_MAXK = AnalysisParams().maxk
+PER_CLASS = 20  # 40 images: the analysis clamps max k to 39 distinct neighbours
+DEFAULT_MAXK = min(AnalysisParams().maxk, 2 * PER_CLASS - 1)  # what the first page shows
 RESNET18_FILE = "resnet18-f37072fd.pth"  # torchvision's ImageNet file name in the torch cache
 
 
@@ -24,7 +25,7 @@ RESNET18_FILE = "resnet18-f37072fd.pth"  # torchvision's ImageNet file name in t
 def faulty(tmp_path_factory):
     """(url, server process, image folder, heartbeat file)."""
     root = tmp_path_factory.mktemp("faulty")
-    labels = write_blob_images(root / "images", per_class=20)
+    labels = write_blob_images(root / "images", per_class=PER_CLASS)
     checkpoints = root / "torch" / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     (checkpoints / RESNET18_FILE).write_bytes(b"PK\x03\x04 a download cut short")
@@ -189,7 +190,7 @@ def test_cancel_kills_the_worker_process_and_the_app_goes_on(app_page, faulty):
 
 def test_stopping_the_server_stops_a_running_job(page, tmp_path):
     """SIGTERM to the server (what ``kill`` and a service manager send) ends its workers."""
-    labels = write_blob_images(tmp_path / "images", per_class=20)
+    labels = write_blob_images(tmp_path / "images", per_class=PER_CLASS)
     heartbeat = tmp_path / "heartbeat"
     args = ["--images", str(tmp_path / "images"), "--labels", str(labels), "--cache-dir",
             str(tmp_path / "cache"), "--names", str(tmp_path / "names.sqlite")]
