@@ -249,8 +249,10 @@ def score_candidate(dataset: Dataset, candidate: Candidate, labels: Sequence[obj
     "" unknown) or None."""
     from compute.embed import embed_dataset, prepare_model
     from compute.evaluation.scores import labelled_mask, score_clustering
+    from compute.options import backbone_is_cnn
     from compute.peaks.topography import analyse
 
+    params = params.resolved(cnn_features=backbone_is_cnn(candidate.backbone))  # "auto"
     t0 = time.perf_counter()
     emb = embed_dataset(dataset, backbone=candidate.backbone, weights=candidate.weights,
                         input_size=candidate.input_size, cache=cache,

@@ -8,6 +8,7 @@ from compute.cli import build_parser, main
 from compute.commands.export import analysis_from_args
 from compute.naming import NameStore
 from compute.naming.export import read_images_csv, read_tree_csv
+from compute.params import Z_MIN
 from tests.hostile_text import (
     HOSTILE_FILES,
     HOSTILE_LABEL,
@@ -88,8 +89,8 @@ def test_export_without_a_names_database_writes_the_unnamed_hierarchy(tmp_path, 
 
 def test_export_errors_say_what_to_do(tmp_path, folder, capsys):
     NameStore(tmp_path / "names.sqlite")
-    assert main(["export", *folder, "--names", str(tmp_path / "names.sqlite"), "--z", "0.5",
-                 "--out", str(tmp_path / "x.csv")]) == 2
+    assert main(["export", *folder, "--names", str(tmp_path / "names.sqlite"), "--z",
+                 str(Z_MIN / 2), "--out", str(tmp_path / "x.csv")]) == 2
     assert "Z must be" in capsys.readouterr().err
     assert main(["import-names", str(tmp_path / "x.csv"), "--user", "bo", "--names",
                  str(tmp_path / "other.sqlite")]) == 2

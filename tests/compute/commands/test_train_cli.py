@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from compute.cli import main
+from compute.params import AnalysisParams
 from compute.train.checkpoint import load_backbone, load_checkpoint
 from tests.compute.train_toys import (  # noqa: F401
     one_torch_thread,
@@ -85,8 +86,12 @@ def test_quality_writes_json_and_heatmap(tmp_path):
     assert rc == 0
     summary = json.loads((tmp_path / "q" / "quality.json").read_text())
     assert summary["pearson_r_label_distance"] > 0.8
-    assert [c["method"] for c in summary["clusters"]] == [
-        "kmeans-k2", "agglomerative-ward-k2", "hdbscan", "adp-pak-z1.65-euclidean"]
+    d = AnalysisParams()
+    density = "pak" if d.density == "pak" else f"knn-k{d.k}"
+    assert [c["method"] for c in summary["clusters"]][:3] == [
+        "kmeans-k2", "agglomerative-ward-k2", "hdbscan"]
+    assert summary["clusters"][3]["method"].startswith(f"adp-{density}-z")
+    assert summary["clusters"][3]["method"].endswith("-euclidean")  # no embedding.json: auto
     assert summary["clusters"][0]["nmi"] == pytest.approx(1.0)
     assert summary["clusters"][1]["nmi"] == pytest.approx(1.0)  # two far-apart blobs
     with Image.open(tmp_path / "q" / "heatmap.png") as im:

@@ -15,6 +15,7 @@ from compute.evaluation.model_selection import (
 from compute.evaluation.scores import score_clustering
 from compute.graph.density import knn_density
 from compute.graph.knn import knn_graph
+from compute.params import Z_MIN
 from compute.peaks import adp
 
 
@@ -40,7 +41,7 @@ def test_adp_grid_shapes_and_consistency(labelled_blobs):
     name, z = grid.best("ari")
     assert name in grid.densities and z in (1.0, 1.65, 2.3)
     with pytest.raises(ValueError, match="Z must be"):
-        adp_grid(knn, truth, intrinsic_dim=3.0, z_values=(0.5,))
+        adp_grid(knn, truth, intrinsic_dim=3.0, z_values=(Z_MIN / 2,))
     with pytest.raises(ValueError, match="no density setting"):
         adp_grid(knn, truth, intrinsic_dim=3.0, ks=(500,), include_pak=False)
 
