@@ -68,6 +68,7 @@ def umap_manifold(points: np.ndarray, knn: KnnGraph, *, intrinsic_dim: float, di
     if n < 3:
         raise ValueError(f"a UMAP manifold needs at least 3 points, got {n}")
     dimension = manifold_dimension(intrinsic_dim, dim_cap)
+    _warn_if_serial()
     neighbours = int(min(n_neighbors, knn.maxk + 1))
     import umap  # compiles numba code on its first import in a process (~20 s)
 
@@ -85,6 +86,17 @@ def umap_manifold(points: np.ndarray, knn: KnnGraph, *, intrinsic_dim: float, di
              intrinsic_dim)
     return Manifold(points=points, dimension=dimension, intrinsic_dim=float(intrinsic_dim),
                     n_neighbors=neighbours)
+
+
+def _warn_if_serial() -> None:
+    """umap-learn's numba code starts numba's thread pool: a process that must stay serial
+    (the dashboard's server, which forks job workers) should read the manifold from the
+    step cache that a job filled, never build it."""
+    from compute import _parallel
+
+    if not _parallel.parallel_kernels_allowed():
+        log.warning("building a UMAP manifold in a process that should stay serial (it "
+                    "starts numba's thread pool); compute it in a job worker")
 
 
 def _init(n: int, dimension: int) -> str:

@@ -44,3 +44,15 @@ def test_neighbours_are_clamped_to_the_graph_and_rows_must_match():
     assert m.n_neighbors == 9 and m.points.shape == (60, 1)
     with pytest.raises(ValueError, match="60 rows but there are 59 points"):
         umap_manifold(x[:59], knn, intrinsic_dim=1.0, dim_cap=2, n_neighbors=5)
+
+
+def test_a_serial_process_is_warned_that_the_manifold_starts_the_thread_pool(
+        monkeypatch, caplog):
+    from compute import _parallel
+
+    x = np.random.default_rng(2).normal(size=(40, 4))
+    knn = knn_graph(x, maxk=8)
+    monkeypatch.setattr(_parallel, "parallel_kernels_allowed", lambda: False)
+    with caplog.at_level("WARNING", logger="compute.graph.manifold"):
+        umap_manifold(x, knn, intrinsic_dim=2.0, dim_cap=2, n_neighbors=8)
+    assert "should stay serial" in caplog.text
