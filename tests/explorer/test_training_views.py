@@ -5,6 +5,7 @@ import json
 import pytest
 from dash import no_update
 
+from compute.params import AnalysisParams
 from explorer.config import AppConfig
 from explorer.state import config_for, load_data
 from explorer.training.views import (
@@ -54,14 +55,14 @@ def test_trained_weights_join_the_menus_and_pick_their_backbone(app_config, trai
 def test_compute_embeds_with_trained_weights_and_the_key_holds_only_their_name(
         app_config, trained):
     key, _ = analysis_job(lambda _p: None, app_config, backbone="resnet18", weights=trained,
-                          maxk=5)
+                          maxk=5, k=4)
     assert json.loads(key)["weights"] == trained
     assert str(app_config.cache_dir) not in key
     chosen = config_for(app_config, key)
     assert chosen.weights == str(app_config.weights_dir / trained)
     data = load_data(app_config, key)
     assert data.n_rows == 12
-    builtin, _ = analysis_job(lambda _p: None, app_config, backbone="resnet18", maxk=5)
+    builtin, _ = analysis_job(lambda _p: None, app_config, backbone="resnet18", maxk=5, k=4)
     assert builtin != key  # other weights, another analysis
 
 
@@ -101,12 +102,13 @@ def test_weights_outside_the_folder_are_refused_before_any_work(app_config):
 
 
 def test_quality_report_of_the_current_analysis(app_config):
-    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5)
+    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5, k=4)
     seen = []
     summary, figure = quality_job(seen.append, app_config, key)
     text = str(summary)
     assert "pixels, weights auto, euclidean distance: 12 images, 12 labelled" in text
-    assert "Pearson r" in text and "kmeans-k2" in text and "adp-pak-z1.65" in text
+    density = "pak" if AnalysisParams().density == "pak" else "knn-k4"
+    assert "Pearson r" in text and "kmeans-k2" in text and f"adp-{density}-z" in text
     image = figure.data[0]
     assert image.type == "image" and image.source.startswith("data:image/png;base64,")
     assert list(figure.layout.xaxis.ticktext) == ["bottom-right", "top-left"]
@@ -118,7 +120,7 @@ def test_quality_report_needs_an_analysis_and_labels(app_config, tmp_path):
         quality_job(lambda _p: None, app_config, None)
     unlabelled = AppConfig(images=app_config.images, labels=None, cache_dir=tmp_path / "c2",
                            names_db=tmp_path / "n2.sqlite")
-    key, _ = analysis_job(lambda _p: None, unlabelled, backbone="pixels", maxk=5)
+    key, _ = analysis_job(lambda _p: None, unlabelled, backbone="pixels", maxk=5, k=4)
     with pytest.raises(ValueError, match="--labels CSV"):
         quality_job(lambda _p: None, unlabelled, key)
 
@@ -140,7 +142,7 @@ def test_compare_lists_pixels_imagenet_and_trained_weights_with_a_suggestion(
 def test_compare_uses_the_pages_analysis(app_config):
     from explorer.training.views import compare_job
 
-    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5)
+    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels", maxk=5, k=4)
     result = str(compare_job(lambda _p: None, app_config, key, {"z": 2.5, "halo": False}))
     assert "maxk 5" in result and "Z 2.5" in result
 
