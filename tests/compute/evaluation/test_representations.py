@@ -29,7 +29,7 @@ def _blobs(gap: float, n_per: int = 80, seed: int = 0) -> np.ndarray:
 
 
 def test_separated_clusters_are_more_significant_than_touching_ones():
-    params = AnalysisParams(maxk=30, density="knn", k=10)
+    params = AnalysisParams(maxk=30, density="knn", k=10, space="full", z=1.65)
     far, near = (analyse(_blobs(gap), params).clustering for gap in (6.0, 4.5))
     assert far.n_clusters == near.n_clusters == 3  # the same clusters, apart or touching
     assert 10.0 > hierarchy_significance(far) > hierarchy_significance(near) > 1.0
@@ -39,7 +39,7 @@ def test_separated_clusters_are_more_significant_than_touching_ones():
 
 def test_one_cluster_has_no_significance():
     one = analyse(np.random.default_rng(0).normal(size=(200, 2)),
-                  AnalysisParams(maxk=30, z=4.0)).clustering
+                  AnalysisParams(maxk=30, z=4.0, space="full", density="pak")).clustering
     assert one.n_clusters == 1
     assert hierarchy_significance(one) == 0.0
 
@@ -161,7 +161,7 @@ def test_comparison_without_labels_has_no_label_scores(tmp_path):
     folder, _ = write_toy_folder(tmp_path, n_per_class=8)
     comparison = compare_representations(
         scan_folder(folder), [Candidate("pixels", "pixels", "none", "pixels")],
-        params=AnalysisParams(maxk=8), sample=20)
+        params=AnalysisParams(maxk=8, k=4), sample=20)
     (row,) = comparison.rows
     assert row.nmi is None and comparison.n_labelled == 0
     assert comparison.suggestion.basis == "label-free"
