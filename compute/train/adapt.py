@@ -160,7 +160,7 @@ def pooled_features(head: nn.Module, maps: np.ndarray, *, batch_size: int = 512)
     was = head.training
     head.eval()
     with torch.no_grad():
-        out = [head(torch.from_numpy(maps[i:i + batch_size]).float()).numpy()
+        out = [head(torch.from_numpy(maps[i:i + batch_size].astype(np.float32))).numpy()
                for i in range(0, len(maps), batch_size)]
     head.train(was)
     return np.concatenate(out).astype(np.float32)
@@ -240,7 +240,7 @@ def adapt_maps(maps: np.ndarray, net: nn.Module, *, config: TrainConfig, options
                          nn.Linear(options.hidden_dim, options.projection_dim))
     neighbours = (mutual_neighbours(pooled_features(head, maps), k=options.n_neighbours)
                   if options.objective == "neighbours" else None)
-    flat = torch.from_numpy(maps[: min(len(maps), 2048)]).float()
+    flat = torch.from_numpy(maps[: min(len(maps), 2048)].astype(np.float32))  # a copy
     channel_std = flat.transpose(0, 1).reshape(flat.shape[1], -1).std(dim=1)
     optimizer = torch.optim.Adam(list(head.parameters()) + list(proj.parameters()),
                                  lr=config.lr or DEFAULT_LR, weight_decay=config.weight_decay)
