@@ -15,7 +15,9 @@ and analysed with the same :class:`compute.params.AnalysisParams`; each gets
   - ``intrinsic_dim``: the 2-NN intrinsic dimension of the embedding (reported; not used to
     rank, its direction has no meaning on its own);
 
-* where known labels exist, NMI / AMI / ARI of the ADP clusters on the labelled images.
+* where known labels exist, NMI / AMI / ARI of the ADP clusters on **all** labelled images
+  (halo points keep their cluster: scored on the core alone, an embedding whose halo holds
+  nearly every image could score well on a handful of points).
 
 :func:`suggest` picks one: by NMI when enough images are labelled, else by the mean rank of
 the two label-free scores (how well these ranks agree with NMI is measured in
@@ -268,8 +270,7 @@ def score_candidate(dataset: Dataset, candidate: Candidate, labels: Sequence[obj
     found = {"nmi": None, "ami": None, "ari": None}
     if labels is not None and labelled_mask(labels).sum() >= 2:
         kept = _rows_kept(dataset, emb.ids)
-        s = score_clustering(clustering.labels, np.asarray(labels, dtype=object)[kept],
-                             is_halo=clustering.is_halo)
+        s = score_clustering(clustering.labels, np.asarray(labels, dtype=object)[kept])
         found = {"nmi": s.nmi, "ami": s.ami, "ari": s.ari}
     report(progress, 100, 100)
     return RepresentationScores(
