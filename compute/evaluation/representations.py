@@ -247,7 +247,8 @@ def score_candidate(dataset: Dataset, candidate: Candidate, labels: Sequence[obj
                     sample: int = CONSISTENCY_SAMPLE, random_state: int = 0,
                     progress: ProgressFn | None = None) -> RepresentationScores:
     """Embed ``dataset`` with ``candidate`` (cached per image), analyse it with ``params``
-    and score it (see the module docstring). ``labels``: one per usable image (None /
+    (metric "auto" resolved for the candidate: cosine for CNN features, Euclidean for
+    pixels) and score it (see the module docstring). ``labels``: one per usable image (None /
     "" unknown) or None."""
     from compute.embed import embed_dataset, prepare_model
     from compute.evaluation.scores import labelled_mask, score_clustering
