@@ -53,15 +53,16 @@ def stacks(n_train: int, test: str, input_size: int):
     return train, stack_from_arrays(test_x[rows], None, preprocessing=prep), labels
 
 
-def readings():
+def readings(*, cnn_features: bool = True):
+    """The two analyses every representation is scored with ("auto" metric resolved)."""
     from compute.params import AnalysisParams
 
-    return {"defaults": AnalysisParams(),
+    return {"defaults": AnalysisParams().resolved(cnn_features=cnn_features),
             "cosine-knn10-maxk100": AnalysisParams(metric="cosine", maxk=100, density="knn",
                                                    k=10)}
 
 
-def score(vectors: np.ndarray, labels: np.ndarray) -> dict:
+def score(vectors: np.ndarray, labels: np.ndarray, *, cnn_features: bool = True) -> dict:
     from sklearn.cluster import KMeans
     from sklearn.metrics import normalized_mutual_info_score
 
@@ -69,7 +70,7 @@ def score(vectors: np.ndarray, labels: np.ndarray) -> dict:
     from compute.peaks.topography import analyse
 
     out = {}
-    for name, params in readings().items():
+    for name, params in readings(cnn_features=cnn_features).items():
         c = analyse(vectors, params).clustering
         s = score_clustering(c.labels, labels)  # all points: halo members keep their cluster
         out[name] = {"nmi": round(s.nmi, 4), "ami": round(s.ami, 4), "ari": round(s.ari, 4),

@@ -172,7 +172,8 @@ def baseline(test, labels) -> dict:
 
     flat = test.pixels.reshape(len(test.pixels), -1).astype(np.float64) / 255.0
     vectors = PCA(n_components=min(50, len(flat) - 1), random_state=0).fit_transform(flat)
-    return {"strategy": "pixels-pca50", **score(vectors.astype(np.float32), labels)}
+    return {"strategy": "pixels-pca50",
+            **score(vectors.astype(np.float32), labels, cnn_features=False)}
 
 
 def write_report(out: Path, entries: list[dict], args: argparse.Namespace, device: str) -> None:
