@@ -68,12 +68,25 @@ def umap_manifold(points: np.ndarray, knn: KnnGraph, *, intrinsic_dim: float, di
     if n < 3:
         raise ValueError(f"a UMAP manifold needs at least 3 points, got {n}")
     dimension = manifold_dimension(intrinsic_dim, dim_cap)
-    _warn_if_serial()
     neighbours = int(min(n_neighbors, knn.maxk + 1))
-    import umap  # compiles numba code on its first import in a process (~20 s)
-
     indices = knn.indices[:, :neighbours].astype(np.int32)
     distances = knn.distances[:, :neighbours].astype(np.float32)
+    fit = _in_child_if_serial(_umap_layout)
+    points = fit(np.asarray(points, dtype=np.float32), indices, distances, dimension,
+                 random_state)
+    log.info("UMAP manifold: %d points, %d-D (intrinsic dimension %.2f)", n, dimension,
+             intrinsic_dim)
+    return Manifold(points=points, dimension=dimension, intrinsic_dim=float(intrinsic_dim),
+                    n_neighbors=neighbours)
+
+
+def _umap_layout(points: np.ndarray, indices: np.ndarray, distances: np.ndarray,
+                 dimension: int, random_state: int) -> np.ndarray:
+    """UMAP's (N, dimension) float64 layout of ``points`` (N, D) float32 from their
+    precomputed neighbours (N, n_neighbors) int32 / float32."""
+    import umap  # compiles numba code on its first import in a process (~20 s)
+
+    n, neighbours = indices.shape
     model = umap.UMAP(n_components=dimension, n_neighbors=neighbours, min_dist=MIN_DIST,
                       random_state=random_state, n_jobs=1, init=_init(n, dimension),
                       precomputed_knn=(indices, distances, None))
@@ -81,22 +94,27 @@ def umap_manifold(points: np.ndarray, knn: KnnGraph, *, intrinsic_dim: float, di
         warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
         warnings.filterwarnings("ignore", category=UserWarning, module="umap")
         warnings.filterwarnings("ignore", message="Graph is not fully connected")
-        points = model.fit_transform(np.asarray(points, dtype=np.float32)).astype(np.float64)
-    log.info("UMAP manifold: %d points, %d-D (intrinsic dimension %.2f)", n, dimension,
-             intrinsic_dim)
-    return Manifold(points=points, dimension=dimension, intrinsic_dim=float(intrinsic_dim),
-                    n_neighbors=neighbours)
+        return model.fit_transform(points).astype(np.float64)
 
 
-def _warn_if_serial() -> None:
-    """umap-learn's numba code starts numba's thread pool: a process that must stay serial
-    (the dashboard's server, which forks job workers) should read the manifold from the
-    step cache that a job filled, never build it."""
-    from compute import _parallel
+def _in_child_if_serial(fn):
+    """``fn`` itself, or, in a process that must stay serial (the page's server, which
+    forks its jobs: :func:`compute._parallel.stay_serial_in_this_process`), ``fn`` run in
+    a child process. UMAP's numba kernels start numba's thread pool, and a fork after that
+    can deadlock the forked job; the child takes the pool with it when it exits."""
+    from compute._parallel import parallel_kernels_allowed
 
-    if not _parallel.parallel_kernels_allowed():
-        log.warning("building a UMAP manifold in a process that should stay serial (it "
-                    "starts numba's thread pool); compute it in a job worker")
+    if parallel_kernels_allowed():
+        return fn
+
+    def in_child(*args):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method)) as pool:
+            return pool.submit(fn, *args).result()
+    return in_child
 
 
 def _init(n: int, dimension: int) -> str:

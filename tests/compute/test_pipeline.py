@@ -92,8 +92,9 @@ def test_config_key_is_stable_and_distinguishes_choices():
     # the cut (Z, halo) is not computed: one analysis serves every Z
     assert a.analysis_key == PipelineConfig(images="x",
                                             analysis=AnalysisParams(z=2.0)).analysis_key
+    other = "euclidean" if a.analysis.metric == "cosine" else "cosine"
     assert a.analysis_key != PipelineConfig(images="x",
-                                            analysis=AnalysisParams(metric="cosine")).analysis_key
+                                            analysis=AnalysisParams(metric=other)).analysis_key
 
 
 def test_config_resolves_the_auto_metric_once_from_the_backbone():

@@ -7,6 +7,7 @@ import pytest
 
 from compute.graph.knn import knn_graph
 from compute.graph.manifold import manifold_dimension, umap_manifold
+from tests.compute.graph.test_parallel import run_script
 
 
 @pytest.mark.parametrize("intrinsic, cap, expected", [(7.4, 2, 2), (1.2, 2, 1), (0.3, 2, 1),
@@ -46,13 +47,20 @@ def test_neighbours_are_clamped_to_the_graph_and_rows_must_match():
         umap_manifold(x[:59], knn, intrinsic_dim=1.0, dim_cap=2, n_neighbors=5)
 
 
-def test_a_serial_process_is_warned_that_the_manifold_starts_the_thread_pool(
-        monkeypatch, caplog):
-    from compute import _parallel
-
-    x = np.random.default_rng(2).normal(size=(40, 4))
-    knn = knn_graph(x, maxk=8)
-    monkeypatch.setattr(_parallel, "parallel_kernels_allowed", lambda: False)
-    with caplog.at_level("WARNING", logger="compute.graph.manifold"):
-        umap_manifold(x, knn, intrinsic_dim=2.0, dim_cap=2, n_neighbors=8)
-    assert "should stay serial" in caplog.text
+def test_a_serial_process_builds_the_manifold_in_a_child_and_keeps_no_thread_pool():
+    """The page's server stays serial (it forks its jobs): UMAP's numba kernels, which
+    start numba's thread pool, run in a child process there, with the same layout."""
+    out = run_script("""
+        from compute.graph.knn import knn_graph
+        from compute.graph.manifold import umap_manifold
+        _parallel.stay_serial_in_this_process()
+        x = np.random.default_rng(0).normal(size=(60, 4))
+        knn = knn_graph(x, maxk=8)
+        serial = umap_manifold(x, knn, intrinsic_dim=2.0, dim_cap=2, n_neighbors=8)
+        print("pool started:", _parallel.numba_pool_started())
+        print("layout:", serial.points.shape, repr(round(float(np.abs(serial.points).sum()), 3)))
+    """)
+    assert "pool started: False" in out
+    x = np.random.default_rng(0).normal(size=(60, 4))
+    here = umap_manifold(x, knn_graph(x, maxk=8), intrinsic_dim=2.0, dim_cap=2, n_neighbors=8)
+    assert f"layout: (60, 2) {round(float(np.abs(here.points).sum()), 3)!r}" in out
