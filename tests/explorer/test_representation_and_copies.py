@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from compute.embed import AUTO_BACKBONE, DEFAULT_BACKBONE
 from explorer import ids, state
 from explorer.app import create_app
 from explorer.config import AppConfig
 from explorer.views import analysis_job, colour_options
-from tests.compute.ingest.test_near_duplicates import micrograph, shifted_copy
+from tests.compute.ingest.test_near_duplicates import folder_with_copies
 
 
 def _component(layout, component_id):
@@ -40,12 +39,7 @@ def test_the_backbone_menu_starts_at_the_servers_representation(tmp_path, backbo
 @pytest.fixture
 def copies_config(tmp_path: Path) -> AppConfig:
     """Nine distinct micrographs and three shifted, re-saved crops of the first."""
-    folder = tmp_path / "frames"
-    folder.mkdir()
-    for seed in range(9):  # 12 images: the default kNN density needs k = 10 neighbours
-        Image.fromarray(micrograph(seed)).save(folder / f"frame{seed}.png")
-    for k, (top, left) in enumerate([(5, 40), (40, 10), (20, 60)]):
-        Image.fromarray(shifted_copy(micrograph(0), top, left)).save(folder / f"copy{k}.png")
+    folder = folder_with_copies(tmp_path / "frames")
     yield AppConfig(images=folder, labels=None, cache_dir=tmp_path / "cache",
                     names_db=tmp_path / "names.sqlite", scales=False, backbone="pixels")
     state.forget()

@@ -98,15 +98,21 @@ def test_bad_input_says_what_to_give() -> None:
         near_duplicates([np.zeros((50, 50))], [1.0, 1.0], np.zeros((1, 1), int))
 
 
-def test_run_reports_near_duplicates(tmp_path: Path, capsys) -> None:
-    from compute.cli import main
-
-    folder = tmp_path / "frames"
+def folder_with_copies(folder: Path) -> Path:
+    """Nine distinct micrographs and three shifted, re-saved crops of the first (12 images:
+    the default kNN density needs k = 10 neighbours)."""
     folder.mkdir()
-    for seed in range(9):  # 12 images: the default kNN density needs k = 10 neighbours
+    for seed in range(9):
         Image.fromarray(micrograph(seed)).save(folder / f"frame{seed}.png")
     for k, (top, left) in enumerate([(5, 40), (40, 10), (20, 60)]):
         Image.fromarray(shifted_copy(micrograph(0), top, left)).save(folder / f"copy{k}.png")
+    return folder
+
+
+def test_run_reports_near_duplicates(tmp_path: Path, capsys) -> None:
+    from compute.cli import main
+
+    folder = folder_with_copies(tmp_path / "frames")
     out = tmp_path / "out"
     assert main(["run", str(folder), "--out", str(out), "--backbone", "pixels", "--no-scale",
                  "--cache-dir", str(tmp_path / "cache"), "--no-progress"]) == 0
