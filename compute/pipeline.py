@@ -243,7 +243,11 @@ def _projection_step(analysis: Analysis, params: ProjectionParams) -> dict:
 
 def projection_is_cached(analysis: Analysis, params: ProjectionParams, *,
                          cache_dir: str | Path) -> bool:
-    """True if :func:`project_analysis` would load this projection instead of computing it."""
+    """True if :func:`project_analysis` would load this projection instead of computing it
+    (the cluster-space manifold is always at hand when the analysis has one)."""
+    if params.method == "manifold":
+        manifold = analysis.topography.manifold
+        return manifold is not None and manifold.dimension == params.n_components
     cache = StepCache(Path(cache_dir) / "steps")
     key = cache.key("projection", **_projection_step(analysis, params))
     return cache.has("projection", key)
@@ -251,7 +255,13 @@ def projection_is_cached(analysis: Analysis, params: ProjectionParams, *,
 
 def project_analysis(analysis: Analysis, params: ProjectionParams, *, cache_dir: str | Path,
                      progress: ProgressFn | None = None) -> Projection:
-    """One projection of ``analysis`` (cached by embedded rows, embedding and parameters)."""
+    """One projection of ``analysis`` (cached by embedded rows, embedding and parameters).
+
+    Method "manifold" is the UMAP manifold the analysis found its density peaks on (no
+    computation); ValueError when the peaks were found in the full space or the manifold
+    has another dimension than asked."""
+    if params.method == "manifold":
+        return manifold_projection(analysis.topography, params.n_components)
     cache = StepCache(Path(cache_dir) / "steps")
     result = cache.cached(
         "projection", **_projection_step(analysis, params),
@@ -259,6 +269,19 @@ def project_analysis(analysis: Analysis, params: ProjectionParams, *, cache_dir:
                                 progress=progress))
     report(progress, 1, 1)  # the projection may have come from the cache
     return result
+
+
+def manifold_projection(topography: Topography, n_components: int) -> Projection:
+    """The cluster space itself as a projection: the topography's (N, d) UMAP manifold."""
+    manifold = topography.manifold
+    if manifold is None:
+        raise ValueError("this analysis found its clusters in the full embedding space "
+                         f"({topography.space_description()}): there is no cluster-space map "
+                         "to show; choose UMAP, t-SNE or PCA")
+    if manifold.dimension != n_components:
+        raise ValueError(f"the cluster space is {manifold.dimension}-D, not "
+                         f"{n_components}-D: choose {manifold.dimension} dimensions, or UMAP")
+    return Projection(coords=manifold.points.astype(np.float32), method="manifold")
 
 
 def run_pipeline(config: PipelineConfig, *, cache_dir: str | Path,

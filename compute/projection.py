@@ -20,7 +20,10 @@ from compute.progress import ProgressFn, report
 
 log = logging.getLogger(__name__)
 
-METHODS = ("pca", "tsne", "umap")
+METHODS = ("pca", "tsne", "umap", "manifold")
+# "manifold": the 2-D UMAP manifold the density peaks were found on (AnalysisParams.space
+# "umap"): the analysis made it, so showing it costs nothing and shows the cluster space
+# itself (compute.pipeline.project_analysis)
 PROJECTION_VERSION = "2"
 
 
@@ -49,6 +52,8 @@ class ProjectionParams:
             out["perplexity"] = float(self.perplexity)
         if self.method == "umap":
             out.update(n_neighbors=int(self.n_neighbors), min_dist=float(self.min_dist))
+        if self.method == "manifold":
+            out.pop("random_state")  # the analysis' own layout
         return out
 
 

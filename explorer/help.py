@@ -68,8 +68,9 @@ HELP: dict[str, Help] = {
                        "choices (cached: a repeat is instant).", EMBED),
     ids.CANCEL_BUTTON: _h("Stop the running computation.", EMBED),
     # Projection
-    ids.SETTINGS_PROJECTION: _h("The 2-D/3-D map of the embedding, for the eye only: "
-                                "clusters are found in the full embedding.", PROJ),
+    ids.SETTINGS_PROJECTION: _h("The 2-D/3-D map of the images. 'Cluster space' is the "
+                                "UMAP map the density peaks were found on; PCA, t-SNE and "
+                                "UMAP are for the eye only.", PROJ),
     ids.SETTINGS_DIMS: _h("A flat map (select with the lasso) or a 3-D one (to turn).", PROJ),
     ids.SETTINGS_SEED: _h("Random seed: the same seed gives the same map.", PROJ),
     ids.SETTINGS_PERPLEXITY: _h("t-SNE: about how many neighbours each image keeps close.",

@@ -26,7 +26,8 @@ DEFAULTS = PipelineConfig(images="")
 # the projection and the hierarchy's Z. Only values, never paths or arrays.
 KEEP = {"persistence": True, "persistence_type": "local"}
 AUTO_BACKBONE_LABEL = "auto: pretrained CNN (ResNet-50 if cached, else EfficientNet-Lite0)"
-PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
+PROJECTION_LABELS = {"manifold": "cluster space (the analysis' UMAP)", "pca": "PCA",
+                     "tsne": "t-SNE", "umap": "UMAP (first run ~20 s)"}
 
 
 def knn_options() -> list[dict]:
@@ -91,7 +92,7 @@ def _projection_section() -> html.Section:
     return html.Section(className="group", children=[
         html.H3("Projection"),
         dcc.Dropdown(id=ids.SETTINGS_PROJECTION, clearable=False, value=None, **KEEP,
-                     placeholder="most readable: UMAP once computed, else PCA",
+                     placeholder="most readable: the cluster space, else UMAP or PCA",
                      options=[{"label": v, "value": k} for k, v in PROJECTION_LABELS.items()]),
         dcc.RadioItems(id=ids.SETTINGS_DIMS, inline=True, value=defaults.n_components, **KEEP,
                        options=[{"label": " 2-D", "value": 2}, {"label": " 3-D", "value": 3}]),

@@ -64,7 +64,8 @@ from explorer.state import (
 
 PREFERRED_COLOURS = ("cluster", "label")
 ALL_IMAGES = "all"  # the Compute section's "Images" value for no scale-group restriction
-PROJECTION_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+PROJECTION_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP",
+                    "manifold": "cluster space (UMAP)"}
 POINT_HINT = "Click a point to see its image and its nearest neighbours."
 
 
@@ -221,7 +222,9 @@ def request_projection(config: AppConfig, key: str | None, **choices):
     return no_update, pkey, ""
 
 
-READABLE_METHODS = ("umap", "tsne", "pca")  # most readable first (PCA: linear, overlapping)
+# Most readable first: the cluster space itself (the 2-D UMAP manifold the analysis found
+# its peaks on, free), a UMAP or t-SNE already computed, else PCA (linear, overlapping).
+READABLE_METHODS = ("manifold", "umap", "tsne", "pca")
 
 
 def readable_projection(config: AppConfig, key: str, params: ProjectionParams

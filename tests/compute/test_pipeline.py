@@ -105,3 +105,21 @@ def test_config_resolves_the_auto_metric_once_from_the_backbone():
     chosen = PipelineConfig(images="x", backbone="resnet18",
                             analysis=AnalysisParams(metric="euclidean"))
     assert chosen.analysis.metric == "euclidean"  # an explicit choice is kept
+
+
+def test_the_cluster_space_is_a_projection_at_hand():
+    """The 2-D UMAP manifold the peaks were found on is shown as it is (no computation);
+    an analysis in the full space has none, and says what to choose instead."""
+    from compute.peaks.topography import analyse
+    from compute.pipeline import manifold_projection
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(c, 0.3, (60, 5)) for c in (0.0, 4.0)]).astype(np.float32)
+    topography = analyse(x, AnalysisParams(space="umap"))
+    shown = manifold_projection(topography, 2)
+    assert shown.method == "manifold" and shown.coords.shape == (120, 2)
+    assert np.allclose(shown.coords, topography.manifold.points, atol=1e-4)
+    with pytest.raises(ValueError, match="2-D, not 3-D"):
+        manifold_projection(topography, 3)
+    with pytest.raises(ValueError, match="choose UMAP, t-SNE or PCA"):
+        manifold_projection(analyse(x, AnalysisParams(space="full")), 2)

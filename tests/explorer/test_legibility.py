@@ -140,7 +140,7 @@ def test_the_scatter_axes_are_titled_by_the_projection():
     assert fig3.layout.scene.zaxis.title.text == "PCA 3"
 
 
-def test_the_page_opens_on_umap_once_computed_else_pca(monkeypatch):
+def test_the_page_opens_on_the_cluster_space_else_umap_once_computed_else_pca(monkeypatch):
     import json
 
     from compute.projection import ProjectionParams
@@ -155,3 +155,5 @@ def test_the_page_opens_on_umap_once_computed_else_pca(monkeypatch):
     assert views.readable_projection(None, "k", params).method == "tsne"
     ready.add("umap")
     assert views.readable_projection(None, "k", params).method == "umap"
+    ready.add("manifold")  # the analysis found its peaks on a 2-D UMAP manifold
+    assert views.readable_projection(None, "k", params).method == "manifold"
