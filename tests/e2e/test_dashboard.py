@@ -52,6 +52,21 @@ def rows_in_box(page, x0: float, y0: float, x1: float, y1: float) -> dict[str, l
         return {{strict, loose}}; }}""", [x0, y0, x1, y1])
 
 
+def populated_box(page, *, size: float = 0.18, least: int = 6) -> tuple[int, int, int, int]:
+    """A page-pixel square, ``size`` of the plot area on a side, with at least ``least``
+    markers strictly inside: the first found scanning the plot from its top left (a map's
+    empty regions depend on the projection; the page opens on the cluster space)."""
+    box = page.locator(f"{SCATTER} .nsewdrag").bounding_box()
+    side_x, side_y = round(box["width"] * size), round(box["height"] * size)
+    steps = [0.05 + 0.05 * i for i in range(int((0.95 - size) / 0.05))]
+    for fy in steps:
+        for fx in steps:
+            x0, y0 = round(box["x"] + box["width"] * fx), round(box["y"] + box["height"] * fy)
+            if len(rows_in_box(page, x0, y0, x0 + side_x, y0 + side_y)["strict"]) >= least:
+                return x0, y0, x0 + side_x, y0 + side_y
+    raise AssertionError(f"no {size:.0%} square of the map holds {least} images")
+
+
 def tile_rows(page, selector: str) -> list[int]:
     return [int(r) for r in page.locator(f"{selector} .tile").evaluate_all(
         "els => els.map(e => e.dataset.row)")]
@@ -95,9 +110,7 @@ def test_click_shows_the_image_and_its_embedding_neighbours(dashboard):
 
 def test_lasso_selects_exactly_the_enclosed_images(dashboard):
     page = dashboard
-    box = page.locator(f"{SCATTER} .nsewdrag").bounding_box()
-    x0, y0 = round(box["x"] + box["width"] * 0.3), round(box["y"] + box["height"] * 0.3)
-    x1, y1 = x0 + round(box["width"] * 0.18), y0 + round(box["height"] * 0.18)
+    x0, y0, x1, y1 = populated_box(page)
     expected = rows_in_box(page, x0, y0, x1, y1)
     assert len(expected["strict"]) > 5
     page.mouse.move(x0, y0)

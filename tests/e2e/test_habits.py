@@ -4,7 +4,11 @@ the back button restores the previous selection."""
 
 import pytest
 
-from tests.e2e.test_dashboard import SCATTER, dashboard  # noqa: F401 (fixture)
+from tests.e2e.test_dashboard import (  # noqa: F401 (fixture)
+    SCATTER,
+    dashboard,
+    populated_box,
+)
 
 pytestmark = pytest.mark.e2e
 COUNT = "#selection-count"
@@ -16,6 +20,11 @@ def lasso(page, fx0: float, fy0: float, fx1: float, fy1: float) -> None:
     box = page.locator(f"{SCATTER} .nsewdrag").bounding_box()
     x0, y0 = box["x"] + box["width"] * fx0, box["y"] + box["height"] * fy0
     x1, y1 = box["x"] + box["width"] * fx1, box["y"] + box["height"] * fy1
+    lasso_pixels(page, x0, y0, x1, y1)
+
+
+def lasso_pixels(page, x0: float, y0: float, x1: float, y1: float) -> None:
+    """A lasso along a rectangle in page pixels."""
     page.mouse.move(x0, y0)
     page.mouse.down()
     for x, y in ((x1, y0), (x1, y1), (x0, y1), (x0, y0)):
@@ -40,7 +49,7 @@ def shown_id(page) -> str:
 
 def test_arrow_keys_page_and_the_back_button_restores_the_selection(dashboard):  # noqa: F811
     page = dashboard
-    lasso(page, 0.3, 0.3, 0.55, 0.55)
+    lasso_pixels(page, *populated_box(page, size=0.25))
     page.locator("#selection-grid .tile").first.wait_for(timeout=30_000)
     small = count_text(page).split(" selected")[0]
     # a second lasso starts outside the first (a drag inside a selection moves it)
@@ -61,7 +70,7 @@ def test_arrow_keys_page_and_the_back_button_restores_the_selection(dashboard): 
 
 def test_arrow_keys_step_through_a_grid_in_the_viewer_and_escape_closes(dashboard):  # noqa: F811
     page = dashboard
-    lasso(page, 0.3, 0.3, 0.6, 0.6)
+    lasso_pixels(page, *populated_box(page, size=0.25))
     tiles = page.locator("#selection-grid img.thumb")
     tiles.nth(2).wait_for(timeout=30_000)
     ids = tiles.evaluate_all("els => els.map(i => i.getAttribute('src').split('/').pop()"
