@@ -37,7 +37,9 @@ def wait_for_summary(page, *, not_text: str | None = None) -> str:
 
 
 def drag_slider_to(page, fraction: float) -> None:
-    """Drag the Z slider's thumb to ``fraction`` of its track, as a user does."""
+    """Drag the Z slider's thumb to ``fraction`` of its track, as a user does (scrolled
+    into view first: the mouse only reaches what is on the screen)."""
+    page.locator("#hier-z").scroll_into_view_if_needed()
     thumb = page.locator("#hier-z [role=slider]").bounding_box()
     track = page.locator("#hier-z .dash-slider-track").bounding_box()
     page.mouse.move(thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2)
