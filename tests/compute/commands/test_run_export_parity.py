@@ -32,10 +32,15 @@ def test_run_and_export_give_the_same_partition_on_the_demo(tmp_path, capsys):
     exported = pd.read_csv(export, dtype={"id": str}).set_index("id").loc[run_rows["id"]]
     assert adjusted_rand_score(run_rows["cluster"], exported["cluster"]) == 1.0
     assert (run_rows["is_halo"].to_numpy() == exported["is_halo"].to_numpy()).all()
+    cuts = []
     for sidecar in (out / "clusters.json", tmp_path / "e.json"):
         parameters = json.loads(sidecar.read_text())["parameters"]
         assert parameters == {**AnalysisParams(metric="cosine").to_dict(),
-                              "maxk": parameters["maxk"], "k": parameters["k"]}
+                              "maxk": parameters["maxk"], "k": parameters["k"],
+                              "z": parameters["z"]}
         assert parameters["maxk"] == AnalysisParams().maxk
+        assert isinstance(parameters["z"], float)  # the suggested cut, recorded concretely
+        cuts.append(parameters["z"])
+    assert cuts[0] == cuts[1]  # run and export cut at the same Z
     tree = pd.read_csv(out / "clusters.tree.csv")
     assert (tree["kind"] == "cluster").sum() == run_rows["cluster"].nunique()
