@@ -141,8 +141,7 @@ def test_embed_command_embeds_only_the_group(sem_folder, sem_cache, tmp_path, ca
     out = tmp_path / "emb"
     assert main(["embed", str(folder), "--out", str(out), "--model", "pixels",
                  "--cache-dir", str(sem_cache), "--scale-group", "200nm", "--workers", "0",
-                 "--no-progress",
-                 "--backbone", "pixels"]) == 0
+                 "--no-progress"]) == 0
     assert "scale group 200 nm: 3 images kept, 8 excluded" in capsys.readouterr().out
     with (out / "manifest.csv").open(encoding="utf-8") as fh:
         embedded = {r["path"] for r in csv.DictReader(fh) if r["row"]}
