@@ -30,11 +30,14 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
     """Wire the hierarchy panel to the explorer's analysis key, scatter and focus."""
 
     @app.callback(Output(ids.Z_SLIDER, "value"), Output(ids.Z_SLIDER, "marks"),
-                  Input(main_ids.RUN_KEY, "data"), State(ids.Z_SLIDER, "value"))
-    def _suggested_cut(key, current_z):
-        """A new analysis starts at its suggested cut, marked on the slider."""
-        return suggested_cut_view(config, key, current_z,
-                                  key_changed=ctx.triggered_id == main_ids.RUN_KEY)
+                  Output(ids.Z_KEY, "data"), Input(main_ids.RUN_KEY, "data"),
+                  State(ids.Z_SLIDER, "value"), State(ids.Z_KEY, "data"))
+    def _suggested_cut(key, current_z, z_key):
+        """A new analysis starts at its suggested cut, marked on the slider; a reload of
+        the same analysis keeps the Z the user chose."""
+        value, marks = suggested_cut_view(config, key, current_z,
+                                          key_changed=bool(key) and key != z_key)
+        return value, marks, key or no_update
 
     @app.callback(Output(main_ids.VIEW, "data"), Input(ids.Z_SLIDER, "value"),
                   Input(ids.HALO, "value"), Input(ids.NAMES_VERSION, "data"))

@@ -1,6 +1,7 @@
 """Component ids of the hierarchy panel (all prefixed ``hier-``)."""
 
 Z_SLIDER = "hier-z"                   # the page's Z (written to the explorer's VIEW store)
+Z_KEY = "hier-z-key"                # the analysis the slider's Z belongs to (kept on reload)
 HALO = "hier-halo"                    # mark halo images (part of the page's cut)
 Z_SUMMARY = "hier-z-summary"
 Z_CURVE = "hier-z-curve"

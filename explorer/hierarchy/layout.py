@@ -73,6 +73,7 @@ def hierarchy_panel() -> html.Div:
     return html.Div(className="hier-panel", children=[
         dcc.Store(id=ids.HIGHLIGHT), dcc.Store(id=ids.SELECTED), dcc.Store(id=ids.EDITING),
         dcc.Store(id=ids.NAMES_VERSION, data=0),
+        dcc.Store(id=ids.Z_KEY, storage_type="local"),
         html.Div(className="hier-z", children=[
             html.Label("Z (merge significance) of the whole page: move to re-merge"),
             dcc.Slider(id=ids.Z_SLIDER, min=Z_MIN, max=Z_MAX, step=Z_STEP, value=default.z,

@@ -19,7 +19,9 @@ def wait_for_points(page, trace_type: str = "scattergl", n: int = 2000) -> None:
 
 
 def isolated_point(page) -> dict:
-    """Page position and row of the point farthest (in pixels) from any other point."""
+    """Page position and row of the point farthest (in pixels) from any other point (the
+    map scrolled into view first: the mouse only reaches what is on the screen)."""
+    page.locator(SCATTER).scroll_into_view_if_needed()
     return page.evaluate(f"""() => {{
         const gd = {GD}, fl = gd._fullLayout, d = gd._fullData[0];
         const box = gd.getBoundingClientRect();
