@@ -39,12 +39,15 @@ def test_train_then_compute_with_the_weights_then_read_the_quality_report(page, 
     page.click("details.quality > summary")
     page.click("#quality-button")
     summary = page.locator("#quality-summary")
-    summary.get_by_text(f"resnet18, weights {name}, euclidean distance: 2000 images").wait_for(
+    metric = AnalysisParams().resolved(cnn_features=True).metric  # "auto" for a CNN
+    summary.get_by_text(f"resnet18, weights {name}, {metric} distance: 2000 images").wait_for(
         timeout=240_000)
     methods = page.locator("#quality-summary table.quality-scores tbody td:first-child")
+    page_z = re.search(r"at Z = ([\d.]+)", page.inner_text("#hier-z-summary")).group(1)
+    params = AnalysisParams()
     assert methods.all_text_contents() == [
         "kmeans-k10", "agglomerative-ward-k10", "hdbscan",
-        f"adp-pak-z{AnalysisParams().z:g}-euclidean"]  # ADP at the page's Z
+        f"adp-{params.density}-k{params.k}-z{page_z}-{metric}"]  # ADP at the page's Z
     nmi = [float(t) for t in page.locator(
         "#quality-summary table.quality-scores tbody td:nth-child(3)").all_text_contents()]
     assert all(0 < v <= 1 for v in nmi)
