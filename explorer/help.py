@@ -210,8 +210,8 @@ def _field_label(component, items: list) -> html.Label | None:
     return next((c for c in items if isinstance(c, html.Label)), None)
 
 
-def controls(layout) -> list:
-    """Every control of ``layout`` with a string id (pattern-matching ids are dynamic)."""
+def components(layout) -> list:
+    """Every Dash component of ``layout``, depth first (lists and children walked)."""
     found = []
 
     def walk(item):
@@ -219,11 +219,16 @@ def controls(layout) -> list:
             for x in item:
                 walk(x)
         elif hasattr(item, "_prop_names"):
-            if item._type in CONTROL_TYPES and isinstance(getattr(item, "id", None), str):
-                found.append(item)
+            found.append(item)
             walk(getattr(item, "children", None))
     walk(layout)
     return found
+
+
+def controls(layout) -> list:
+    """Every control of ``layout`` with a string id (pattern-matching ids are dynamic)."""
+    return [c for c in components(layout)
+            if c._type in CONTROL_TYPES and isinstance(getattr(c, "id", None), str)]
 
 
 # --------------------------------------------------------------------------- /help

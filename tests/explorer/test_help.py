@@ -11,6 +11,7 @@ from explorer.app import create_app
 from explorer.config import REPO_ROOT, AppConfig
 from explorer.help import (
     HELP,
+    components,
     controls,
     heading_anchor,
     help_page,
@@ -49,18 +50,8 @@ def test_the_science_answers_what_z_halo_saddle_and_root_merge_are():
 
 def _texts_in(component) -> list[str]:
     """Every tooltip and "?" link target in a component tree."""
-    found = []
-
-    def walk(item):
-        if isinstance(item, list | tuple):
-            for x in item:
-                walk(x)
-        elif hasattr(item, "_prop_names"):
-            found.extend(str(getattr(item, name, None)) for name in ("title", "href")
-                         if getattr(item, name, None))
-            walk(getattr(item, "children", None))
-    walk(component)
-    return found
+    return [str(getattr(item, name)) for item in components(component)
+            for name in ("title", "href") if getattr(item, name, None)]
 
 
 def test_with_help_puts_every_sentence_and_link_on_the_page():
