@@ -104,15 +104,42 @@ def start_app(port: int, work: Path, images: Path | None, labels: Path | None,
     raise TimeoutError("app did not start within 120 s")
 
 
-def dash_post(port: int, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
-              state: list[tuple[str, str, object]], timeout: float = 60.0) -> dict:
-    """One callback request exactly as dash-renderer sends it; the JSON reply."""
-    changed = [f"{inputs[0][0]}.{inputs[0][1]}"]
-    body = {"output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-            "outputs": [{"id": i, "property": p} for i, p in outputs],
-            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-            "changedPropIds": changed, "parsedChangedPropsIds": changed,
-            "state": [{"id": i, "property": p, "value": v} for i, p, v in state]}
+def callback_signature(port: int, output: tuple[str, str]) -> dict:
+    """The app's own description (``/_dash-dependencies``) of the callback writing ``output``.
+
+    Read from the running app, so a callback that gains an input cannot silently desync
+    the requests below from what the browser sends.
+    """
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-dependencies",
+                                timeout=30) as resp:
+        dependencies = json.loads(resp.read())
+    wanted = f"{output[0]}.{output[1]}"
+    for dep in dependencies:
+        if wanted in dep["output"].strip(".").split("..."):
+            return dep
+    raise LookupError(f"the app has no callback writing {wanted}")
+
+
+def dash_post(port: int, signature: dict, values: dict[tuple[str, str], object],
+              changed: tuple[str, str], timeout: float = 60.0) -> dict:
+    """One callback request exactly as dash-renderer sends it; the JSON reply.
+
+    ``values`` holds the value of every input and state of ``signature``; one it lacks is an
+    error that names it (the callback gained an input the benchmark does not know).
+    """
+    def filled(items: list[dict]) -> list[dict]:
+        missing = [(i["id"], i["property"]) for i in items
+                   if (i["id"], i["property"]) not in values]
+        if missing:
+            raise KeyError(f"no value for {missing}: give it in the benchmark's request")
+        return [dict(i, value=values[(i["id"], i["property"])]) for i in items]
+
+    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1)))
+               for o in signature["output"].strip(".").split("...")]
+    changed_ids = [f"{changed[0]}.{changed[1]}"]
+    body = {"output": signature["output"], "outputs": outputs,
+            "inputs": filled(signature["inputs"]), "state": filled(signature["state"]),
+            "changedPropIds": changed_ids, "parsedChangedPropsIds": changed_ids}
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/_dash-update-component", data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json", "Accept": "application/json"})
@@ -127,27 +154,33 @@ class Session:
     port: int
     key: str
     view: dict
+    signatures: dict = field(default_factory=dict, compare=False)
+
+    def _signature(self, output: tuple[str, str]) -> dict:
+        if output not in self.signatures:
+            self.signatures[output] = callback_signature(self.port, output)
+        return self.signatures[output]
 
     def card(self, node: int) -> tuple[str, dict]:
         """(name field, editing state) the card callback gives for ``node``."""
         reply = dash_post(
-            self.port,
-            [(ids.CARD, "children"), (ids.NAME_INPUT, "value"), (ids.NOTE_INPUT, "value"),
-             (ids.EDITING, "data")],
-            [(ids.SELECTED, "data", {"node": node}), (ids.RELOAD_BUTTON, "n_clicks", 0),
-             (main_ids.VIEW, "data", self.view)],
-            [(main_ids.RUN_KEY, "data", self.key)])
+            self.port, self._signature((ids.CARD, "children")),
+            {(ids.SELECTED, "data"): {"node": node}, (ids.RELOAD_BUTTON, "n_clicks"): 0,
+             (main_ids.VIEW, "data"): self.view, (main_ids.SCALE_FILTER, "value"): [],
+             (main_ids.RUN_KEY, "data"): self.key},
+            changed=(ids.SELECTED, "data"))
         return reply[ids.NAME_INPUT]["value"], reply[ids.EDITING]["data"]
 
     def save(self, editing: dict, *, name: str, user: str, clicks: int) -> str:
         """The status message of the save callback."""
         reply = dash_post(
-            self.port, [(ids.NAME_STATUS, "children"), (ids.NAMES_VERSION, "data")],
-            [(ids.SAVE_BUTTON, "n_clicks", clicks), (ids.DELETE_BUTTON, "n_clicks", 0)],
-            [(ids.NAME_INPUT, "value", name), (ids.NOTE_INPUT, "value", ""),
-             (ids.USER_INPUT, "value", user), (ids.EDITING, "data", editing),
-             (main_ids.RUN_KEY, "data", self.key), (main_ids.VIEW, "data", self.view),
-             (ids.NAMES_VERSION, "data", clicks)])
+            self.port, self._signature((ids.NAME_STATUS, "children")),
+            {(ids.SAVE_BUTTON, "n_clicks"): clicks, (ids.DELETE_BUTTON, "n_clicks"): 0,
+             (ids.NAME_INPUT, "value"): name, (ids.NOTE_INPUT, "value"): "",
+             (ids.USER_INPUT, "value"): user, (ids.EDITING, "data"): editing,
+             (main_ids.RUN_KEY, "data"): self.key, (main_ids.VIEW, "data"): self.view,
+             (ids.NAMES_VERSION, "data"): clicks},
+            changed=(ids.SAVE_BUTTON, "n_clicks"))
         return reply[ids.NAME_STATUS]["children"]
 
 
@@ -162,8 +195,17 @@ def integrity_ok(db: Path) -> bool:
         return False
 
 
+def has_history(db: Path) -> bool:
+    """Whether the app created its tables (a run whose saves all failed may not have)."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'name_history'"
+                            ).fetchone() is not None
+
+
 def missing_acks(db: Path, acks: list[Ack]) -> list[Ack]:
     """The acknowledged saves the database does not hold."""
+    if not has_history(db):
+        return list(acks)
     with sqlite3.connect(db) as conn:
         history = {(name, version): name_id for name_id, name, version in conn.execute(
             "SELECT name_id, name, version FROM name_history")}
@@ -180,6 +222,8 @@ def live_version(db: Path, name_id: int) -> tuple[str, int] | None:
 
 
 def names_in(db: Path) -> set[str]:
+    if not has_history(db):
+        return set()
     with sqlite3.connect(db) as conn:
         return {row[0] for row in conn.execute("SELECT name FROM name_history")}
 
