@@ -220,10 +220,11 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
                   Output(ids.SELECTION_FOLDER, "data", allow_duplicate=True),
                   Output(ids.SEARCH_STATUS, "children"),
                   Output(ids.SCATTER, "figure", allow_duplicate=True),
-                  Input(ids.SEARCH_INPUT, "value"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.VIEW, "data"), prevent_initial_call=True)
-    def _search(query, pkey, view):
-        return search_view(config, pkey, query, view)
+                  Input(ids.SEARCH_INPUT, "value"), State(ids.RUN_KEY, "data"),
+                  State(ids.PROJECTION_KEY, "data"), State(ids.VIEW, "data"),
+                  prevent_initial_call=True)
+    def _search(query, key, pkey, view):
+        return search_view(config, key, pkey, query, view)
 
     @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
                   State(ids.SELECTED_POINTS, "data"), State(ids.PROJECTION_KEY, "data"),

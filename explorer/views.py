@@ -506,19 +506,25 @@ def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, 
     return selection_panel(data, rows, page, removed_rows(data, groups)), page
 
 
-def search_view(config: AppConfig, pkey: str | None, query: str | None,
+def search_view(config: AppConfig, key: str | None, pkey: str | None, query: str | None,
                 view: dict | None = None):
     """(selected rows, folder tag, status, scatter Patch) for a search: the matches become
-    the selection, as a lasso would make it."""
+    the selection, as a lasso would make it.
+
+    The search needs only the analysis (``key``), so it works while the map is still being
+    computed; the map drawn later shows the selection (its figure reads the selected rows).
+    """
     from dash import Patch
 
     from explorer.config import folder_tag
     from explorer.search import search_rows
 
-    if not pkey or not (query or "").strip():
+    if not key or not (query or "").strip():
         return no_update, no_update, "", no_update
-    found = search_rows(data_for(config, pkey, view), query)
+    found = search_rows(load_page(config, key, View.of(view)), query)
     rows = found.rows.tolist()
+    if not pkey:
+        return rows, folder_tag(config), found.what, no_update
     patch = Patch()
     patch["data"][0]["selectedpoints"] = rows or None
     return rows, folder_tag(config), found.what, patch

@@ -7,6 +7,7 @@ import zipfile
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from tests.appserver import running_app
 from tests.imagefiles import write_blob_images
@@ -123,7 +124,8 @@ def test_a_facet_bar_filters_the_map_and_the_other_facets_follow(page, small_app
         timeout=30_000)
     label_facet = page.locator(".facet", has=page.locator("h4", has_text="label"))
     bar = label_facet.locator(".facet-bar", has_text="bottom-right")
-    assert bar.locator(".facet-count").inner_text() == "0/20"  # none of them selected
+    # the facets follow the selection (a callback after the grid's): none of them selected
+    expect(bar.locator(".facet-count")).to_have_text("0/20", timeout=30_000)
     colour_by_cluster = page.evaluate(
         "() => Array.from(document.querySelector('#latent-scatter .js-plotly-plot')"
         "._fullData[0].marker.color)")
