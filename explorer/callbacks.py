@@ -19,6 +19,7 @@ from explorer.views import (
     focus_from_click,
     hover_view,
     instance_view,
+    legend_outdated,
     legend_view,
     marker_view,
     projection_job,
@@ -136,14 +137,21 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Output(ids.LEGEND_STATE, "data", allow_duplicate=True),
                   Input(ids.COLOUR_BY, "value"), Input(ids.SCATTER, "restyleData"),
-                  Input(ids.VIEW, "data"),
-                  State(ids.LEGEND_STATE, "data"), State(ids.PROJECTION_KEY, "data"),
+                  Input(ids.VIEW, "data"), Input(ids.LEGEND_STATE, "data"),
+                  State(ids.PROJECTION_KEY, "data"),
                   State(ids.ROW_FILTER, "data"), State(ids.MARKER_OPACITY, "value"),
                   prevent_initial_call=True)
     def _recolour(column, restyle, view, legend, pkey, groups, opacity):
-        restyle = restyle if ctx.triggered_id == ids.SCATTER else None
+        # a new figure's legend state comes in too: its colours may be of an older cut
+        # than the page's (built while the slider settled), then they follow the page
+        triggers = set(ctx.triggered_prop_ids.values())
+        outdated = legend_outdated(legend, view)
+        if triggers == {ids.LEGEND_STATE} and not outdated:
+            return no_update, no_update
+        restyle = restyle if ids.SCATTER in triggers else None
         return legend_view(config, pkey, column, legend, restyle, groups, view,
-                           cut_changed=ctx.triggered_id == ids.VIEW, opacity=opacity)
+                           cut_changed=ids.VIEW in triggers or outdated,
+                           opacity=opacity)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.ROW_FILTER, "data"), State(ids.LEGEND_STATE, "data"),

@@ -324,10 +324,19 @@ def filter_view(config: AppConfig, pkey: str | None, legend: dict | None,
                         removed_rows(data, groups))
 
 
-def _legend_state(colour, hidden=()) -> dict:
+def _legend_state(colour, view: dict | None, hidden=()) -> dict:
+    """What the scatter's colours show: the column, the legend's size, the hidden
+    categories, and the cut (``view``) they were computed at."""
     shown = colour.kind == "categorical" and len(colour.categories) <= LEGEND_LIMIT
     return {"column": colour.column, "legend": len(colour.categories) if shown else 0,
-            "hidden": [c for c in colour.categories if c in set(hidden)]}
+            "hidden": [c for c in colour.categories if c in set(hidden)],
+            "cut": View.of(view).store()}
+
+
+def legend_outdated(legend: dict | None, view: dict | None) -> bool:
+    """Whether the scatter's colours were computed at another cut than the page's (the
+    figure was built while the slider was still settling, e.g. on a reload)."""
+    return bool(legend) and legend.get("cut") != View.of(view).store()
 
 
 def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
@@ -350,7 +359,7 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
     rows = [int(r) for r in selected or () if 0 <= int(r) < data.n_rows]
     if rows:
         fig.data[0].selectedpoints = rows
-    return fig, _legend_state(colour)
+    return fig, _legend_state(colour, view)
 
 
 def legend_hidden(restyle, categories: tuple[str, ...], hidden) -> list[str]:
@@ -385,10 +394,11 @@ def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict |
         hidden = legend_hidden(restyle, colour.categories, legend["hidden"])
         return hidden_patch(colour, hidden, removed), {**legend, "hidden": hidden}
     if cut_changed:
-        fade = opacity_patch(opacity or 0.8, halo_rows(data), dims)
-        if legend["column"] not in CUT_COLUMNS:
-            return fade, no_update  # the colours do not depend on the cut, the halo does
-        column = legend["column"]
+        column = column or legend["column"]
+        if column == legend["column"] and column not in CUT_COLUMNS:
+            # the colours do not depend on the cut, the halo does
+            fade = opacity_patch(opacity or 0.8, halo_rows(data), dims)
+            return fade, {**legend, "cut": View.of(view).store()}
     elif column is None or column == legend["column"]:
         return no_update, no_update  # the figure already shows this column
     colour = colouring_for(data, column)
@@ -397,7 +407,7 @@ def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict |
     if cut_changed:
         patch["data"][MAIN]["marker"]["opacity"] = point_opacity(opacity or 0.8,
                                                                  halo_rows(data), dims)
-    return patch, _legend_state(colour)
+    return patch, _legend_state(colour, view)
 
 
 def halo_rows(data: ExplorerData) -> np.ndarray | None:

@@ -63,10 +63,6 @@ def downloaded_csv(page, button: str, tmp_path, suffix: str = ".csv") -> pd.Data
     return found.suggested_filename, pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known regression, issue 14 left open: after a reload at a Z the user chose, the "
-    "scatter's legend does not show the named cluster (the Z itself is kept); found at "
-    "the end of the 2026-12-07 session, not yet diagnosed"))
 def test_one_image_has_one_cluster_and_name_everywhere(page, own_app, tmp_path):
     page.goto(own_app)
     wait_for_points(page)

@@ -9,6 +9,7 @@ from plotly.io.json import to_json_plotly
 
 from explorer.config import AppConfig
 from explorer.figures import LEGEND_START, MAIN, NEIGHBOURS
+from explorer.state import View
 from explorer.views import (
     analysis_job,
     colour_options,
@@ -17,6 +18,7 @@ from explorer.views import (
     hover_view,
     instance_view,
     legend_hidden,
+    legend_outdated,
     legend_view,
     projection_job,
     request_projection,
@@ -123,8 +125,34 @@ def test_scatter_and_colour_options(app_config, keys):
     assert legend_view(app_config, pkey, value, legend, None) == (no_update, no_update)
     fig, legend = scatter_view(app_config, pkey, "label")
     assert len(fig.data[MAIN].x) == 12
-    assert legend == {"column": "label", "legend": 2, "hidden": []}
+    assert legend == {"column": "label", "legend": 2, "hidden": [], "cut": View().store()}
     assert [t.name for t in fig.data[LEGEND_START:]] == ["bottom-right", "top-left"]
+
+
+def test_a_figure_built_at_another_cut_is_recoloured_at_the_pages(app_config, keys):
+    """A reload builds the scatter while the slider settles: the figure's colours are of
+    the suggested cut, the page's Z arrives after; the legend state says which cut its
+    colours are of, and a recolour at the page's cut brings it up to date."""
+    _key, pkey = keys
+    suggested, chosen = View().store(), View(z=0.5).store()
+    _fig, legend = scatter_view(app_config, pkey, "cluster", view=suggested)
+    assert legend["cut"] == suggested
+    assert not legend_outdated(legend, suggested)
+    assert legend_outdated(legend, chosen)
+    patch, fresh = legend_view(app_config, pkey, "cluster", legend, None, view=chosen,
+                               cut_changed=True)
+    assert fresh["cut"] == chosen and not legend_outdated(fresh, chosen)
+    at_chosen = scatter_view(app_config, pkey, "cluster", view=chosen)[1]
+    assert fresh == at_chosen
+    # colours that do not depend on the cut: only the record of the cut moves on
+    _fig, by_label = scatter_view(app_config, pkey, "label", view=suggested)
+    _fade, moved = legend_view(app_config, pkey, "label", by_label, None, view=chosen,
+                               cut_changed=True)
+    assert moved == {**by_label, "cut": chosen}
+    # a new column chosen while the cut moves: the new column, at the new cut
+    _patch, both = legend_view(app_config, pkey, "cluster", by_label, None, view=chosen,
+                               cut_changed=True)
+    assert both == at_chosen
 
 
 def test_recolour_and_legend_toggle_patch_colours_only(app_config, keys):
@@ -213,7 +241,6 @@ def test_selection_export_neutralises_formula_text(tmp_path):
 
 
 def test_a_new_cut_refreshes_the_halos_faintness_whatever_the_colours(app_config, keys):
-    from explorer.state import View
     from explorer.views import data_for, halo_rows
 
     _, pkey = keys
@@ -221,7 +248,7 @@ def test_a_new_cut_refreshes_the_halos_faintness_whatever_the_colours(app_config
     view = View(z=2.0, halo=True).store()
     patch, state = legend_view(app_config, pkey, "label", legend, None, None, view,
                                cut_changed=True, opacity=0.6)
-    assert state is no_update  # the colours stay
+    assert state == {**legend, "cut": view}  # the colours stay; they are of this cut now
     [op] = ops(patch)
     assert op["location"] == ["data", MAIN, "marker", "opacity"]
     halo = halo_rows(data_for(app_config, pkey, view))
