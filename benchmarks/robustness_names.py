@@ -134,7 +134,7 @@ def dash_post(port: int, signature: dict, values: dict[tuple[str, str], object],
             raise KeyError(f"no value for {missing}: give it in the benchmark's request")
         return [dict(i, value=values[(i["id"], i["property"])]) for i in items]
 
-    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1)))
+    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1), strict=True))
                for o in signature["output"].strip(".").split("...")]
     changed_ids = [f"{changed[0]}.{changed[1]}"]
     body = {"output": signature["output"], "outputs": outputs,
