@@ -70,11 +70,10 @@ class Topography:
         """Where the density peaks were found, in words for the summary line."""
         if self.manifold is not None:
             return f"density peaks found on {self.manifold.describe()}"
-        why = ("" if self.params.space != "umap"
-               else f" (fewer than {MANIFOLD_MIN_POINTS} images for a UMAP manifold)"
+        why = (f" (fewer than {MANIFOLD_MIN_POINTS} images for a UMAP manifold)"
                if self.n_distinct < MANIFOLD_MIN_POINTS
                else f" (more than {MANIFOLD_MAX_POINTS:,} images: a UMAP manifold would "
-                    "cost minutes)")
+                    "cost minutes)" if self.n_distinct > MANIFOLD_MAX_POINTS else "")
         return (f"density peaks found in the full {self.params.metric} embedding space "
                 f"(intrinsic dimension {self.intrinsic_dim.dimension:.1f}){why}")
 
@@ -113,6 +112,8 @@ class Topography:
         clamped = params.maxk > mine["maxk"] == self.n_distinct - 1
         if theirs["metric"] == "auto":
             theirs["metric"] = mine["metric"]
+        if not manifold_fits(self.n_distinct):  # "umap" asked, the full space used
+            theirs["space"] = mine["space"]
         if {**theirs, "maxk": mine["maxk"] if clamped else theirs["maxk"]} != mine:
             raise ValueError(f"this topography was computed with {self.params.describe()}; "
                              f"{params.describe()} needs a new analysis")
@@ -136,17 +137,31 @@ def describe_search(knn: KnnGraph) -> str:
 
 
 def _clamped(params: AnalysisParams, n_distinct: int) -> AnalysisParams:
-    """``params`` with maxk clamped to ``n_distinct - 1`` and the kNN density's k to that
-    maxk (a folder of 6 distinct images has only 5 neighbours to count: the clamped values
-    are what the outputs record); ValueError if too few rows."""
+    """``params`` as computed for ``n_distinct`` distinct rows: maxk clamped to
+    ``n_distinct - 1`` and the kNN density's k to that maxk (a folder of 6 distinct images
+    has only 5 neighbours to count), and space "umap" resolved to "full" where no manifold
+    is built (:func:`manifold_fits`); the outputs record these values. ValueError if too
+    few rows."""
     if n_distinct < 3:
         raise ValueError(f"a topography needs at least 3 distinct points, got {n_distinct}")
     maxk = min(params.maxk, n_distinct - 1)
     k = min(params.k, maxk)
-    if (maxk, k) != (params.maxk, params.k):
-        log.info("only %d distinct points: maxk %d -> %d, k %d -> %d", n_distinct,
-                 params.maxk, maxk, params.k, k)
-    return dataclasses.replace(params, maxk=maxk, k=k)
+    changed = [f"{name} {old} -> {new}" for name, old, new
+               in (("maxk", params.maxk, maxk), ("k", params.k, k)) if old != new]
+    if changed:
+        log.info("only %d distinct points: %s", n_distinct, ", ".join(changed))
+    space = params.space
+    if space == "umap" and not manifold_fits(n_distinct):
+        space = "full"
+        log.info("%d distinct points: density peaks in the full space (a UMAP manifold is "
+                 "built for %d to %d)", n_distinct, MANIFOLD_MIN_POINTS, MANIFOLD_MAX_POINTS)
+    return dataclasses.replace(params, maxk=maxk, k=k, space=space)
+
+
+def manifold_fits(n_distinct: int) -> bool:
+    """Whether a folder of ``n_distinct`` distinct rows gets a UMAP manifold when "umap" is
+    asked (:data:`MANIFOLD_MIN_POINTS` to :data:`MANIFOLD_MAX_POINTS` rows)."""
+    return MANIFOLD_MIN_POINTS <= n_distinct <= MANIFOLD_MAX_POINTS
 
 
 def analyse(x: np.ndarray, params: AnalysisParams | None = None, *,
@@ -211,8 +226,7 @@ def _spaces(points: np.ndarray, params: AnalysisParams, method: str, step,
                                                         0.0, 0.5)))
     ident = step("intrinsic_dim", lambda: two_nn_dimension(knn))
     report(progress, 550, 1000)
-    if not uses_manifold(params, knn.n_points if knn.deduplication is None
-                         else knn.deduplication.n_distinct):
+    if params.space != "umap":  # asked, or resolved for the folder's size (_clamped)
         return knn, ident, None, knn
     manifold = step("manifold", lambda: umap_manifold(
         points, knn, intrinsic_dim=ident.dimension, dim_cap=params.manifold_dim_cap,
@@ -223,19 +237,6 @@ def _spaces(points: np.ndarray, params: AnalysisParams, method: str, step,
     graph = step("manifold_knn", lambda: knn_graph(manifold.points, maxk=params.maxk,
                                                    method="exact"))
     return knn, ident, manifold, graph
-
-
-def uses_manifold(params: AnalysisParams, n_distinct: int) -> bool:
-    """True when the peaks of ``params`` are found on a UMAP manifold of ``n_distinct``
-    distinct rows (space "umap" and :data:`MANIFOLD_MIN_POINTS` to
-    :data:`MANIFOLD_MAX_POINTS` of them; above, the full space, with a log line)."""
-    if params.space != "umap" or n_distinct < MANIFOLD_MIN_POINTS:
-        return False
-    if n_distinct > MANIFOLD_MAX_POINTS:
-        log.info("%d images: density peaks in the full space (a UMAP manifold is built "
-                 "only up to %d images)", n_distinct, MANIFOLD_MAX_POINTS)
-        return False
-    return True
 
 
 def _peaks(graph: KnnGraph, params: AnalysisParams, step, manifold: Manifold | None,

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -68,10 +70,12 @@ def test_clusters_come_from_the_same_graph(blob_folder, tmp_path):
     topo = analysis.topography
     assert topo.clustering.labels.shape == topo.density.log_density.shape == (12,)
     assert analysis.knn is topo.knn and analysis.knn.maxk == 5
-    # 12 images: below MANIFOLD_MIN_POINTS the peaks are found in the full space, and the
-    # metric "auto" of pixels resolved to Euclidean; Z None became the suggested cut
+    # 12 images: below MANIFOLD_MIN_POINTS the peaks are found in the full space (and the
+    # params say so), the metric "auto" of pixels resolved to Euclidean; Z None became the
+    # suggested cut
     assert topo.manifold is None and topo.space_knn is topo.knn
-    assert analysis.params == params.resolved(cnn_features=False).at_cut(z=topo.suggested.z)
+    assert analysis.params == replace(params.resolved(cnn_features=False).at_cut(
+        z=topo.suggested.z), space="full")
     # two well-separated blobs never share a cluster
     lab = np.array(analysis.labels)
     for c in np.unique(topo.clustering.labels):

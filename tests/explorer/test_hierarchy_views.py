@@ -134,7 +134,8 @@ def test_the_page_cut_and_the_analysis_are_recorded_with_names(app):
     config, key = app
     view = View(z=2.0, halo=False).store()
     summary = pictures_view(config, key, view, None)[3]
-    expected = AnalysisParams(maxk=10, metric="euclidean", z=2.0, halo=False)
+    # recorded as computed: maxk clamped, a handful of images clustered in the full space
+    expected = AnalysisParams(maxk=10, metric="euclidean", space="full", z=2.0, halo=False)
     assert summary[0].startswith(f"{run_clusters(config, key, view)} clusters at Z = 2 ")
     assert expected.describe() in summary[0]
     _, _, _, editing = card_view(config, key, view, {"node": 0})
@@ -144,7 +145,7 @@ def test_the_page_cut_and_the_analysis_are_recorded_with_names(app):
     assert (record.run.density, record.run.k, record.run.z, record.run.halo) == \
         (d.density, d.k if d.density == "knn" else None, 2.0, False)
     assert (record.run.space, record.run.halo_rule, record.run.cut_rule) == \
-        (d.space, d.halo_rule, d.cut_rule)
+        ("full", d.halo_rule, d.cut_rule)
     assert (record.run.metric, record.run.maxk, record.run.knn_method) == \
         ("euclidean", 10, "auto")
 

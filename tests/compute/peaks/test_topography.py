@@ -186,4 +186,10 @@ def test_few_images_use_the_full_space_and_say_so(blobs):
     topo = analyse(few)
     assert topo.manifold is None and topo.space_knn is topo.knn
     assert f"fewer than {MANIFOLD_MIN_POINTS} images" in topo.space_description()
-    assert "full" in analyse(x, AnalysisParams(space="full")).space_description()
+    # what the outputs record is the space used, and the asked-for params still match it
+    assert topo.params.space == "full"
+    assert topo.at(AnalysisParams(z=1.0)).params.space == "full"
+    with pytest.raises(ValueError, match="needs a new analysis"):
+        topo.at(AnalysisParams(density="pak"))
+    chosen = analyse(x, AnalysisParams(space="full"))
+    assert "full" in chosen.space_description() and "images" not in chosen.space_description()
