@@ -25,7 +25,8 @@ DEFAULT_CACHE = "data/cache"
 
 def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     """--metric --maxk --density --k --knn --space --manifold-dim-cap --manifold-neighbors
-    --cut-rule --z --halo/--no-halo --halo-rule, defaults from :class:`AnalysisParams`."""
+    --cut-rule --collapse-copies --z --halo/--no-halo --halo-rule, defaults from
+    :class:`AnalysisParams`."""
     from compute.graph.knn import AUTO_EXACT_BELOW
 
     d = AnalysisParams()
@@ -59,6 +60,11 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cut-rule", choices=CUT_RULES, default=d.cut_rule,
                        help=f"how the suggested Z is chosen without labels (default "
                             f"{d.cut_rule})")
+    group.add_argument("--collapse-copies", action=argparse.BooleanOptionalAction,
+                       default=d.collapse_copies,
+                       help="count near-duplicate copies (shifted crops, re-saved copies of "
+                            "one picture) once: each group's images share one cluster "
+                            f"(default {'on' if d.collapse_copies else 'off'})")
     group.add_argument("--z", type=float, default=d.z,
                        help="ADP merge significance Z (default: the suggested cut)")
     group.add_argument("--halo", action=argparse.BooleanOptionalAction, default=d.halo,

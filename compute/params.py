@@ -8,7 +8,7 @@ the names history; every output records it (:meth:`AnalysisParams.to_dict`).
 Two groups of fields:
 
 * the *graph* fields (metric, maxk, density, k, knn_method, space, manifold_dim_cap,
-  manifold_neighbors, cut_rule) decide the kNN graph, the cluster space, the densities,
+  manifold_neighbors, cut_rule, collapse_copies) decide the kNN graph, the cluster space, the densities,
   the peaks and the suggested cut: changing one means recomputing;
 * the *cut* fields (z, halo, halo_rule) only re-merge the cached peaks (milliseconds): the
   dashboard's hierarchy slider sets them for the whole page (:meth:`AnalysisParams.at_cut`).
@@ -71,6 +71,11 @@ class AnalysisParams:
     cut_rule: how the suggested Z is chosen without labels (:mod:`compute.peaks.cut`):
         "stability" (the partition that changes least when the kNN graph is perturbed) or
         "plateau" (the widest plateau of the clusters-vs-Z curve).
+    collapse_copies: near-duplicate copies (shifted crops, re-saved copies of one picture:
+        :mod:`compute.ingest.near_duplicates`) count once: each copy takes its group's
+        first image's embedding, so the densities are of distinct pictures and a group's
+        images share one cluster. Off by default (the groups are found and reported
+        either way).
     z: ADP merge significance (clusters whose peak is not Z error bars above the saddle
         merge), :data:`Z_MIN`-:data:`Z_MAX`; None: the suggested cut.
     halo: mark uncertain members as halo; halo_rule: "border" (only members within their
@@ -87,6 +92,7 @@ class AnalysisParams:
     manifold_dim_cap: int = 2
     manifold_neighbors: int = 30
     cut_rule: str = "plateau"
+    collapse_copies: bool = False
     z: float | None = None
     halo: bool = True
     halo_rule: str = "border"
@@ -113,6 +119,7 @@ class AnalysisParams:
         if self.z is not None:
             object.__setattr__(self, "z", round(check_z(self.z), 4))
         object.__setattr__(self, "halo", bool(self.halo))
+        object.__setattr__(self, "collapse_copies", bool(self.collapse_copies))
 
     def at_cut(self, *, z: float | None = None, halo: bool | None = None,
                halo_rule: str | None = None) -> AnalysisParams:
@@ -155,7 +162,9 @@ class AnalysisParams:
         z = f"suggested Z ({self.cut_rule})" if self.z is None else f"Z {self.z:g}"
         halo = (("near borders" if self.halo_rule == "border" else "below the highest saddle")
                 if self.halo else "not marked")
-        return f"{self.metric}, {density}, maxk {self.maxk}{knn}, {space}, {z}, halo: {halo}"
+        copies = ", near-duplicate copies collapsed" if self.collapse_copies else ""
+        return (f"{self.metric}, {density}, maxk {self.maxk}{knn}, {space}{copies}, {z}, "
+                f"halo: {halo}")
 
 
 def _check_int(name: str, value, *, low: int, why: str) -> None:

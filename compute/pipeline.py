@@ -142,7 +142,9 @@ class Analysis:
             parts.append("scales: " + ", ".join(f"{n} {name}"
                                                 for name, n in counts.most_common(4)))
         line = "; ".join(parts)
-        notice = self.near_duplicates.notice() if self.near_duplicates is not None else None
+        copies = self.near_duplicates
+        notice = (copies.notice(collapsed=self.params.collapse_copies)
+                  if copies is not None else None)
         return f"{line}. {notice}" if notice else line
 
 
@@ -179,15 +181,35 @@ def analyse_folder(config: PipelineConfig, *, cache_dir: str | Path,
                                keep_data_bar=config.keep_data_bar, cache=cache,
                                progress=staged(progress, "embedding", "images", 0.45, 0.8))
     dataset = dataset.with_failures(dict(embeddings.failures))
-    topography = topography_of(embeddings.vectors, config.analysis, cache=cache,
-                               progress=scaled(progress, 0.8, 0.95))
-    copies = find_near_duplicates(dataset, embeddings, topography.knn, thumbs, cache=cache,
-                                  progress=scaled(progress, 0.95, 1.0))
+    topography, copies = _clustered(config.analysis, dataset, embeddings, thumbs, cache,
+                                    scaled(progress, 0.8, 1.0))
     report(progress, 1000, 1000)
     scales = tuple(readings[i] for i in embeddings.ids) if readings is not None else None
     return Analysis(config=config, dataset=dataset, embeddings=embeddings,
                     topography=topography, thumbnails=thumbs, scales=scales,
                     scale_selection=selection, near_duplicates=copies)
+
+
+def _clustered(params: AnalysisParams, dataset: Dataset, embeddings: Embeddings,
+               thumbnails: Path, cache: StepCache,
+               progress: ProgressFn | None) -> tuple[Topography, NearDuplicates]:
+    """(the topography, the near-duplicate groups): the groups are found among each image's
+    nearest neighbours in the embedding; with ``params.collapse_copies`` the topography is
+    of the collapsed rows (:meth:`NearDuplicates.collapsed`), else of the embedding."""
+    vectors = embeddings.vectors
+    if not params.collapse_copies:
+        topography = topography_of(vectors, params, cache=cache,
+                                   progress=scaled(progress, 0.0, 0.8))
+        return topography, find_near_duplicates(dataset, embeddings, topography.knn,
+                                                thumbnails, cache=cache,
+                                                progress=scaled(progress, 0.8, 1.0))
+    from compute.peaks.topography import embedding_graph
+
+    knn = embedding_graph(vectors, params, cache=cache, progress=scaled(progress, 0.0, 0.3))
+    copies = find_near_duplicates(dataset, embeddings, knn, thumbnails, cache=cache,
+                                  progress=scaled(progress, 0.3, 0.4))
+    return topography_of(copies.collapsed(vectors), params, cache=cache,
+                         progress=scaled(progress, 0.4, 1.0)), copies
 
 
 def find_near_duplicates(dataset: Dataset, embeddings: Embeddings, knn: KnnGraph,

@@ -57,16 +57,18 @@ def _register_jobs(app: Dash, config: AppConfig) -> None:
         State(ids.SETTINGS_K, "value"), State(ids.SETTINGS_MAXK, "value"),
         State(ids.SETTINGS_METRIC, "value"), State(ids.SETTINGS_WEIGHTS, "value"),
         State(ids.RUN_SCALE_GROUP, "value"), State(ids.SETTINGS_KNN, "value"),
+        State(ids.SETTINGS_SPACE, "value"), State(ids.SETTINGS_COPIES, "value"),
         background=True, running=_RUNNING_ANALYSIS, prevent_initial_call="initial_duplicate",
         progress=job_progress_outputs(ids.PROGRESS, ids.STATUS),
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
     )
     def _analyse(set_progress, _clicks, backbone, density, k, maxk, metric, weights, group,
-                 knn):
+                 knn, space, copies):
         return run_timed_job(lambda: analysis_job(set_progress, config, backbone=backbone,
                                                   density=density, k=k, maxk=maxk,
                                                   metric=metric, weights=weights,
-                                                  scale_group=group, knn_method=knn),
+                                                  scale_group=group, knn_method=knn,
+                                                  space=space, copies=copies),
                              task="The analysis", n_outputs=2)
 
     register_job_feedback(app, start=Input(ids.RUN_BUTTON, "n_clicks"), on_load=True,

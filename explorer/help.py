@@ -42,6 +42,7 @@ def _h(text: str, anchor: str) -> Help:
 
 
 EMBED, NEAR, DENSITY = "embedding-and-distance", "neighbours-k-and-max-k", "density-and-log-density"
+SPACE = "cluster-space-and-copies"
 Z, HALO, PICTURES = "z-merge-significance", "halo", "the-hierarchy-pictures"
 PROJ, COLOURS, SCALE = "projections", "colours-and-grey-points", "scale-groups-and-pixel-size"
 LOOK, NAMES, TRAIN, DIAG = "looking-at-images", "names", "training-and-quality", "diagnostics"
@@ -64,6 +65,10 @@ HELP: dict[str, Help] = {
                           "any density or cluster border can look.", NEAR),
     ids.SETTINGS_KNN: _h("How the nearest images are searched: exact, or an approximate "
                          "index for large folders (its recall is shown).", NEAR),
+    ids.SETTINGS_SPACE: _h("Where the density peaks are searched: a low-dimensional UMAP "
+                           "map of the embedding, or the full embedding.", SPACE),
+    ids.SETTINGS_COPIES: _h("Count shifted crops and re-saved copies of one picture once: "
+                            "they share one cluster, and clusters are about content.", SPACE),
     ids.RUN_BUTTON: _h("Compute the embedding, neighbours, density and clusters with these "
                        "choices (cached: a repeat is instant).", EMBED),
     ids.CANCEL_BUTTON: _h("Stop the running computation.", EMBED),

@@ -9,6 +9,8 @@ SETTINGS_METRIC = "settings-metric"
 SETTINGS_K = "settings-k"
 SETTINGS_MAXK = "settings-maxk"
 SETTINGS_KNN = "settings-knn"
+SETTINGS_SPACE = "settings-space"          # where the density peaks are found
+SETTINGS_COPIES = "settings-copies"        # collapse near-duplicate copies (a checklist)
 SETTINGS_INVALID = "settings-invalid"    # why the analysis choices are refused (role=alert)
 RUN_BUTTON = "run-button"
 CANCEL_BUTTON = "cancel-button"

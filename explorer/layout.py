@@ -18,7 +18,7 @@ from explorer.panels import SELECTION_HINT
 from explorer.peak_images import peak_images_toggle
 from explorer.training import quality_panel, training_section
 from explorer.viewer import viewer_modal
-from explorer.views import ALL_IMAGES
+from explorer.views import ALL_IMAGES, COLLAPSE
 from explorer.widgets import field, job_controls, number
 
 DEFAULTS = PipelineConfig(images="")
@@ -80,6 +80,14 @@ def _dataset_section(config: AppConfig) -> html.Section:
         field("Neighbours", dcc.Dropdown(id=ids.SETTINGS_KNN, clearable=False, **KEEP,
                                          value=DEFAULTS.analysis.knn_method,
                                          options=knn_options())),
+        field("Cluster space", dcc.Dropdown(
+            id=ids.SETTINGS_SPACE, clearable=False, value=DEFAULTS.analysis.space, **KEEP,
+            options=[{"label": "UMAP manifold of the embedding", "value": "umap"},
+                     {"label": "full embedding", "value": "full"}])),
+        dcc.Checklist(id=ids.SETTINGS_COPIES, **KEEP,
+                      options=[{"label": " collapse near-duplicate copies",
+                                "value": COLLAPSE}],
+                      value=[COLLAPSE] if DEFAULTS.analysis.collapse_copies else []),
         html.Div("Z and the halo are set below the map, for the whole page.",
                  className="hint"),
         job_controls(html.Button("Compute", id=ids.RUN_BUTTON, n_clicks=0, className="primary"),

@@ -64,21 +64,28 @@ from explorer.state import (
 
 PREFERRED_COLOURS = ("cluster", "label")
 ALL_IMAGES = "all"  # the Compute section's "Images" value for no scale-group restriction
+COLLAPSE = "collapse"  # the value of the Compute section's "collapse near-duplicate copies" box
 PROJECTION_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP",
                     "manifold": "cluster space (UMAP)"}
 POINT_HINT = "Click a point to see its image and its nearest neighbours."
 
 
 def analysis_choices(*, backbone=None, weights=None, metric=None, density=None, k=None,
-                     maxk=None, scale_group=None, knn_method=None) -> dict:
+                     maxk=None, scale_group=None, knn_method=None, space=None,
+                     copies=None) -> dict:
     """The Compute section's values as :func:`explorer.state.pipeline_config` choices (the
     graph fields of :class:`compute.params.AnalysisParams`; empty controls keep their
-    defaults). ValueError with the control's name for a value the analysis refuses."""
+    defaults; ``copies`` is the checklist's value, collapsing when it holds
+    :data:`explorer.layout.COLLAPSE`). ValueError with the control's name for a value the
+    analysis refuses."""
     from compute.params import AnalysisParams
 
+    collapse = None if copies is None else COLLAPSE in copies
     graph = {name: value for name, value in (("metric", metric), ("density", density),
                                              ("k", k), ("maxk", maxk),
-                                             ("knn_method", knn_method)) if value is not None}
+                                             ("knn_method", knn_method), ("space", space),
+                                             ("collapse_copies", collapse))
+             if value is not None}
     try:
         params = AnalysisParams(**graph)
     except (TypeError, ValueError) as exc:

@@ -63,15 +63,28 @@ class NearDuplicates:
     def n_in_groups(self) -> int:
         return int((self.group >= 0).sum())
 
-    def notice(self) -> str | None:
+    def notice(self, *, collapsed: bool = False) -> str | None:
         """One sentence for the page when many images (:data:`NOTICE_FRACTION`) are near
-        duplicates; None otherwise."""
+        duplicates (and whether they were collapsed, :meth:`collapsed`); None otherwise."""
         n = self.group.size
         if n == 0 or self.n_in_groups < max(2, NOTICE_FRACTION * n):
             return None
-        return (f"{self.n_in_groups} images fall in {self.n_groups} near-duplicate groups "
-                "(shifted crops or copies of the same picture): clusters may follow the "
-                "source micrograph rather than its content.")
+        found = (f"{self.n_in_groups} images fall in {self.n_groups} near-duplicate groups "
+                 "(shifted crops or copies of the same picture)")
+        if collapsed:
+            return (f"{found}: collapsed, each group counts once in the densities and its "
+                    "images share one cluster.")
+        return (f"{found}: clusters may follow the source micrograph rather than its "
+                "content; collapse the copies (Compute, or --collapse-copies) to cluster "
+                "distinct pictures.")
+
+    def collapsed(self, vectors: np.ndarray) -> np.ndarray:
+        """(N, D) ``vectors`` with each image's row replaced by its group representative's:
+        copies become exact duplicates, which the analysis counts once (its kNN graph is
+        built on distinct rows) and gives one cluster. Rows without a group are kept."""
+        if len(vectors) != self.group.size:
+            raise ValueError(f"{len(vectors)} vectors for {self.group.size} images")
+        return np.asarray(vectors)[self.representative]
 
     def labels(self) -> list[str]:
         """Per image: "group 3", or "none" (no near duplicate): a column to colour by."""

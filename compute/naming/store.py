@@ -94,6 +94,7 @@ class RunInfo:
     manifold_neighbors: int | None = None
     cut_rule: str | None = None
     halo_rule: str | None = None
+    collapse_copies: bool | None = None
 
     @classmethod
     def of(cls, params, *, data_fingerprint: str, backbone: str, weights: str) -> RunInfo:
@@ -104,7 +105,8 @@ class RunInfo:
                    maxk=int(params.maxk), knn_method=params.knn_method, space=params.space,
                    manifold_dim_cap=int(params.manifold_dim_cap),
                    manifold_neighbors=int(params.manifold_neighbors),
-                   cut_rule=params.cut_rule, halo_rule=params.halo_rule)
+                   cut_rule=params.cut_rule, halo_rule=params.halo_rule,
+                   collapse_copies=bool(params.collapse_copies))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -108,13 +108,10 @@ class Topography:
         """This topography cut at ``params``' Z (None: the suggested cut) and halo;
         ValueError if ``params`` asks for another graph, space, density or peaks (those
         need :func:`analyse`)."""
-        mine, theirs = self.params.graph_dict(), params.graph_dict()
-        clamped = params.maxk > mine["maxk"] == self.n_distinct - 1
-        if theirs["metric"] == "auto":
-            theirs["metric"] = mine["metric"]
-        if not manifold_fits(self.n_distinct):  # "umap" asked, the full space used
-            theirs["space"] = mine["space"]
-        if {**theirs, "maxk": mine["maxk"] if clamped else theirs["maxk"]} != mine:
+        asked = params if params.metric != "auto" else dataclasses.replace(
+            params, metric=self.params.metric)
+        as_computed, _ = _for_rows(asked, self.n_distinct)  # maxk, k and space as analysed
+        if as_computed.graph_dict() != self.params.graph_dict():
             raise ValueError(f"this topography was computed with {self.params.describe()}; "
                              f"{params.describe()} needs a new analysis")
         return self.remerge(z=params.z, halo=params.halo, halo_rule=params.halo_rule)
@@ -137,25 +134,31 @@ def describe_search(knn: KnnGraph) -> str:
 
 
 def _clamped(params: AnalysisParams, n_distinct: int) -> AnalysisParams:
-    """``params`` as computed for ``n_distinct`` distinct rows: maxk clamped to
-    ``n_distinct - 1`` and the kNN density's k to that maxk (a folder of 6 distinct images
-    has only 5 neighbours to count), and space "umap" resolved to "full" where no manifold
-    is built (:func:`manifold_fits`); the outputs record these values. ValueError if too
-    few rows."""
+    """``params`` as computed for ``n_distinct`` distinct rows (:func:`_for_rows`), with a
+    log line saying what changed; ValueError if too few rows."""
     if n_distinct < 3:
         raise ValueError(f"a topography needs at least 3 distinct points, got {n_distinct}")
+    params, changed = _for_rows(params, n_distinct)
+    if changed:
+        log.info("%d distinct points: %s", n_distinct, "; ".join(changed))
+    return params
+
+
+def _for_rows(params: AnalysisParams, n_distinct: int) -> tuple[AnalysisParams, list[str]]:
+    """(``params`` as computed for ``n_distinct`` distinct rows, what changed in words):
+    maxk clamped to ``n_distinct - 1`` and the kNN density's k to that maxk (a folder of 6
+    distinct images has only 5 neighbours to count), and space "umap" resolved to "full"
+    where no manifold is built (:func:`manifold_fits`). The outputs record these values."""
     maxk = min(params.maxk, n_distinct - 1)
     k = min(params.k, maxk)
+    space = "full" if params.space == "umap" and not manifold_fits(n_distinct) else params.space
     changed = [f"{name} {old} -> {new}" for name, old, new
-               in (("maxk", params.maxk, maxk), ("k", params.k, k)) if old != new]
-    if changed:
-        log.info("only %d distinct points: %s", n_distinct, ", ".join(changed))
-    space = params.space
-    if space == "umap" and not manifold_fits(n_distinct):
-        space = "full"
-        log.info("%d distinct points: density peaks in the full space (a UMAP manifold is "
-                 "built for %d to %d)", n_distinct, MANIFOLD_MIN_POINTS, MANIFOLD_MAX_POINTS)
-    return dataclasses.replace(params, maxk=maxk, k=k, space=space)
+               in (("maxk", params.maxk, maxk), ("k", params.k, k),
+                   ("space", params.space, space)) if old != new]
+    if space != params.space:
+        changed[-1] += (f" (a UMAP manifold is built for {MANIFOLD_MIN_POINTS} to "
+                        f"{MANIFOLD_MAX_POINTS} images)")
+    return dataclasses.replace(params, maxk=maxk, k=k, space=space), changed
 
 
 def manifold_fits(n_distinct: int) -> bool:
@@ -178,23 +181,7 @@ def analyse(x: np.ndarray, params: AnalysisParams | None = None, *,
     cut). Raises ValueError for bad data (NaN rows, fewer than 3 distinct rows, k above the
     clamped maxk).
     """
-    from compute.arrays import metric_points
-    from compute.graph.knn import deduplicate, resolve_method
-
-    params = (AnalysisParams() if params is None else params).resolved(cnn_features=None)
-    points = metric_points(x, params.metric)
-    n_distinct = deduplicate(points).n_distinct
-    params = _clamped(params, n_distinct)
-    method = resolve_method(params.knn_method, n_distinct)  # "auto" -> the search it picks
-    cache = cache if cache is not None else StepCache(None)
-    inputs = fingerprint_array(points)  # of the normalised rows under "cosine"
-    upstream: dict[str, object] = {"maxk": params.maxk, "knn_method": method}
-
-    def step(name: str, compute, **more):  # each step keyed by everything upstream of it
-        upstream.update(more)
-        return cache.cached(name, inputs=inputs, params=dict(upstream),
-                            version=STEP_VERSIONS[name], compute=compute)
-
+    params, points, method, step = _prepared(x, params, cache)
     knn, ident, manifold, graph = _spaces(points, params, method, step, progress)
     dens, peaks = _peaks(graph, params, step, manifold, ident, progress)
     suggested = step("suggested_cut", lambda: suggest_cut(
@@ -213,6 +200,47 @@ def analyse(x: np.ndarray, params: AnalysisParams | None = None, *,
                       cluster_knn=None if manifold is None else graph)
 
 
+def _prepared(x: np.ndarray, params: AnalysisParams | None, cache: StepCache | None):
+    """(params as computed, the points the graph is built on, the search method, a step
+    runner that caches each step by the points and everything upstream of it)."""
+    from compute.arrays import metric_points
+    from compute.graph.knn import deduplicate, resolve_method
+
+    params = (AnalysisParams() if params is None else params).resolved(cnn_features=None)
+    points = metric_points(x, params.metric)
+    n_distinct = deduplicate(points).n_distinct
+    params = _clamped(params, n_distinct)
+    method = resolve_method(params.knn_method, n_distinct)
+    cache = cache if cache is not None else StepCache(None)
+    inputs = fingerprint_array(points)  # of the normalised rows under "cosine"
+    upstream: dict[str, object] = {"maxk": params.maxk, "knn_method": method}
+
+    def step(name: str, compute, **more):  # each step keyed by everything upstream of it
+        upstream.update(more)
+        return cache.cached(name, inputs=inputs, params=dict(upstream),
+                            version=STEP_VERSIONS[name], compute=compute)
+
+    return params, points, method, step
+
+
+def embedding_graph(x: np.ndarray, params: AnalysisParams | None = None, *,
+                    cache: StepCache | None = None,
+                    progress: ProgressFn | None = None) -> KnnGraph:
+    """The kNN graph :func:`analyse` builds on ``x`` (N, D) for ``params`` (the same cached
+    step), without the rest of the analysis: what the near-duplicate search needs before
+    copies are collapsed."""
+    params, points, method, step = _prepared(x, params, cache)
+    return step("knn", lambda: knn_graph_of(points, params, method, progress))
+
+
+def knn_graph_of(points: np.ndarray, params: AnalysisParams, method: str,
+                 progress: ProgressFn | None) -> KnnGraph:
+    from compute.graph.knn import knn_graph
+
+    return knn_graph(points, maxk=params.maxk, method=method,
+                     progress=staged(progress, "kNN graph", "points", 0.0, 0.5))
+
+
 def _spaces(points: np.ndarray, params: AnalysisParams, method: str, step,
             progress: ProgressFn | None):
     """(the embedding's kNN graph searched by ``method``, its 2-NN dimension, the UMAP
@@ -221,9 +249,7 @@ def _spaces(points: np.ndarray, params: AnalysisParams, method: str, step,
     from compute.graph.knn import knn_graph
     from compute.graph.manifold import umap_manifold
 
-    knn = step("knn", lambda: knn_graph(points, maxk=params.maxk, method=method,
-                                        progress=staged(progress, "kNN graph", "points",
-                                                        0.0, 0.5)))
+    knn = step("knn", lambda: knn_graph_of(points, params, method, progress))
     ident = step("intrinsic_dim", lambda: two_nn_dimension(knn))
     report(progress, 550, 1000)
     if params.space != "umap":  # asked, or resolved for the folder's size (_clamped)

@@ -13,6 +13,7 @@ from explorer.viewer.views import full_image_file, viewer_view
 
 OPEN_CLASS_JS = "(request) => request ? 'viewer open' : 'viewer'"
 PIN_JS = "(_clicks, request) => request ? request.id : null"
+PIN_LABEL_JS = "(pinned) => pinned ? 'Kept for comparison \u2713' : 'Keep for comparison'"
 
 
 def register_viewer(app: Dash, config: AppConfig) -> None:
@@ -23,6 +24,8 @@ def register_viewer(app: Dash, config: AppConfig) -> None:
                             State(ids.REQUEST, "data"), prevent_initial_call=True)
     app.clientside_callback("() => null", Output(ids.PINNED, "data", allow_duplicate=True),
                             Input(ids.UNPIN, "n_clicks"), prevent_initial_call=True)
+    app.clientside_callback(PIN_LABEL_JS, Output(ids.PIN, "children"),  # the kept one is told
+                            Input(ids.PINNED, "data"), prevent_initial_call=True)
     app.clientside_callback("() => null", Output(ids.REQUEST, "data", allow_duplicate=True),
                             Input(ids.CLOSE, "n_clicks"), prevent_initial_call=True)
 

@@ -94,6 +94,7 @@ def test_open_zoom_scale_bar_data_bar_compare_and_escape(page, sem_url, sem_anal
 
     # keep it, close with Escape, open a neighbour: both side by side
     page.get_by_role("button", name="Keep for comparison").click()
+    page.get_by_role("button", name="Kept for comparison").wait_for(timeout=10_000)
     page.keyboard.press("Escape")
     page.locator("#viewer.open").wait_for(state="detached", timeout=10_000)
     assert not page.locator("#viewer").is_visible()

@@ -54,3 +54,25 @@ def test_near_duplicate_groups_are_told_and_can_colour_the_map(copies_config) ->
     assert sorted(column) == ["group 0"] * 4 + ["none"] * 8
     options, _ = colour_options(copies_config, key, None)
     assert state.NEAR_DUPLICATE_COLUMN in [o["value"] for o in options]
+
+
+def test_collapsed_copies_share_one_cluster_and_the_run_says_so(copies_config) -> None:
+    """The Compute section's "collapse near-duplicate copies": the four copies of one
+    micrograph count once (eleven images become eight distinct rows) and share a cluster;
+    the summary and the recorded parameters say so, and the choice is its own analysis."""
+    from explorer.views import COLLAPSE
+
+    plain_key, _ = analysis_job(lambda _p: None, copies_config)
+    key, summary = analysis_job(lambda _p: None, copies_config, copies=[COLLAPSE])
+    assert key != plain_key
+    assert "collapsed, each group counts once" in summary
+    run = state.load_run(copies_config, key, state.View())
+    topo = state.load_analysis(copies_config, key).topography
+    assert topo.params.collapse_copies and "copies collapsed" in topo.params.describe()
+    assert topo.knn.deduplication is not None and topo.n_distinct == 12 - 3
+    group = state.load_data(copies_config, key).columns[state.NEAR_DUPLICATE_COLUMN]
+    in_group = [i for i, g in enumerate(group) if g == "group 0"]
+    assert len(in_group) == 4
+    assert len({int(run.clustering.labels[i]) for i in in_group}) == 1
+    plain = state.load_analysis(copies_config, plain_key).topography
+    assert not plain.params.collapse_copies and plain.n_distinct == 12

@@ -89,8 +89,20 @@ def test_the_page_is_told_only_when_many_images_are_near_duplicates() -> None:
     many = grouped(40, [(i, i + 1, 0.9, 1.0) for i in range(0, 10, 2)])
     assert many.notice().startswith("10 images fall in 5 near-duplicate groups")
     assert "source micrograph" in many.notice()
+    assert "collapse the copies" in many.notice()
+    assert "collapsed, each group counts once" in many.notice(collapsed=True)
     assert grouped(100, [(0, 1, 0.9, 1.0)]).notice() is None
     assert NearDuplicates(np.zeros(0, np.int64), np.zeros(0, np.int64)).notice() is None
+
+
+def test_collapsed_copies_take_their_representatives_row() -> None:
+    found = grouped(5, [(1, 3, 0.9, 1.0), (3, 4, 0.9, 1.0)])
+    vectors = np.arange(10.0).reshape(5, 2)
+    collapsed = found.collapsed(vectors)
+    np.testing.assert_array_equal(collapsed, vectors[[0, 1, 2, 1, 1]])
+    assert collapsed.shape == vectors.shape and not np.shares_memory(collapsed, vectors)
+    with pytest.raises(ValueError, match="4 vectors for 5 images"):
+        found.collapsed(vectors[:4])
 
 
 def test_bad_input_says_what_to_give() -> None:

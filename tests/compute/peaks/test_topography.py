@@ -119,6 +119,10 @@ def test_the_knn_density_counts_the_neighbours_a_small_folder_has(blobs):
     topo = analyse(x[:10], AnalysisParams(maxk=30, density="knn", k=20))
     assert (topo.params.maxk, topo.params.k) == (9, 9)
     assert np.isfinite(topo.density.log_density).all()
+    # the page asks for the same analysis at another Z: the clamped values are its own
+    assert topo.at(AnalysisParams(maxk=30, density="knn", k=20, z=1.0)).params.k == 9
+    with pytest.raises(ValueError, match="needs a new analysis"):
+        topo.at(AnalysisParams(maxk=30, density="knn", k=5, z=1.0))
     assert analyse(x[:60], AnalysisParams(maxk=30, density="knn", k=20)).params.k == 20
 
 
