@@ -8,8 +8,8 @@ the names history; every output records it (:meth:`AnalysisParams.to_dict`).
 Two groups of fields:
 
 * the *graph* fields (metric, maxk, density, k, knn_method, space, manifold_dim_cap,
-  manifold_neighbors, cut_rule, collapse_copies) decide the kNN graph, the cluster space, the densities,
-  the peaks and the suggested cut: changing one means recomputing;
+  manifold_neighbors, cut_rule, collapse_copies) decide the kNN graph, the cluster space,
+  the densities, the peaks and the suggested cut: changing one means recomputing;
 * the *cut* fields (z, halo, halo_rule) only re-merge the cached peaks (milliseconds): the
   dashboard's hierarchy slider sets them for the whole page (:meth:`AnalysisParams.at_cut`).
 
