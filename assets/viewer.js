@@ -59,5 +59,50 @@
     document.addEventListener("keydown", function (event) {
         if (event.key === "Escape" && isOpen()) { setRequest(null); event.preventDefault(); }
     });
+
+    /* Linked zoom: side by side, a zoom or pan of one image shows the same part (the same
+     * fractions of its width and height) of the other, while "linked zoom" is ticked. */
+    let syncing = false;
+
+    function extent(gd) {  // (width, height) of the image: its invisible "extent" trace
+        const trace = (gd.data || []).find(function (t) { return t.name === "extent"; });
+        return trace ? [trace.x[1], trace.y[1]] : null;
+    }
+
+    function linked() {
+        const box = document.querySelector('#viewer-options input[value="link-zoom"]');
+        const pane = document.getElementById("viewer-compare-pane");
+        return Boolean(box && box.checked && pane && !pane.hidden);
+    }
+
+    function follow(source, target) {
+        source.on("plotly_relayout", function () {
+            if (syncing || !linked()) { return; }
+            const a = extent(source), b = extent(target);
+            if (!a || !b || !source.layout.xaxis.range || !source.layout.yaxis.range) { return; }
+            const x = source.layout.xaxis.range, y = source.layout.yaxis.range;
+            const update = {
+                "xaxis.range": [x[0] / a[0] * b[0], x[1] / a[0] * b[0]],
+                "yaxis.range": [y[0] / a[1] * b[1], y[1] / a[1] * b[1]],
+            };
+            syncing = true;
+            Promise.resolve(window.Plotly.relayout(target, update)).finally(function () {
+                syncing = false;
+            });
+        });
+    }
+
+    window.setInterval(function () {  // the graphs are drawn (and redrawn) by Dash
+        const main = document.querySelector("#viewer-main .js-plotly-plot");
+        const other = document.querySelector("#viewer-compare .js-plotly-plot");
+        if (!main || !other || !main.on || !other.on) { return; }
+        if (main._topographLinked !== other || other._topographLinked !== main) {
+            main._topographLinked = other;
+            other._topographLinked = main;
+            follow(main, other);
+            follow(other, main);
+        }
+    }, 500);
+
     window.topographViewer = {isOpen: isOpen, step: step};
 })();

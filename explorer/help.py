@@ -159,7 +159,8 @@ HELP: dict[str, Help] = {
     names_io.APPLY: _h("Save the previewed names (your name is recorded with them).", NAMES),
     # The image viewer
     viewer.OPTIONS: _h("Scale bar: drawn from the measured nm/px. Data bar: the "
-                       "instrument's stripe, cut off before embedding.", LOOK),
+                       "instrument's stripe, cut off before embedding. Linked zoom: side "
+                       "by side, zoom and pan show the same part of both images.", LOOK),
     viewer.PIN: _h("Keep this image: the next one you open shows beside it.", LOOK),
     viewer.UNPIN: _h("Stop showing the kept image beside the others.", LOOK),
     viewer.CLOSE: _h("Close the viewer (Esc).", LOOK),

@@ -4,7 +4,7 @@
 VIEWER = "viewer"                     # the modal; class "viewer open" while shown
 REQUEST = "viewer-request"            # {"id", "compare", "t"} or None (closed)
 PINNED = "viewer-pinned"              # the content id kept for comparison, or None
-OPTIONS = "viewer-options"            # checklist: "scale-bar", "data-bar"
+OPTIONS = "viewer-options"            # checklist: "scale-bar", "data-bar", "link-zoom"
 TITLE = "viewer-title"
 MAIN = "viewer-main"                  # graph of the image asked for
 MAIN_META = "viewer-main-meta"
@@ -17,3 +17,4 @@ CLOSE = "viewer-close"
 
 SCALE_BAR = "scale-bar"               # OPTIONS values
 DATA_BAR = "data-bar"
+LINK_ZOOM = "link-zoom"               # side by side: zoom and pan move both images (viewer.js)

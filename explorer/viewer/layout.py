@@ -29,10 +29,12 @@ def viewer_modal() -> html.Div:
             html.Div(className="viewer-box", children=[
                 html.Div(className="viewer-head", children=[
                     html.H3(id=ids.TITLE, className="viewer-title"),
-                    dcc.Checklist(id=ids.OPTIONS, inline=True, value=[ids.SCALE_BAR],
+                    dcc.Checklist(id=ids.OPTIONS, inline=True,
+                                  value=[ids.SCALE_BAR, ids.LINK_ZOOM],
                                   persistence=True, persistence_type="local", options=[
                                       {"label": " scale bar", "value": ids.SCALE_BAR},
-                                      {"label": " data bar", "value": ids.DATA_BAR}]),
+                                      {"label": " data bar", "value": ids.DATA_BAR},
+                                      {"label": " linked zoom", "value": ids.LINK_ZOOM}]),
                     html.Button("Keep for comparison", id=ids.PIN, n_clicks=0,
                                 title="show this image beside the next one you open"),
                     html.Button("Clear comparison", id=ids.UNPIN, n_clicks=0),

@@ -107,5 +107,29 @@ def test_open_zoom_scale_bar_data_bar_compare_and_escape(page, sem_url, sem_anal
                            arg=f"/images/{other}.png", timeout=30_000)
     page.locator("#viewer-compare-pane").wait_for(state="visible", timeout=20_000)
     assert shown_source(page, COMPARE) == f"/images/{record.id}.png"
+
+    # linked zoom: a drag (pan) on one image shows the same part of the other
+    box = page.locator("#viewer-compare .nsewdrag").bounding_box()
+    page.wait_for_function(f"() => {COMPARE}._topographLinked", timeout=10_000)
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4, steps=6)
+    page.mouse.up()
+    fractions = """g => { const e = g.data.find(t => t.name === 'extent');
+        return [g.layout.xaxis.range[0] / e.x[1], g.layout.yaxis.range[1] / e.y[1]]; }"""
+    page.wait_for_function(
+        f"""() => {{ const f = {fractions}, a = f({COMPARE}), b = f({MAIN});
+                    return a[0] > 0.05 && Math.abs(a[0] - b[0]) < 1e-3
+                           && Math.abs(a[1] - b[1]) < 1e-3; }}""", timeout=10_000)
+    page.get_by_label("linked zoom").uncheck()
+    page.wait_for_timeout(500)  # the figures are redrawn for the new options
+    before = page.evaluate(f"() => ({fractions})({MAIN})")
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7, steps=6)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    assert page.evaluate(f"() => ({fractions})({MAIN})") == before  # not linked: stays
+    page.get_by_label("linked zoom").check()
     page.locator("#viewer-close").click()
     page.locator("#viewer.open").wait_for(state="detached", timeout=10_000)
