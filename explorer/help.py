@@ -158,9 +158,9 @@ HELP: dict[str, Help] = {
                         "what its names would create or update before importing.", NAMES),
     names_io.APPLY: _h("Save the previewed names (your name is recorded with them).", NAMES),
     # The image viewer
-    viewer.OPTIONS: _h("Scale bar: drawn from the measured nm/px. Data bar: the "
-                       "instrument's stripe, cut off before embedding. Linked zoom: side "
-                       "by side, zoom and pan show the same part of both images.", LOOK),
+    viewer.OPTIONS: _h("Scale bar: from the measured nm/px. Data bar: the instrument's "
+                       "stripe. Linked zoom: side by side, both images show the same part.",
+                       LOOK),
     viewer.PIN: _h("Keep this image: the next one you open shows beside it.", LOOK),
     viewer.UNPIN: _h("Stop showing the kept image beside the others.", LOOK),
     viewer.CLOSE: _h("Close the viewer (Esc).", LOOK),
