@@ -143,7 +143,8 @@ def quality_summary(rep, *, describe: str) -> html.Div:
     """r, the intrinsic dimension and one row of NMI/AMI/ARI per clustering method."""
     dim = f"; 2-NN intrinsic dimension {rep.intrinsic_dim:.1f}" if rep.intrinsic_dim else ""
     rows = [html.Tr([html.Td(c.method), html.Td(str(c.n_clusters)), html.Td(f"{c.scores.nmi:.3f}"),
-                     html.Td(f"{c.scores.ami:.3f}"), html.Td(f"{c.scores.ari:.3f}")])
+                     html.Td(f"{c.scores.ami:.3f}"), html.Td(f"{c.scores.ari:.3f}"),
+                     html.Td(f"{c.scores.n_scored} of {rep.n_labelled}")])
             for c in rep.clusters]
     return html.Div(className="quality-summary", children=[
         html.P(f"{describe}: {rep.n_points} images, {rep.n_labelled} labelled. Pearson r "
@@ -151,11 +152,12 @@ def quality_summary(rep, *, describe: str) -> html.Div:
                f"images of one class lie closer together){dim}."),
         html.Table(className="quality-scores", children=[
             html.Thead(html.Tr([html.Th(h) for h in ("method", "clusters", "NMI", "AMI",
-                                                     "ARI")])),
+                                                     "ARI", "images scored")])),
             html.Tbody(rows)]),
         html.P("k-means and agglomerative (told the number of classes) and HDBSCAN are "
                "references; ADP is the density-peak clustering of this page (its settings "
-               "and Z).", className="hint"),
+               "and Z). A method's halo or noise images are left out of its scores: "
+               "'images scored' says how many of the labelled ones count.", className="hint"),
     ])
 
 

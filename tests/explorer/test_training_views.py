@@ -109,6 +109,7 @@ def test_quality_report_of_the_current_analysis(app_config):
     assert "pixels, weights auto, euclidean distance: 12 images, 12 labelled" in text
     density = "pak" if AnalysisParams().density == "pak" else "knn-k4"
     assert "Pearson r" in text and "kmeans-k2" in text and f"adp-{density}-z" in text
+    assert "images scored" in text and "12 of 12" in text  # k-means leaves none out
     image = figure.data[0]
     assert image.type == "image" and image.source.startswith("data:image/png;base64,")
     assert list(figure.layout.xaxis.ticktext) == ["bottom-right", "top-left"]
