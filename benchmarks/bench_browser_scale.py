@@ -24,6 +24,13 @@ or after the panel's DOM changed):
   highlight drawn;
 - lasso: the mouse button released after a lasso -> the selection panel filled.
 
+Above ``--density-image-above`` points (the app's default,
+:attr:`explorer.config.AppConfig.density_image_above`) the map is a density map
+(:mod:`explorer.density_view`): "open" ends when the density image is drawn, a click is
+made after a zoom (measured: the relayout -> the window's points drawn) to a window around
+the clicked row, and the lasso is drawn on the overview image (after a zoom back out,
+measured too). Pass a larger ``--density-image-above`` for the single WebGL trace.
+
 Each action runs ``--repeat`` times; the table gives the median and the worst. The load
 average is printed before and after: wall times on a shared machine are inflated, often
 many times over. So each action's CPU time is also given: this process (the Dash server's
@@ -68,8 +75,9 @@ HOOKS = """() => {
 }""".replace("GRAPH", GD)
 
 
-def publish_synthetic(n: int):
-    """(config, analysis key, projection key, coords) of ``n`` synthetic rows, published."""
+def publish_synthetic(n: int, density_image_above: int | None = None):
+    """(config, analysis key, projection key, coords) of ``n`` synthetic rows, published;
+    ``density_image_above``: the app's threshold (None: its default)."""
     from benchmarks.bench_explorer import synthetic
     from compute.projection import ProjectionParams
     from explorer.config import AppConfig
@@ -78,8 +86,9 @@ def publish_synthetic(n: int):
     data, coords = synthetic(n)
     tmp = Path(tempfile.mkdtemp(prefix="bench-browser-"))
     (tmp / "images").mkdir()
+    above = {} if density_image_above is None else {"density_image_above": density_image_above}
     config = AppConfig(images=tmp / "images", labels=None, cache_dir=tmp / "cache",
-                       names_db=tmp / "names.sqlite")
+                       names_db=tmp / "names.sqlite", **above)
     akey = analysis_key(pipeline_config(config))
     pkey = projection_key(akey, ProjectionParams())
     publish(config, akey, data, coords={pkey: coords})
@@ -159,11 +168,37 @@ def plot_box(page) -> dict:
 
 
 def point_position(page, row: int) -> tuple[float, float]:
+    """Page position of ``row``'s marker (on a density map: the shown point whose
+    ``customdata`` is ``row``)."""
     return tuple(page.evaluate(f"""row => {{
         const gd = {GD}, fl = gd._fullLayout, d = gd._fullData[0];
+        const i = d.customdata ? Array.from(d.customdata).indexOf(row) : row;
+        if (i < 0) throw new Error('row ' + row + ' is not drawn');
         const box = gd.getBoundingClientRect();
-        return [box.left + fl._size.l + fl.xaxis.d2p(d.x[row]),
-                box.top + fl._size.t + fl.yaxis.d2p(d.y[row])]; }}""", row))
+        return [box.left + fl._size.l + fl.xaxis.d2p(d.x[i]),
+                box.top + fl._size.t + fl.yaxis.d2p(d.y[i])]; }}""", row))
+
+
+def zoom(page, window) -> None:
+    """Zoom the map to ``window`` (x0, x1, y0, y1) as the modebar's tools do (a relayout),
+    with the action's start time."""
+    page.evaluate(f"""w => {{ window.__t0 = performance.now();
+        Plotly.relayout({GD}, {{'xaxis.range': [w[0], w[1]], 'yaxis.range': [w[2], w[3]]}});
+        }}""", list(window))
+
+
+def window_around(coords: np.ndarray, row: int, most: int) -> tuple[float, ...]:
+    """A square window (in the projection's units) centred on ``row`` holding at most
+    ``most`` points: 10 % of the map's extent, halved until it does."""
+    from explorer.density_image import in_window
+
+    span = float(np.max(coords.max(axis=0) - coords.min(axis=0)))
+    half, (x, y) = span * 0.05, coords[row]
+    while True:
+        window = (x - half, x + half, y - half, y + half)
+        if in_window(coords, window).sum() <= most:
+            return tuple(float(v) for v in window)
+        half /= 2
 
 
 def lasso(page, place: int) -> None:
@@ -180,7 +215,7 @@ def lasso(page, place: int) -> None:
     page.mouse.up()
 
 
-def run(n: int, repeat: int, timeout_s: float) -> dict:
+def run(n: int, repeat: int, timeout_s: float, density_image_above: int | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     from benchmarks.bench_explorer import serve
@@ -189,7 +224,12 @@ def run(n: int, repeat: int, timeout_s: float) -> dict:
     from explorer.hierarchy import ids as hier_ids
 
     t = time.perf_counter()
-    config, akey, pkey, coords = publish_synthetic(n)
+    config, akey, pkey, coords = publish_synthetic(n, density_image_above)
+    from explorer.density_image import POINTS_ON_ZOOM, window_of
+    from explorer.density_view import is_dense
+
+    dense = is_dense(config, n, 2)
+    print(f"density map: {dense} (above {config.density_image_above} points)", flush=True)
     print(f"synthetic data: {n} points in {time.perf_counter() - t:.1f} s", flush=True)
     port = serve(create_app(config))
     results: dict[str, list[tuple[float, float, dict]]] = {}
@@ -202,9 +242,12 @@ def run(n: int, repeat: int, timeout_s: float) -> dict:
         page.evaluate(HOOKS)
         def open_figure():
             set_prop(page, ids.RUN_KEY, {"data": akey})
-            page.wait_for_function(f"n => {{ const d = {GD}._fullData;"
-                                   " return d && d[0] && d[0].x && d[0].x.length >= n; }",
-                                   arg=n, timeout=timeout_s * 1000, polling=100)
+            drawn = ("() => { const gd = GRAPH; return gd._fullLayout && gd._fullLayout.images"
+                     " && gd._fullLayout.images.length === 1; }" if dense else
+                     "n => { const d = GRAPH._fullData;"
+                     " return d && d[0] && d[0].x && d[0].x.length >= n; }")
+            page.wait_for_function(drawn.replace("GRAPH", GD), arg=n,
+                                   timeout=timeout_s * 1000, polling=100)
         measured(results, "open (full figure drawn)", open_figure, page, "paint", timeout_s)
         columns = ["label", "superclass", "folder", "log-density", "cluster"]
         for i in range(repeat):
@@ -219,16 +262,25 @@ def run(n: int, repeat: int, timeout_s: float) -> dict:
                 "paint", timeout_s)
         rng = np.random.default_rng(0)
         for row in rng.choice(n, repeat, replace=False):
+            if dense:
+                measured(results, "zoom in (the window's points drawn)",
+                         lambda row=row: zoom(page, window_around(coords, int(row),
+                                                                  POINTS_ON_ZOOM // 2)),
+                         page, "paint", timeout_s)
             x, y = point_position(page, int(row))
             page.mouse.move(x, y)
             time.sleep(QUIET_S)  # the hover's own tooltip is not part of the click
             measured(results, "click (instance panel + highlight)",
                      lambda x=x, y=y: page.mouse.click(x, y), page, ids.INSTANCE_PANEL,
                      timeout_s, also="paint")
+        if dense:
+            measured(results, "zoom out (the overview image drawn)",
+                     lambda: zoom(page, window_of(coords)), page, "paint", timeout_s)
         for i in range(repeat):
             measured(results, "lasso (selection panel)", lambda i=i: lasso(page, i % 3),
                      page, ids.SELECTION_PANEL, timeout_s)
-        selected = page.evaluate(f"() => ({GD}._fullData[0].selectedpoints || []).length")
+        selected = page.evaluate(f"() => {{ const c = document.getElementById("
+                                 f"'{ids.SELECTION_COUNT}'); return c ? c.innerText : ''; }}")
         heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0")
         browser.close()
     return {"times": results, "selected": selected, "heap_mib": heap / 2**20}
@@ -239,9 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=150_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per action")
+    parser.add_argument("--density-image-above", type=int, default=None, metavar="N",
+                        help="the app's threshold of the density map (default: the app's)")
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
-    result = run(args.n, args.repeat, args.timeout)
+    result = run(args.n, args.repeat, args.timeout, args.density_image_above)
     print(f"\nN = {args.n}, headless Chromium (software WebGL), 1400 x 900 viewport\n")
     print(f"| action | wall, median of {args.repeat} | wall, worst | CPU ms, median | "
           "CPU ms: " + " / ".join(PARTS) + " (median each) |")
@@ -252,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                            for p in PARTS)
         print(f"| {name} | {statistics.median(walls):.0f} ms | {max(walls):.0f} ms | "
               f"{statistics.median(cpus):.0f} ms | {split} |")
-    print(f"\nlast lasso: {result['selected']} points selected; JS heap in use "
+    print(f"\nlast lasso: {result['selected']!r}; JS heap in use "
           f"{result['heap_mib']:.0f} MiB")
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0

@@ -8,6 +8,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids
 from explorer.config import AppConfig, folder_tag
+from explorer.density_view import SELECTED_ROWS_JS, register_density_callbacks
 from explorer.jobs import run_timed_job
 from explorer.jobs.feedback import job_progress_outputs, register_job_feedback
 from explorer.views import (
@@ -32,12 +33,6 @@ from explorer.views import (
     selection_view,
 )
 
-SELECTED_ROWS_JS = """function (selected, folder) {
-    if (!selected || !selected.points) { return [[], folder]; }
-    const rows = [];
-    for (const p of selected.points) { if (p.curveNumber === 0) { rows.push(p.pointNumber); } }
-    return [rows, folder];
-}"""
 _RUNNING_ANALYSIS = [(Output(ids.RUN_BUTTON, "disabled"), True, False),
                      (Output(ids.CANCEL_BUTTON, "disabled"), False, True)]
 _RUNNING_PROJECTION = [(Output(ids.PROJECTION_CANCEL, "disabled"), False, True)]
@@ -142,8 +137,8 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
                   Input(ids.VIEW, "data"), Input(ids.LEGEND_STATE, "data"),
                   State(ids.PROJECTION_KEY, "data"),
                   State(ids.ROW_FILTER, "data"), State(ids.MARKER_OPACITY, "value"),
-                  prevent_initial_call=True)
-    def _recolour(column, restyle, view, legend, pkey, groups, opacity):
+                  State(ids.DENSITY_WINDOW, "data"), prevent_initial_call=True)
+    def _recolour(column, restyle, view, legend, pkey, groups, opacity, window):
         # a new figure's legend state comes in too: its colours may be of an older cut
         # than the page's (built while the slider settled), then they follow the page
         triggers = set(ctx.triggered_prop_ids.values())
@@ -153,21 +148,22 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
         restyle = restyle if ids.SCATTER in triggers else None
         return legend_view(config, pkey, column, legend, restyle, groups, view,
                            cut_changed=ids.VIEW in triggers or outdated,
-                           opacity=opacity)
+                           opacity=opacity, window=window)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.ROW_FILTER, "data"), State(ids.LEGEND_STATE, "data"),
                   State(ids.PROJECTION_KEY, "data"), State(ids.VIEW, "data"),
-                  prevent_initial_call=True)
-    def _filter(groups, legend, pkey, view):
-        return filter_view(config, pkey, legend, groups, view)
+                  State(ids.DENSITY_WINDOW, "data"), prevent_initial_call=True)
+    def _filter(groups, legend, pkey, view, window):
+        return filter_view(config, pkey, legend, groups, view, window)
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.MARKER_SIZE, "value"), Input(ids.MARKER_OPACITY, "value"),
                   State(ids.PROJECTION_KEY, "data"), State(ids.VIEW, "data"),
-                  prevent_initial_call=True)
-    def _marker(size, opacity, pkey, view):
-        return marker_view(pkey, marker_size=size, opacity=opacity, config=config, view=view)
+                  State(ids.DENSITY_WINDOW, "data"), prevent_initial_call=True)
+    def _marker(size, opacity, pkey, view, window):
+        return marker_view(pkey, marker_size=size, opacity=opacity, config=config, view=view,
+                           window=window)
 
     @app.callback(Output(ids.HOVER_TOOLTIP, "show"), Output(ids.HOVER_TOOLTIP, "bbox"),
                   Output(ids.HOVER_TOOLTIP, "children"),
@@ -205,10 +201,12 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     # a list of rows (~6 bytes a point) before anything goes to the server.
     # The rows are kept in the tab's session storage with the folder they belong to: a
     # reload shows the same selection, a server now exploring another folder ignores it.
+    # On a density map the selection's shape goes to the server instead (its points are
+    # not all in the browser): explorer.density_view.
     app.clientside_callback(SELECTED_ROWS_JS, Output(ids.SELECTED_POINTS, "data"),
-                            Output(ids.SELECTION_FOLDER, "data"),
+                            Output(ids.SELECTION_FOLDER, "data"), Output(ids.LASSO_SHAPE, "data"),
                             Input(ids.SCATTER, "selectedData"), State(ids.FOLDER_TAG, "data"),
-                            prevent_initial_call=True)
+                            State(ids.SCATTER, "figure"), prevent_initial_call=True)
 
     # The selection is the selected rows minus the classes hidden through the legend and
     # the rows outside the scale-group filter, recomputed server-side on each use, so the
@@ -252,3 +250,4 @@ def register_callbacks(app: Dash, config: AppConfig) -> None:
     _register_jobs(app, config)
     _register_scatter(app, config)
     _register_panels(app, config)
+    register_density_callbacks(app, config)

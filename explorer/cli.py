@@ -59,6 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "ResNet-50 where its ImageNet weights are in the torch cache, "
                              "else EfficientNet-Lite0; pixels: the raw 28x28 baseline)")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev only)")
+    parser.add_argument("--density-image-above", type=int, metavar="N",
+                        default=AppConfig.density_image_above,
+                        help="draw a 2-D map of more than N images as a density image, with "
+                             "the points themselves on zoom (default "
+                             f"{AppConfig.density_image_above})")
     _add_serving_flags(parser)
     return parser.parse_args(argv)
 
@@ -108,6 +113,8 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
                          "network run code through the debugger; drop --debug or --host")
     if args.debug and args.serve:
         raise SystemExit("error: --debug is for the development server; drop --debug or --serve")
+    if args.density_image_above < 0:
+        raise SystemExit("error: --density-image-above must be 0 or more")
     if args.workers < 1 or args.threads < 1:
         raise SystemExit("error: --workers and --threads must be at least 1")
     _check_sign_in(args)
@@ -117,6 +124,7 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
                      backbone=args.backbone, redis_url=args.redis,
                      users_file=args.users.resolve() if args.users else None,
                      user_header=args.user_header,
+                     density_image_above=args.density_image_above,
                      **_scale_options(args))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,11 @@ class Colouring:
     values: np.ndarray
     categories: tuple[str, ...] = ()
     colours: tuple[str, ...] = ()
+
+    def subset(self, rows: np.ndarray) -> Colouring:
+        """The same colouring of ``rows`` only (e.g. the points a zoomed-in density map
+        draws): same column, categories and colours, ``values[rows]``."""
+        return replace(self, values=self.values[np.asarray(rows, dtype=np.int64)])
 
     def rows_in(self, hidden: Collection[str]) -> np.ndarray:
         """Boolean mask (N,) of rows whose category is in ``hidden``."""

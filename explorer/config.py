@@ -31,6 +31,11 @@ class AppConfig:
     redis_url: str | None = None  # jobs on Celery + Redis (--redis), else Diskcache
     users_file: Path | None = None  # sign-in with the passwords of this file (--users)
     user_header: str | None = None  # sign-in by a trusted proxy's header (--user-header)
+    #: A 2-D map of more images than this is drawn as a density image, with the points
+    #: themselves on zoom (explorer.density_view; --density-image-above): one WebGL trace
+    #: of 150 000 points takes seconds to recolour in a GPU-less browser
+    #: (benchmarks/RESULTS.md, "The browser at scale").
+    density_image_above: int = 100_000
 
     @property
     def thumbnail_dir(self) -> Path:

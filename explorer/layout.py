@@ -216,6 +216,7 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
         dcc.Store(id=ids.SELECTION_FOLDER, storage_type="session"),
         dcc.Store(id=ids.FOLDER_TAG, data=folder_tag(config or AppConfig())),
         dcc.Store(id=ids.SELECTION_PAGE, data=0),
+        dcc.Store(id=ids.DENSITY_WINDOW), dcc.Store(id=ids.LASSO_SHAPE),  # explorer.density_view
         html.Div(id=ids.APP_ERROR, className="app-error", role="alert", n_clicks=0,
                  title="click to dismiss"),
         html.Div(id=ids.SIGNED_IN, className="signed-in"),

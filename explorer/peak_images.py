@@ -65,9 +65,13 @@ def layout_images(peaks_xy: np.ndarray, image_ids, placed: list[int], *, x_range
 
 def peak_images_view(config: AppConfig, pkey: str | None, view, relayout: dict | None,
                      show: bool) -> Patch:
-    """A Patch of the scatter's ``layout.images``: the peak images that fit at this zoom."""
+    """A Patch of the scatter's ``layout.images``: the peak images that fit at this zoom
+    (none on a density map: its one layout image is the map)."""
+    from explorer.density_view import dense_map
     from explorer.state import load_coords, load_run, parse_projection_key
 
+    if pkey and dense_map(config, pkey, None) is not None:
+        return no_update  # a density map's layout image is its map (explorer.density_view)
     patch = Patch()
     if not pkey or not show or view is None:
         patch["layout"]["images"] = []

@@ -18,11 +18,13 @@ from explorer.state import ExplorerData
 def rows_from_event(event: dict | None, *, trace: int = 0) -> np.ndarray:
     """Dataset rows of a Plotly click/selection event on trace ``trace`` (sorted, unique).
 
-    Points of the main trace carry their row as ``pointNumber`` (one trace in row order).
+    Points of the main trace carry their row as ``pointNumber`` (one trace in row order),
+    or, when it holds only some rows (a zoomed-in density map, :mod:`explorer.density_view`),
+    as ``customdata``.
     """
     if not event or not event.get("points"):
         return np.zeros(0, dtype=np.int64)
-    rows = [p["pointNumber"] for p in event["points"]
+    rows = [p.get("customdata", p.get("pointNumber")) for p in event["points"]
             if p.get("curveNumber", 0) == trace and "pointNumber" in p]
     return np.unique(np.asarray(rows, dtype=np.int64))
 

@@ -20,6 +20,7 @@ from compute.scale.groups import group_choices, group_sort_key, in_any_group
 from compute.scale.table import GROUP_COLUMN
 from compute.spreadsheet import neutralised_frame
 from explorer.config import AppConfig
+from explorer.density_view import dense_figure, dense_map, layout_images, main_rows
 from explorer.figures import (
     LEGEND_LIMIT,
     LEGEND_START,
@@ -322,13 +323,24 @@ def _outside_groups(data: ExplorerData, groups: tuple[str, ...]) -> np.ndarray:
 
 
 def filter_view(config: AppConfig, pkey: str | None, legend: dict | None,
-                groups: list[str] | None, view: dict | None = None):
-    """Patch for a new scale-group filter: rows outside it become transparent."""
+                groups: list[str] | None, view: dict | None = None,
+                window: dict | None = None):
+    """Patch for a new scale-group filter: rows outside it become transparent (``window``:
+    a density map's zoom, :mod:`explorer.density_view`)."""
     if not pkey or not legend:
         return no_update
-    data = data_for(config, pkey, view)
-    return hidden_patch(colouring_for(data, legend["column"]), legend["hidden"],
-                        removed_rows(data, groups))
+    data, dense = data_for(config, pkey, view), dense_map(config, pkey, window)
+    colour, removed = colouring_for(data, legend["column"]), removed_rows(data, groups)
+    patch = hidden_patch(*main_rows(dense, colour), legend["hidden"],
+                         *main_rows(dense, removed))
+    return _with_image(patch, dense, colour, legend["hidden"], removed, halo_rows(data))
+
+
+def _with_image(patch, dense, colour, hidden, removed, halo):
+    """``patch`` with a density map's new image (unchanged for other maps)."""
+    if dense is not None:
+        patch["layout"]["images"] = layout_images(dense, colour, hidden, removed, halo)
+    return patch
 
 
 def _legend_state(colour, view: dict | None, hidden=()) -> dict:
@@ -358,11 +370,17 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
     data, (akey, params) = data_for(config, pkey, view), parse_projection_key(pkey)
     colour = colouring_for(data, colour_column(list(data.columns.columns), column))
     title = f"{config_for(config, akey).backbone} / {params.method} {params.n_components}-D"
-    fig = scatter_figure(load_coords(config, pkey), colour, title=title,
-                         removed=removed_rows(data, groups),
+    removed, halo = removed_rows(data, groups), halo_rows(data)
+    dense = dense_map(config, pkey, None)  # a density map opens on its overview
+    main_colour, main_removed, main_halo = main_rows(dense, colour, removed, halo)
+    coords = load_coords(config, pkey) if dense is None else dense.coords[dense.rows]
+    fig = scatter_figure(coords, main_colour, title=title, removed=main_removed,
                          marker_size=marker_size or 4, opacity=opacity or 0.8,
                          axis_name=PROJECTION_NAMES.get(params.method, params.method),
-                         is_halo=halo_rows(data))
+                         is_halo=main_halo)
+    if dense is not None:
+        return (dense_figure(fig, dense, pkey, layout_images(dense, colour, (), removed, halo)),
+                _legend_state(colour, view))
     rows = [int(r) for r in selected or () if 0 <= int(r) < data.n_rows]
     if rows:
         fig.data[0].selectedpoints = rows
@@ -386,35 +404,41 @@ def legend_hidden(restyle, categories: tuple[str, ...], hidden) -> list[str]:
 def legend_view(config: AppConfig, pkey: str | None, column: str, legend: dict | None,
                 restyle: list | None, groups: list[str] | None = None,
                 view: dict | None = None, *, cut_changed: bool = False,
-                opacity: float | None = None):
+                opacity: float | None = None, window: dict | None = None):
     """(Patch, legend state) for a new colour column, a legend toggle, or (``cut_changed``)
     a new Z / halo / name while colouring by cluster or halo (rows outside the scale
-    ``groups`` stay transparent)."""
+    ``groups`` stay transparent; ``window``: a density map's zoom)."""
     if not pkey or not legend:
         return no_update, no_update
     data, dims = data_for(config, pkey, view), parse_projection_key(pkey)[1].n_components
-    removed = removed_rows(data, groups)
+    removed, halo, dense = removed_rows(data, groups), halo_rows(data), dense_map(
+        config, pkey, window)
+    main_removed, main_halo = main_rows(dense, removed, halo)
     if restyle is not None:
         if "visible" not in (restyle[0] or {}):
             return no_update, no_update
         colour = colouring_for(data, legend["column"])
         hidden = legend_hidden(restyle, colour.categories, legend["hidden"])
-        return hidden_patch(colour, hidden, removed), {**legend, "hidden": hidden}
+        patch = hidden_patch(*main_rows(dense, colour), hidden, main_removed)
+        return (_with_image(patch, dense, colour, hidden, removed, halo),
+                {**legend, "hidden": hidden})
     if cut_changed:
         column = column or legend["column"]
         if column == legend["column"] and column not in CUT_COLUMNS:
             # the colours do not depend on the cut, the halo does
-            fade = opacity_patch(opacity or 0.8, halo_rows(data), dims)
-            return fade, {**legend, "cut": View.of(view).store()}
+            fade = opacity_patch(opacity or 0.8, main_halo, dims)
+            colour = colouring_for(data, column)
+            return (_with_image(fade, dense, colour, legend["hidden"], removed, halo),
+                    {**legend, "cut": View.of(view).store()})
     elif column is None or column == legend["column"]:
         return no_update, no_update  # the figure already shows this column
     colour = colouring_for(data, column)
-    patch = recolour_patch(colour, dims=dims, removed=removed,
+    patch = recolour_patch(*main_rows(dense, colour), dims=dims, removed=main_removed,
                            old_legend_size=legend.get("legend", 0))
     if cut_changed:
         patch["data"][MAIN]["marker"]["opacity"] = point_opacity(opacity or 0.8,
-                                                                 halo_rows(data), dims)
-    return patch, _legend_state(colour, view)
+                                                                 main_halo, dims)
+    return _with_image(patch, dense, colour, (), removed, halo), _legend_state(colour, view)
 
 
 def halo_rows(data: ExplorerData) -> np.ndarray | None:
@@ -425,13 +449,15 @@ def halo_rows(data: ExplorerData) -> np.ndarray | None:
 
 
 def marker_view(pkey: str | None, *, marker_size: float, opacity: float,
-                config: AppConfig | None = None, view: dict | None = None):
+                config: AppConfig | None = None, view: dict | None = None,
+                window: dict | None = None):
     if not pkey:
         return no_update
     dims = parse_projection_key(pkey)[1].n_components
     if config is not None:
+        halo = halo_rows(data_for(config, pkey, view))
         return marker_patch(marker_size=marker_size, opacity=opacity, dims=dims,
-                            is_halo=halo_rows(data_for(config, pkey, view)))
+                            is_halo=main_rows(dense_map(config, pkey, window), halo)[0])
     return marker_patch(marker_size=marker_size, opacity=opacity, dims=dims)
 
 
@@ -540,7 +566,8 @@ def search_view(config: AppConfig, key: str | None, pkey: str | None, query: str
         return no_update, no_update, "", no_update
     found = search_rows(load_page(config, key, View.of(view)), query)
     rows = found.rows.tolist()
-    if not pkey:
+    if not pkey or dense_map(config, pkey, None) is not None:
+        # a density map's main trace holds other rows: its selection is not drawn
         return rows, folder_tag(config), found.what, no_update
     patch = Patch()
     patch["data"][0]["selectedpoints"] = rows or None

@@ -175,6 +175,8 @@ def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | No
     if not key:
         return no_update
     c = _run(config, key, view).clustering
+    if len(c.labels) > config.density_image_above:
+        return no_update  # a density map's main trace holds other rows (density_view)
     patch = Patch()
     leaves = highlighted_leaves(c.tree, highlight)
     rows = [int(r) for r in selected or () if 0 <= int(r) < len(c.labels)]

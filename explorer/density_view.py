@@ -1,0 +1,298 @@
+"""The density map: how a large collection's 2-D scatter stays interactive.
+
+Above :attr:`explorer.config.AppConfig.density_image_above` images (2-D only), the
+scatter's main trace does not hold every row. At the overview it holds none and the map is
+a server-drawn image of the points (:mod:`explorer.density_image`, a Plotly layout image
+under the axes), coloured as the page's Colour-by column colours the points; zoomed in to
+a window of at most :data:`explorer.density_image.POINTS_ON_ZOOM` points, it holds those
+rows, with their row numbers as ``customdata`` (:func:`explorer.selection.rows_from_event`
+reads them), so hover, click and the highlight name image rows.
+
+Which rows the main trace holds follows from the coordinates and the zoom window alone
+(:func:`dense_map`), kept in the browser's ``ids.DENSITY_WINDOW`` store with the
+projection it belongs to; every callback that colours the main trace colours those rows.
+A lasso or box is resolved against the coordinates server-side (:func:`lasso_rows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from explorer.config import AppConfig
+from explorer.density_image import (
+    density_rgba,
+    in_window,
+    png_data_uri,
+    rgb_of,
+    rows_in_window,
+    window_of,
+)
+
+Window = tuple[float, float, float, float]  # x0, x1, y0, y1 in the projection's units
+
+
+@dataclass(frozen=True, eq=False)
+class DenseMap:
+    """What a density map shows: the zoom ``window`` (the overview: the points' extent),
+    the ``rows`` (sorted int64) its main trace holds as points, and whether the density
+    ``image`` is shown instead (then ``rows`` is empty). ``coords``: (N, 2)."""
+
+    coords: np.ndarray
+    window: Window
+    rows: np.ndarray
+    image: bool
+
+
+def is_dense(config: AppConfig, n_rows: int, dims: int) -> bool:
+    """Whether a map of ``n_rows`` images in ``dims`` dimensions is a density map."""
+    return dims == 2 and n_rows > config.density_image_above
+
+
+def dense_map(config: AppConfig, pkey: str, store: dict | None) -> DenseMap | None:
+    """The density map of projection ``pkey`` at the zoom of ``store`` (the browser's
+    ``ids.DENSITY_WINDOW``; a window of another projection, or None: the overview), or
+    None when the map draws every point (small collection, or 3-D)."""
+    from explorer.state import load_coords, parse_projection_key
+
+    if parse_projection_key(pkey)[1].n_components != 2:
+        return None
+    coords = load_coords(config, pkey)
+    if not is_dense(config, len(coords), 2):
+        return None
+    window = tuple(store["window"]) if store and store.get("pkey") == pkey else None
+    rows = rows_in_window(coords, window)
+    if rows is None:
+        return DenseMap(coords, window or window_of(coords), np.zeros(0, np.int64), True)
+    return DenseMap(coords, window, rows, False)
+
+
+def main_rows(dense: DenseMap | None, *arrays):
+    """``arrays`` (Colouring or (N,) arrays, None kept) restricted to the rows the main
+    trace holds: all of them unchanged when ``dense`` is None."""
+    if dense is None:
+        return arrays
+    return tuple(None if a is None else (a.subset(dense.rows) if hasattr(a, "subset")
+                                         else a[dense.rows]) for a in arrays)
+
+
+def point_rgb(colour) -> np.ndarray:
+    """(N, 3) uint8: each row's colour under ``colour`` (a :class:`Colouring`), as its
+    marker shows it (categorical: its category's colour; continuous: the colour scale over
+    the 1st-99th percentiles; missing: grey)."""
+    from explorer.colouring import CONTINUOUS_SCALE, MISSING_COLOUR
+
+    if colour.kind == "categorical":
+        return rgb_of(colour.colours)[colour.values.astype(np.int64)]
+    from plotly.colors import get_colorscale, sample_colorscale
+
+    values = colour.values
+    finite = values[np.isfinite(values)]
+    lo, hi = (np.percentile(finite, [1, 99]) if len(finite) else (0.0, 1.0))
+    table = rgb_of(sample_colorscale(get_colorscale(CONTINUOUS_SCALE),
+                                     list(np.linspace(0, 1, 256)), colortype="rgb"))
+    share = np.clip((np.nan_to_num(values, nan=lo) - lo) / max(hi - lo, 1e-12), 0, 1)
+    rgb = table[np.round(share * 255).astype(np.int64)]
+    rgb[~np.isfinite(values)] = rgb_of([MISSING_COLOUR])[0]
+    return rgb
+
+
+def point_weights(colour, hidden=(), removed: np.ndarray | None = None,
+                  is_halo: np.ndarray | None = None) -> np.ndarray:
+    """(N,) float: each row's weight in the density image: 0 for rows of ``hidden``
+    categories and ``removed`` rows (not drawn), :data:`explorer.figures.HALO_FADE` for
+    halo rows (fainter, as their markers), 1 otherwise."""
+    from explorer.figures import HALO_FADE
+
+    weights = np.ones(len(colour.values), np.float64)
+    if is_halo is not None:
+        weights[np.asarray(is_halo, dtype=bool)] = HALO_FADE
+    clear = colour.rows_in(hidden)
+    if removed is not None:
+        clear = clear | removed
+    weights[clear] = 0.0
+    return weights
+
+
+def layout_images(dense: DenseMap | None, colour, hidden=(), removed=None,
+                  is_halo=None) -> list[dict]:
+    """The layout ``images`` of a density map: its density image over its window, or none
+    when it shows points (or is no density map)."""
+    if dense is None or not dense.image:
+        return []
+    rgba = density_rgba(dense.coords, point_rgb(colour), dense.window,
+                        weights=point_weights(colour, hidden, removed, is_halo))
+    x0, x1, y0, y1 = dense.window
+    return [{"source": png_data_uri(rgba), "xref": "x", "yref": "y", "x": min(x0, x1),
+             "y": max(y0, y1), "sizex": abs(x1 - x0), "sizey": abs(y1 - y0),
+             "sizing": "stretch", "layer": "below", "xanchor": "left", "yanchor": "top"}]
+
+
+def dense_figure(fig, dense: DenseMap, pkey: str, images: list[dict]):
+    """``fig`` (built from the main trace's rows) made a density map: rows as
+    ``customdata``, the image, the axes on the window; a new projection opens on its
+    overview (``uirevision``)."""
+    fig.data[0].customdata = dense.rows.tolist()  # plain: Dash reads events' rows from it
+    x0, x1, y0, y1 = dense.window
+    fig.update_layout(images=images, xaxis={"range": [x0, x1]}, yaxis={"range": [y0, y1]},
+                      uirevision=pkey, meta={"density_map": True})
+    return fig
+
+
+def window_from_relayout(relayout: dict | None, current: Window,
+                         overview: Window) -> Window | None:
+    """The zoom window after Plotly's ``relayoutData`` event (ranges, or autorange for
+    the overview's extent); None when the event changes neither axis."""
+    if not relayout:
+        return None
+    new, changed = {"x": list(current[:2]), "y": list(current[2:])}, False
+    for axis, full in (("x", overview[:2]), ("y", overview[2:])):
+        key = f"{axis}axis"
+        if relayout.get(f"{key}.autorange"):
+            new[axis] = list(full)
+        elif f"{key}.range" in relayout:
+            new[axis] = list(relayout[f"{key}.range"])
+        elif f"{key}.range[0]" in relayout and f"{key}.range[1]" in relayout:
+            new[axis] = [relayout[f"{key}.range[0]"], relayout[f"{key}.range[1]"]]
+        else:
+            continue
+        changed = True
+    return tuple(float(v) for v in new["x"] + new["y"]) if changed else None
+
+
+def window_store(pkey: str, coords: np.ndarray, window: Window) -> dict | None:
+    """The ``ids.DENSITY_WINDOW`` value of a zoom to ``window``: None (the overview) when
+    it shows every point."""
+    if in_window(coords, window).all():
+        return None
+    return {"pkey": pkey, "window": [float(v) for v in window]}
+
+
+def lasso_rows(coords: np.ndarray, shape: dict | None) -> np.ndarray:
+    """The rows (sorted int64) of ``coords`` (N, 2) inside a Plotly selection's shape:
+    ``{"lassoPoints": {"x": [...], "y": [...]}}`` (a polygon) or ``{"range": {"x": [a,
+    b], "y": [c, d]}}`` (a box). Empty for no shape."""
+    if not shape:
+        return np.zeros(0, np.int64)
+    if shape.get("range"):
+        box = shape["range"]
+        return np.flatnonzero(in_window(coords, (*box["x"][:2], *box["y"][:2])))
+    lasso = shape.get("lassoPoints") or {}
+    xs, ys = lasso.get("x") or [], lasso.get("y") or []
+    if len(xs) < 3 or len(xs) != len(ys):
+        return np.zeros(0, np.int64)
+    polygon = np.column_stack([np.asarray(xs, float), np.asarray(ys, float)])
+    lo, hi = polygon.min(axis=0), polygon.max(axis=0)
+    near = np.flatnonzero(in_window(coords, (lo[0], hi[0], lo[1], hi[1])))
+    return near[in_polygon(coords[near, :2], polygon)]
+
+
+def in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Bool (M,): the ``points`` (M, 2) inside the closed ``polygon`` (V, 2), by the
+    even-odd rule (a ray to +x crosses its edges an odd number of times)."""
+    x, y = points[:, 0], points[:, 1]
+    inside = np.zeros(len(points), dtype=bool)
+    for (xa, ya), (xb, yb) in zip(polygon, np.roll(polygon, -1, axis=0), strict=True):
+        spans = (ya > y) != (yb > y)
+        if not spans.any():
+            continue
+        crossing = xa + (y[spans] - ya) * (xb - xa) / (yb - ya)
+        inside[spans] ^= x[spans] < crossing
+    return inside
+
+
+def zoom_view(config: AppConfig, pkey: str | None, relayout: dict | None,
+              store: dict | None, legend: dict | None, groups=None, view: dict | None = None,
+              opacity: float | None = None):
+    """(Patch, ``ids.DENSITY_WINDOW``) after a zoom or pan of a density map: the points
+    of the new window (rows as ``customdata``, coloured as the page colours them) when it
+    holds at most ``POINTS_ON_ZOOM``, else none and the density image of the window.
+    Nothing for other maps, or for an event that moves no axis."""
+    from dash import Patch, no_update
+
+    from explorer.colouring import typed_array
+    from explorer.figures import MAIN, point_opacity
+    from explorer.state import colouring_for
+    from explorer.views import data_for, halo_rows, removed_rows
+
+    dense = dense_map(config, pkey, store) if pkey and legend else None
+    if dense is None:
+        return no_update, no_update
+    window = window_from_relayout(relayout, dense.window, window_of(dense.coords))
+    if window is None:
+        return no_update, no_update
+    new_store = window_store(pkey, dense.coords, window)
+    dense = dense_map(config, pkey, new_store)
+    data = data_for(config, pkey, view)
+    colour, hidden = colouring_for(data, legend["column"]), legend["hidden"]
+    removed, halo = removed_rows(data, groups), halo_rows(data)
+    main_colour, main_removed, main_halo = main_rows(dense, colour, removed, halo)
+    patch, points = Patch(), dense.coords[dense.rows].astype(np.float32)
+    main = patch["data"][MAIN]
+    main["x"], main["y"] = typed_array(points[:, 0]), typed_array(points[:, 1])
+    # a plain list: dcc.Graph copies an event's customdata from the figure's own data,
+    # where a typed array's {"dtype", "bdata"} has no item per point
+    main["customdata"] = dense.rows.tolist()
+    for key, value in main_colour.marker(hidden, removed=main_removed).items():
+        main["marker"][key] = value
+    main["marker"]["opacity"] = point_opacity(opacity or 0.8, main_halo, 2)
+    patch["layout"]["images"] = layout_images(dense, colour, hidden, removed, halo)
+    if any(str(key).endswith(".autorange") for key in relayout):
+        # Plotly would fit the axes to the few points it holds, not to the whole map
+        x0, x1, y0, y1 = dense.window
+        patch["layout"]["xaxis"]["range"], patch["layout"]["yaxis"]["range"] = [x0, x1], [y0, y1]
+    return patch, new_store
+
+
+def lasso_view(config: AppConfig, pkey: str | None, shape: dict | None, folder: str):
+    """(selected rows, folder tag) of a lasso or box drawn on a density map: the rows
+    inside its shape (``ids.LASSO_SHAPE``), whatever the map shows at the time. Nothing
+    for other maps (the browser reads their selected points)."""
+    from dash import no_update
+
+    dense = dense_map(config, pkey, None) if pkey else None
+    if dense is None:
+        return no_update, no_update
+    return lasso_rows(dense.coords, shape).tolist(), folder  # no shape: deselected
+
+
+#: The browser's part of a selection (see ``explorer.callbacks``): on a density map the
+#: selection's shape goes to the server (:func:`lasso_view`), not the selected points.
+SELECTED_ROWS_JS = """function (selected, folder, figure) {
+    const none = window.dash_clientside.no_update;
+    const dense = figure && figure.layout && figure.layout.meta &&
+        figure.layout.meta.density_map;
+    if (dense) {
+        if (!selected || !(selected.lassoPoints || selected.range)) { return [none, none, null]; }
+        return [none, none, {lassoPoints: selected.lassoPoints || null,
+                             range: selected.range || null}];
+    }
+    if (!selected || !selected.points) { return [[], folder, none]; }
+    const rows = [];
+    for (const p of selected.points) { if (p.curveNumber === 0) { rows.push(p.pointNumber); } }
+    return [rows, folder, none];
+}"""
+
+
+def register_density_callbacks(app, config: AppConfig) -> None:
+    """The zoom and lasso callbacks of a density map."""
+    from dash import Input, Output, State
+
+    from explorer import ids
+
+    @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
+                  Output(ids.DENSITY_WINDOW, "data"),
+                  Input(ids.SCATTER, "relayoutData"), State(ids.PROJECTION_KEY, "data"),
+                  State(ids.DENSITY_WINDOW, "data"), State(ids.LEGEND_STATE, "data"),
+                  State(ids.ROW_FILTER, "data"), State(ids.VIEW, "data"),
+                  State(ids.MARKER_OPACITY, "value"), prevent_initial_call=True)
+    def _zoom(relayout, pkey, store, legend, groups, view, opacity):
+        return zoom_view(config, pkey, relayout, store, legend, groups, view, opacity)
+
+    @app.callback(Output(ids.SELECTED_POINTS, "data", allow_duplicate=True),
+                  Output(ids.SELECTION_FOLDER, "data", allow_duplicate=True),
+                  Input(ids.LASSO_SHAPE, "data"), State(ids.PROJECTION_KEY, "data"),
+                  State(ids.FOLDER_TAG, "data"), prevent_initial_call=True)
+    def _lasso(shape, pkey, folder):
+        return lasso_view(config, pkey, shape, folder)

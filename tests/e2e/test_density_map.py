@@ -1,0 +1,116 @@
+"""A large collection's map: a density image at the overview, the points themselves on
+zoom, and a click on a shown point opens that image. The demo's 2 000 images are made
+"large" with ``--density-image-above``; real headless Chromium against ``python app.py``."""
+
+import pytest
+
+from tests.appserver import running_app
+from tests.e2e.test_dashboard import GD, SCATTER
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def dense_url(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("e2e-density")
+    with running_app(["--cache-dir", str(cache), "--names", str(cache / "names.sqlite"),
+                      "--density-image-above", "1000"], log=cache / "app.log") as (url, _):
+        yield url
+
+
+def wait_for_overview(page) -> None:
+    page.wait_for_function(
+        f"""() => {{ const gd = {GD};
+            if (!gd || !gd._fullData || gd._fullData.length < 4) return false;
+            return gd._fullData[0].type === 'scattergl' && gd._fullData[0].x.length === 0
+                && gd._fullLayout.images.length === 1
+                && gd._fullLayout.images[0].source.startsWith('data:image/png'); }}""",
+        timeout=180_000)
+
+
+def zoom_to_box(page, fx0: float, fy0: float, fx1: float, fy1: float) -> None:
+    """Zoom as a user does: the modebar's Zoom tool, then a box dragged over the plot
+    from (fx0, fy0) to (fx1, fy1), in shares of the plot area."""
+    area = page.locator(f"{SCATTER} .nsewdrag").bounding_box()
+    page.hover(f"{SCATTER} .nsewdrag")
+    page.locator(f'{SCATTER} .modebar-btn[data-val="zoom"]').first.click(force=True)
+    x0, y0 = area["x"] + area["width"] * fx0, area["y"] + area["height"] * fy0
+    x1, y1 = area["x"] + area["width"] * fx1, area["y"] + area["height"] * fy1
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=8)
+    page.mouse.up()
+
+
+def densest_spot(page) -> tuple[float, float]:
+    """The plot-area shares (fx, fy from the top left) of the density image's most opaque
+    pixel: where the map holds most points."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    image = page.evaluate(f"""() => {{ const fl = {GD}._fullLayout, im = fl.images[0];
+        return {{source: im.source, x: im.x, y: im.y, sx: im.sizex, sy: im.sizey,
+                 xr: fl.xaxis.range, yr: fl.yaxis.range}}; }}""")
+    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(image["source"].split(",")[1]))))
+    i, j = np.unravel_index(np.argmax(rgba[..., 3]), rgba.shape[:2])
+    x = image["x"] + (j + 0.5) / rgba.shape[1] * image["sx"]
+    y = image["y"] - (i + 0.5) / rgba.shape[0] * image["sy"]
+    (x0, x1), (y0, y1) = image["xr"], image["yr"]
+    return (x - x0) / (x1 - x0), (y1 - y) / (y1 - y0)
+
+
+def shown_point(page) -> dict:
+    """Page position and image row (its ``customdata``) of the shown point farthest from
+    the others, inside the plot area."""
+    return page.evaluate(f"""() => {{
+        const gd = {GD}, fl = gd._fullLayout, d = gd._fullData[0];
+        const box = gd.getBoundingClientRect();
+        const px = Array.from(d.x, v => fl.xaxis.d2p(v));
+        const py = Array.from(d.y, v => fl.yaxis.d2p(v));
+        let best = -1, bestGap = -1;
+        for (let i = 0; i < px.length; i++) {{
+            if (px[i] < 5 || py[i] < 5 || px[i] > fl._size.w - 5 || py[i] > fl._size.h - 5)
+                continue;
+            let gap = Infinity;
+            for (let j = 0; j < px.length; j++) if (j !== i)
+                gap = Math.min(gap, Math.hypot(px[i] - px[j], py[i] - py[j]));
+            if (gap > bestGap) {{ bestGap = gap; best = i; }}
+        }}
+        return {{x: box.left + fl._size.l + px[best], y: box.top + fl._size.t + py[best],
+                 row: d.customdata[best], index: best, shown: px.length}};
+    }}""")
+
+
+def test_overview_image_zoom_to_points_and_click_opens_the_row(page, dense_url):
+    page.goto(dense_url)
+    wait_for_overview(page)
+    page.locator(SCATTER).scroll_into_view_if_needed()
+    fx, fy = densest_spot(page)
+    zoom_to_box(page, max(fx - 0.12, 0.01), max(fy - 0.12, 0.01), min(fx + 0.12, 0.99),
+                min(fy + 0.12, 0.99))
+    page.wait_for_function(
+        f"""() => {{ const gd = {GD}, d = gd._fullData[0];
+            return d.x.length > 0 && gd._fullLayout.images.length === 0
+                && d.customdata && d.customdata.length === d.x.length; }}""",
+        timeout=60_000)
+    pos = shown_point(page)
+    assert 0 < pos["shown"] < 2000
+    assert pos["row"] != pos["index"]  # a row number, not the point's place in the trace
+    page.mouse.move(pos["x"], pos["y"])
+    page.locator("#hover-tooltip img").wait_for(state="visible", timeout=20_000)
+    page.mouse.click(pos["x"], pos["y"])
+    page.wait_for_function(
+        "row => { const td = document.querySelector('#instance-panel table.meta td');"
+        " return td && td.innerText == row; }", arg=str(pos["row"]), timeout=20_000)
+    # the highlight ring is drawn at that image's own coordinates
+    ring = page.evaluate(f"() => [{GD}._fullData[1].x[0], {GD}._fullData[1].y[0]]")
+    point = page.evaluate(f"i => [{GD}._fullData[0].x[i], {GD}._fullData[0].y[i]]",
+                          pos["index"])
+    assert ring == pytest.approx(point)
+    # the modebar's Reset axes zooms back out: the image again, with no points
+    page.hover(f"{SCATTER} .nsewdrag")
+    page.locator(f'{SCATTER} .modebar-btn[data-val="reset"]').first.click(force=True)
+    wait_for_overview(page)

@@ -1,0 +1,239 @@
+"""The density map of large collections: the rasteriser, the zoom window, the lasso
+polygon, and that every row the page names is the image row under the mouse."""
+
+import base64
+import dataclasses
+import io
+import json
+
+import numpy as np
+import pytest
+from dash import no_update
+from plotly.io.json import to_json_plotly
+
+from explorer.colouring import colouring
+from explorer.density_image import (
+    FAINTEST_ALPHA,
+    density_rgba,
+    png_data_uri,
+    rgb_of,
+    rows_in_window,
+    window_of,
+)
+from explorer.density_view import (
+    in_polygon,
+    lasso_rows,
+    lasso_view,
+    point_rgb,
+    point_weights,
+    window_from_relayout,
+    window_store,
+    zoom_view,
+)
+from explorer.figures import MAIN
+from explorer.selection import rows_from_event
+from explorer.views import (
+    analysis_job,
+    focus_from_click,
+    legend_view,
+    projection_job,
+    request_projection,
+    scatter_view,
+)
+
+PCA2 = {"method": "pca", "dims": 2, "seed": 0, "perplexity": 30, "n_neighbors": 15,
+        "min_dist": 0.1}
+RED, BLUE = np.array([255, 0, 0], np.uint8), np.array([0, 0, 255], np.uint8)
+
+
+# --- the rasteriser -------------------------------------------------------------------
+
+def test_a_point_lands_on_its_pixel_with_y_up():
+    coords = np.array([[0.5, 9.5], [9.5, 0.5]])  # top left, bottom right of a 10 x 10 map
+    image = density_rgba(coords, np.array([RED, BLUE]), (0, 10, 0, 10), pixels=(10, 5))
+    assert image.shape == (5, 10, 4)
+    lone = round(255 * FAINTEST_ALPHA)
+    assert tuple(image[0, 0]) == (255, 0, 0, lone)
+    assert tuple(image[4, 9]) == (0, 0, 255, lone)
+    assert (image[..., 3] > 0).sum() == 2
+
+
+def test_a_pixel_is_the_weighted_mean_colour_and_crowded_pixels_are_more_opaque():
+    coords = np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [8.0, 8.0]])
+    rgb = np.array([RED, RED, BLUE, BLUE])
+    image = density_rgba(coords, rgb, (0, 10, 0, 10), pixels=(2, 2),
+                         weights=np.array([1.0, 1.0, 2.0, 1.0]))
+    crowded, lonely = image[1, 0], image[0, 1]
+    assert tuple(crowded[:3]) == (128, 0, 128)  # 2 parts red, 2 parts blue
+    assert crowded[3] == 255 and lonely[3] == round(255 * FAINTEST_ALPHA)
+
+
+def test_weightless_and_outside_points_are_not_drawn():
+    coords = np.array([[1.0, 1.0], [5.0, 5.0], [50.0, 5.0]])
+    image = density_rgba(coords, np.array([RED, BLUE, BLUE]), (0, 10, 0, 10), pixels=(4, 4),
+                         weights=np.array([0.0, 1.0, 1.0]))
+    assert (image[..., 3] > 0).sum() == 1 and tuple(image[2, 2, :3]) == (0, 0, 255)
+
+
+def test_reversed_window_bounds_draw_the_same_image():
+    coords = np.random.default_rng(0).uniform(0, 10, (200, 2))
+    rgb = np.tile(RED, (200, 1))
+    assert np.array_equal(density_rgba(coords, rgb, (0, 10, 0, 10), pixels=(8, 8)),
+                          density_rgba(coords, rgb, (10, 0, 10, 0), pixels=(8, 8)))
+
+
+def test_the_png_decodes_to_the_image():
+    from PIL import Image
+
+    rgba = density_rgba(np.array([[1.0, 1.0]]), np.array([RED]), (0, 2, 0, 2), pixels=(3, 2))
+    uri = png_data_uri(rgba)
+    decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+    assert uri.startswith("data:image/png;base64,") and np.array_equal(decoded, rgba)
+
+
+def test_css_colours_parse():
+    assert rgb_of(["#1f77b4", "rgb(1, 2, 3)", "rgba(4,5,6,0.5)"]).tolist() == [
+        [31, 119, 180], [1, 2, 3], [4, 5, 6]]
+
+
+# --- which rows the main trace holds ---------------------------------------------------
+
+def test_points_show_only_in_a_window_of_few_enough_points():
+    coords = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    assert rows_in_window(coords, None) is None
+    assert rows_in_window(coords, (0.5, 2.5, 0.5, 2.5), limit=2).tolist() == [1, 2]
+    assert rows_in_window(coords, (2.5, 0.5, 2.5, 0.5), limit=2).tolist() == [1, 2]
+    assert rows_in_window(coords, (-1, 2.5, -1, 2.5), limit=2) is None
+
+
+def test_the_window_follows_plotly_relayout_events():
+    full, now = (0.0, 10.0, 0.0, 20.0), (1.0, 2.0, 3.0, 4.0)
+    assert window_from_relayout({"autosize": True}, now, full) is None
+    assert window_from_relayout({"xaxis.range[0]": 5, "xaxis.range[1]": 6}, now, full) == (
+        5.0, 6.0, 3.0, 4.0)
+    assert window_from_relayout({"yaxis.range": [7, 8]}, now, full) == (1.0, 2.0, 7.0, 8.0)
+    assert window_from_relayout({"xaxis.autorange": True, "yaxis.autorange": True}, now,
+                                full) == full
+
+
+def test_a_window_showing_every_point_is_the_overview():
+    coords = np.array([[0.0, 0.0], [1.0, 1.0]])
+    assert window_store("p", coords, (-1, 2, -1, 2)) is None
+    assert window_store("p", coords, (-1, 0.5, -1, 0.5)) == {"pkey": "p",
+                                                             "window": [-1, 0.5, -1, 0.5]}
+
+
+def test_the_lasso_polygon_and_the_box_select_the_rows_inside():
+    coords = np.array([[0.0, 0.0], [2.0, 2.0], [2.0, 0.5], [5.0, 5.0]])
+    triangle = {"lassoPoints": {"x": [1, 4, 4], "y": [0, 0, 3]}}  # 0 <= y <= x - 1, x <= 4
+    assert lasso_rows(coords, triangle).tolist() == [2]
+    square = {"lassoPoints": {"x": [1, 3, 3, 1], "y": [0, 0, 3, 3]}}
+    assert lasso_rows(coords, square).tolist() == [1, 2]
+    assert lasso_rows(coords, {"range": {"x": [-1, 2.5], "y": [-1, 1]}}).tolist() == [0, 2]
+    assert lasso_rows(coords, None).tolist() == []
+
+
+def test_even_odd_rule_on_a_concave_polygon():
+    u_shape = np.array([[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3]], float)
+    points = np.array([[0.5, 2.0], [1.5, 2.0], [2.5, 2.0], [1.5, 0.5], [4.0, 1.0]])
+    assert in_polygon(points, u_shape).tolist() == [True, False, True, True, False]
+
+
+def test_point_colours_and_weights_follow_the_colouring():
+    colour = colouring("label", ["a", "b", "a", "b"])
+    rgb = point_rgb(colour)
+    assert rgb[0].tolist() == rgb_of([colour.colours[0]])[0].tolist() != rgb[1].tolist()
+    weights = point_weights(colour, hidden=["b"], removed=np.array([1, 0, 0, 0], bool),
+                            is_halo=np.array([0, 0, 1, 0], bool))
+    assert weights.tolist() == [0.0, 0.0, pytest.approx(0.3), 0.0]
+    continuous = point_rgb(colouring("v", np.array([0.0, 1.0, np.nan, 100.0])))
+    assert continuous[2].tolist() == rgb_of(["#c7c7c7"])[0].tolist()
+    assert continuous[0].tolist() != continuous[3].tolist()
+
+
+# --- the page: rows through the density map -------------------------------------------
+
+@pytest.fixture
+def dense_page(app_config):
+    """(config with a density threshold below the 12 images, projection key)."""
+    config = dataclasses.replace(app_config, density_image_above=5)
+    key, _ = analysis_job(lambda _p: None, config, backbone="pixels")
+    _, request, _ = request_projection(config, key, **PCA2)
+    return config, projection_job(lambda _p: None, config, request)
+
+
+def ops(patch) -> dict:
+    return {".".join(map(str, o["location"])): o["params"].get("value")
+            for o in json.loads(to_json_plotly(patch))["operations"] if o["operation"] == "Assign"}
+
+
+def decoded(spec, dtype) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=dtype)
+
+
+def test_below_the_threshold_the_map_holds_every_point(dense_page):
+    config, pkey = dense_page
+    fig, _ = scatter_view(dataclasses.replace(config, density_image_above=12), pkey, "label")
+    assert len(fig.data[0].x) == 12 and not fig.layout.images and fig.data[0].customdata is None
+
+
+def test_the_overview_is_an_image_and_a_zoom_sends_the_window_rows(dense_page):
+    from explorer.state import load_coords
+
+    config, pkey = dense_page
+    fig, legend = scatter_view(config, pkey, "label")
+    assert len(fig.data[0].x) == 0 and len(fig.layout.images) == 1
+    assert fig.layout.meta["density_map"] is True
+    coords = load_coords(config, pkey)
+    x0, x1, y0, y1 = window_of(coords)
+    half = (x0, (x0 + x1) / 2, y0, y1)
+    patch, store = zoom_view(config, pkey, {"xaxis.range[0]": half[0],
+                                            "xaxis.range[1]": half[1]}, None, legend)
+    expected = np.flatnonzero(coords[:, 0] <= half[1])
+    assert 0 < len(expected) < 12 and store == {"pkey": pkey, "window": list(half)}
+    sent = ops(patch)
+    rows = np.asarray(sent[f"data.{MAIN}.customdata"])
+    assert rows.tolist() == expected.tolist()
+    assert np.allclose(decoded(sent[f"data.{MAIN}.x"], np.float32), coords[rows, 0])
+    assert len(decoded(sent[f"data.{MAIN}.marker.color"], np.uint8)) == len(rows)
+    assert sent["layout.images"] == []
+    # a click on the k-th shown point names its image row, not k
+    k = len(rows) - 1
+    event = {"points": [{"curveNumber": 0, "pointNumber": k, "customdata": int(rows[k])}]}
+    assert focus_from_click(config, pkey, legend, event) == rows[k]
+    # a recolour colours the same rows; zooming back out is the overview image again
+    recoloured, _ = legend_view(config, pkey, "cluster", legend, None, window=store)
+    assert len(decoded(ops(recoloured)[f"data.{MAIN}.marker.color"], np.uint8)) == len(rows)
+    patch, store = zoom_view(config, pkey, {"xaxis.autorange": True}, store, legend)
+    assert store is None and len(ops(patch)["layout.images"]) == 1
+    assert ops(patch)[f"data.{MAIN}.x"]["bdata"] == "" and ops(patch)[
+        f"data.{MAIN}.customdata"] == []
+
+
+def test_a_recolour_at_overview_draws_a_new_image(dense_page):
+    config, pkey = dense_page
+    fig, legend = scatter_view(config, pkey, "label")
+    patch, new_legend = legend_view(config, pkey, "cluster", legend, None)
+    sent = ops(patch)
+    assert new_legend["column"] == "cluster" and len(sent["layout.images"]) == 1
+    assert sent["layout.images"][0]["source"] != fig.layout.images[0].source
+
+
+def test_a_lasso_on_the_density_map_selects_the_rows_inside_its_polygon(dense_page):
+    from explorer.state import load_coords
+
+    config, pkey = dense_page
+    coords = load_coords(config, pkey)
+    x0, x1, y0, y1 = window_of(coords)
+    xm = (x0 + x1) / 2
+    shape = {"lassoPoints": {"x": [x0, xm, xm, x0], "y": [y0, y0, y1, y1]}}
+    rows, folder = lasso_view(config, pkey, shape, "tag")
+    assert rows == np.flatnonzero(coords[:, 0] < xm).tolist() and folder == "tag"
+    assert lasso_view(dataclasses.replace(config, density_image_above=12), pkey, shape,
+                      "tag") == (no_update, no_update)
+
+
+def test_click_rows_come_from_customdata_else_point_number():
+    assert rows_from_event({"points": [{"curveNumber": 0, "pointNumber": 3}]}).tolist() == [3]
+    assert rows_from_event({"points": [{"curveNumber": 0, "pointNumber": 3,
+                                        "customdata": 41}]}).tolist() == [41]
