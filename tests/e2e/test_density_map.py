@@ -63,8 +63,7 @@ def densest_spot(page) -> tuple[float, float]:
 
 
 def shown_point(page) -> dict:
-    """Page position and image row (its ``customdata``) of the shown point farthest from
-    the others, inside the plot area."""
+    """Page position of the shown point farthest from the others, inside the plot area."""
     return page.evaluate(f"""() => {{
         const gd = {GD}, fl = gd._fullLayout, d = gd._fullData[0];
         const box = gd.getBoundingClientRect();
@@ -80,7 +79,7 @@ def shown_point(page) -> dict:
             if (gap > bestGap) {{ bestGap = gap; best = i; }}
         }}
         return {{x: box.left + fl._size.l + px[best], y: box.top + fl._size.t + py[best],
-                 row: d.customdata[best], index: best, shown: px.length}};
+                 shown: px.length}};
     }}""")
 
 
@@ -96,20 +95,25 @@ def test_overview_image_zoom_to_points_and_click_opens_the_row(page, dense_url):
             return d.x.length > 0 && gd._fullLayout.images.length === 0
                 && d.customdata && d.customdata.length === d.x.length; }}""",
         timeout=60_000)
+    page.evaluate(f"""() => {{ window._hovered = null; {GD}.on('plotly_hover', e => {{
+        const p = e.points[0];
+        if (p.curveNumber === 0) window._hovered = {{row: p.customdata, index: p.pointNumber,
+                                                     data: [p.x, p.y]}}; }}); }}""")
     pos = shown_point(page)
     assert 0 < pos["shown"] < 2000
-    assert pos["row"] != pos["index"]  # a row number, not the point's place in the trace
     page.mouse.move(pos["x"], pos["y"])
     page.locator("#hover-tooltip img").wait_for(state="visible", timeout=20_000)
+    # the point under the mouse as Plotly names it (the page may have moved since ``pos``)
+    hovered = page.evaluate("() => window._hovered")
+    assert hovered["row"] != hovered["index"]  # a row number, not the place in the trace
     page.mouse.click(pos["x"], pos["y"])
     page.wait_for_function(
         "row => { const td = document.querySelector('#instance-panel table.meta td');"
-        " return td && td.innerText == row; }", arg=str(pos["row"]), timeout=20_000)
+        " return td && td.innerText == row; }", arg=str(hovered["row"]), timeout=20_000)
     # the highlight ring is drawn at that image's own coordinates
+    page.wait_for_function(f"() => {GD}._fullData[1].x.length === 1", timeout=20_000)
     ring = page.evaluate(f"() => [{GD}._fullData[1].x[0], {GD}._fullData[1].y[0]]")
-    point = page.evaluate(f"i => [{GD}._fullData[0].x[i], {GD}._fullData[0].y[i]]",
-                          pos["index"])
-    assert ring == pytest.approx(point)
+    assert ring == pytest.approx(hovered["data"])
     # the modebar's Reset axes zooms back out: the image again, with no points
     page.hover(f"{SCATTER} .nsewdrag")
     page.locator(f'{SCATTER} .modebar-btn[data-val="reset"]').first.click(force=True)
