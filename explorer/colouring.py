@@ -54,11 +54,23 @@ class Colouring:
     values: np.ndarray
     categories: tuple[str, ...] = ()
     colours: tuple[str, ...] = ()
+    limits: tuple[float, float] | None = None  # continuous: the scale's ends (None: own)
 
     def subset(self, rows: np.ndarray) -> Colouring:
         """The same colouring of ``rows`` only (e.g. the points a zoomed-in density map
-        draws): same column, categories and colours, ``values[rows]``."""
-        return replace(self, values=self.values[np.asarray(rows, dtype=np.int64)])
+        draws): same column, categories, colours and colour scale, ``values[rows]``."""
+        limits = self.value_range() if self.kind == "continuous" else None
+        return replace(self, values=self.values[np.asarray(rows, dtype=np.int64)],
+                       limits=limits)
+
+    def value_range(self) -> tuple[float, float]:
+        """(lo, hi), lo < hi: a continuous colour scale's ends, the 1st and 99th percentiles
+        of the values (or ``limits`` when given)."""
+        if self.limits is not None:
+            return self.limits
+        finite = self.values[np.isfinite(self.values)]
+        lo, hi = (np.percentile(finite, [1, 99]) if len(finite) else (0.0, 1.0))
+        return float(lo), float(hi if hi > lo else lo + 1)
 
     def rows_in(self, hidden: Collection[str]) -> np.ndarray:
         """Boolean mask (N,) of rows whose category is in ``hidden``."""
@@ -85,9 +97,7 @@ class Colouring:
                 "cmin": -0.5, "cmax": n + 0.5, "showscale": False}
 
     def _continuous_marker(self, removed: np.ndarray | None) -> dict:
-        finite = self.values[np.isfinite(self.values)]
-        lo, hi = (np.percentile(finite, [1, 99]) if len(finite) else (0.0, 1.0))
-        lo, hi = float(lo), float(hi if hi > lo else lo + 1)
+        lo, hi = self.value_range()
         values, scale, top = self.values, CONTINUOUS_SCALE, hi
         if removed is not None and removed.any():
             # Plotly clamps colours to [cmin, cmax] anyway: clamp here, and put the removed

@@ -88,11 +88,10 @@ def point_rgb(colour) -> np.ndarray:
     from plotly.colors import get_colorscale, sample_colorscale
 
     values = colour.values
-    finite = values[np.isfinite(values)]
-    lo, hi = (np.percentile(finite, [1, 99]) if len(finite) else (0.0, 1.0))
+    lo, hi = colour.value_range()
     table = rgb_of(sample_colorscale(get_colorscale(CONTINUOUS_SCALE),
                                      list(np.linspace(0, 1, 256)), colortype="rgb"))
-    share = np.clip((np.nan_to_num(values, nan=lo) - lo) / max(hi - lo, 1e-12), 0, 1)
+    share = np.clip((np.nan_to_num(values, nan=lo) - lo) / (hi - lo), 0, 1)
     rgb = table[np.round(share * 255).astype(np.int64)]
     rgb[~np.isfinite(values)] = rgb_of([MISSING_COLOUR])[0]
     return rgb

@@ -233,6 +233,15 @@ def test_a_lasso_on_the_density_map_selects_the_rows_inside_its_polygon(dense_pa
                       "tag") == (no_update, no_update)
 
 
+def test_a_zoomed_window_keeps_the_whole_maps_colour_scale():
+    colour = colouring("v", np.arange(1000, dtype=np.float32))
+    window = colour.subset(np.arange(10, 20))
+    assert len(window.values) == 10
+    whole, part = colour.marker(), window.marker()
+    assert (part["cmin"], part["cmax"]) == (whole["cmin"], whole["cmax"])
+    assert point_rgb(window).tolist() == point_rgb(colour)[10:20].tolist()
+
+
 def test_click_rows_come_from_customdata_else_point_number():
     assert rows_from_event({"points": [{"curveNumber": 0, "pointNumber": 3}]}).tolist() == [3]
     assert rows_from_event({"points": [{"curveNumber": 0, "pointNumber": 3,
