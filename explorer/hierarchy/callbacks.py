@@ -83,10 +83,11 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(main_ids.SCATTER, "figure", allow_duplicate=True),
                   Input(ids.HIGHLIGHT, "data"), State(main_ids.RUN_KEY, "data"),
                   State(main_ids.VIEW, "data"), State(main_ids.SELECTED_POINTS, "data"),
-                  State(main_ids.SELECTION_FOLDER, "data"), prevent_initial_call=True)
-    def _scatter(highlight, key, view, points, folder):
+                  State(main_ids.SELECTION_FOLDER, "data"), State(main_ids.PROJECTION_KEY, "data"),
+                  prevent_initial_call=True)
+    def _scatter(highlight, key, view, points, folder, pkey):
         selected = points if folder == folder_tag(config) else None
-        return scatter_patch(config, key, view, highlight, selected=selected)
+        return scatter_patch(config, key, view, highlight, selected=selected, pkey=pkey)
 
     @app.callback(Output(ids.CARD, "children"), Output(ids.NAME_INPUT, "value"),
                   Output(ids.NOTE_INPUT, "value"), Output(ids.EDITING, "data"),

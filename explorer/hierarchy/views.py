@@ -169,14 +169,15 @@ def highlight_from_row(config: AppConfig, key: str | None, view, row: int | None
 
 
 def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | None, *,
-                  selected: list[int] | None = None):
-    """Select the highlighted images in the projection (the others are dimmed); without a
-    highlight, the user's own selection (``selected`` rows) shows again."""
-    if not key:
+                  selected: list[int] | None = None, pkey: str | None = None):
+    """Select the highlighted images in the projection ``pkey`` (the others are dimmed);
+    without a highlight, the user's own selection (``selected`` rows) shows again. Not on
+    a density map: its main trace holds other rows (:mod:`explorer.density_view`)."""
+    from explorer.density_view import dense_map
+
+    if not key or (pkey and dense_map(config, pkey, None) is not None):
         return no_update
     c = _run(config, key, view).clustering
-    if len(c.labels) > config.density_image_above:
-        return no_update  # a density map's main trace holds other rows (density_view)
     patch = Patch()
     leaves = highlighted_leaves(c.tree, highlight)
     rows = [int(r) for r in selected or () if 0 <= int(r) < len(c.labels)]

@@ -246,3 +246,14 @@ def test_click_rows_come_from_customdata_else_point_number():
     assert rows_from_event({"points": [{"curveNumber": 0, "pointNumber": 3}]}).tolist() == [3]
     assert rows_from_event({"points": [{"curveNumber": 0, "pointNumber": 3,
                                         "customdata": 41}]}).tolist() == [41]
+
+
+def test_the_hierarchy_highlight_is_not_drawn_by_trace_position_on_a_density_map(dense_page):
+    from explorer.hierarchy.views import scatter_patch
+    from explorer.state import View, parse_projection_key
+
+    config, pkey = dense_page
+    akey, cut = parse_projection_key(pkey)[0], View(z=1.65).store()
+    assert scatter_patch(config, akey, cut, {"node": 0}, pkey=pkey) is no_update
+    small = dataclasses.replace(config, density_image_above=12)
+    assert scatter_patch(small, akey, cut, {"node": 0}, pkey=pkey) is not no_update
