@@ -105,6 +105,8 @@ def _job_alert() -> str | None:
         outputs = callback_context.outputs_list
     except Exception:  # no callback context (called outside a request)
         return None
+    if isinstance(outputs, dict):  # a callback of one output: Dash gives it alone
+        outputs = [outputs]
     flat = [o for group in outputs for o in (group if isinstance(group, list) else [group])]
     return next((o["id"] for o in flat if isinstance(o.get("id"), str)
                  and o["id"].endswith("-error") and o["id"] != ids.APP_ERROR), None)

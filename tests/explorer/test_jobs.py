@@ -173,6 +173,22 @@ def test_a_failing_ordinary_callback_shows_the_page_alert(config):
     assert "does not exist" in alert and "Restore" in alert
 
 
+def test_a_failing_callback_with_one_output_shows_the_page_alert(config):
+    """The same with a callback of a single output (Dash gives its outputs as one dict,
+    not a list): the error handler itself must not fail."""
+    key, _summary = analysis_job(lambda _p: None, config, backbone="pixels")
+    client = create_app(config).server.test_client()
+    shutil.rmtree(config.images)
+    resp = client.post("/_dash-update-component", json={
+        "output": f"{ids.RUN_SCALE_GROUP}.options",
+        "outputs": {"id": ids.RUN_SCALE_GROUP, "property": "options"},
+        "inputs": [{"id": ids.RUN_KEY, "property": "data", "value": key}],
+        "changedPropIds": [f"{ids.RUN_KEY}.data"]})
+    assert resp.status_code == 200
+    alert = resp.get_json()["sideUpdate"][ids.APP_ERROR]["children"]
+    assert "does not exist" in alert and "Restore" in alert
+
+
 def test_a_job_forked_after_the_server_ran_kernels_runs_them_in_parallel(tmp_path):
     """The server runs small steps itself (the hierarchy panel's views); a job it forks
     afterwards still runs numba's parallel kernels, instead of being killed by GNU
