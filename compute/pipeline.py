@@ -145,7 +145,7 @@ class Analysis:
         copies = self.near_duplicates
         notice = (copies.notice(collapsed=self.params.collapse_copies)
                   if copies is not None else None)
-        return f"{line}. {notice}" if notice else line
+        return f"{line}; {notice.rstrip('.')}" if notice else line  # callers append "; ..."
 
 
 @dataclass(frozen=True)

@@ -18,25 +18,30 @@ def wait_for_points(page, trace_type: str = "scattergl", n: int = 2000) -> None:
         arg=[trace_type, n], timeout=120_000)
 
 
-def isolated_point(page) -> dict:
-    """Page position and row of the point farthest (in pixels) from any other point (the
+def isolated_point(page, *, every: int = 7, margin: float | None = None) -> dict:
+    """Page position and row (index in the main trace) of the point farthest (in pixels)
+    from any other point, among every ``every``-th one, and how many points the trace
+    shows; with ``margin`` only points at least that many pixels inside the plot area (the
     map scrolled into view first: the mouse only reaches what is on the screen)."""
     page.locator(SCATTER).scroll_into_view_if_needed()
-    return page.evaluate(f"""() => {{
+    return page.evaluate(f"""([every, margin]) => {{
         const gd = {GD}, fl = gd._fullLayout, d = gd._fullData[0];
         const box = gd.getBoundingClientRect();
         const px = Array.from(d.x, v => fl.xaxis.d2p(v));
         const py = Array.from(d.y, v => fl.yaxis.d2p(v));
+        const inside = i => margin === null || (px[i] >= margin && py[i] >= margin
+            && px[i] <= fl._size.w - margin && py[i] <= fl._size.h - margin);
         let best = -1, bestGap = -1;
-        for (let i = 0; i < px.length; i += 7) {{
+        for (let i = 0; i < px.length; i += every) {{
+            if (!inside(i)) continue;
             let gap = Infinity;
             for (let j = 0; j < px.length; j++) if (j !== i)
                 gap = Math.min(gap, Math.hypot(px[i] - px[j], py[i] - py[j]));
             if (gap > bestGap) {{ bestGap = gap; best = i; }}
         }}
         return {{x: box.left + fl._size.l + px[best], y: box.top + fl._size.t + py[best],
-                 row: best}};
-    }}""")
+                 row: best, shown: px.length}};
+    }}""", [every, margin])
 
 
 def rows_in_box(page, x0: float, y0: float, x1: float, y1: float) -> dict[str, list[int]]:

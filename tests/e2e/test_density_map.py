@@ -5,7 +5,7 @@ zoom, and a click on a shown point opens that image. The demo's 2 000 images are
 import pytest
 
 from tests.appserver import running_app
-from tests.e2e.test_dashboard import GD, SCATTER
+from tests.e2e.test_dashboard import GD, SCATTER, isolated_point
 
 pytestmark = pytest.mark.e2e
 
@@ -64,23 +64,7 @@ def densest_spot(page) -> tuple[float, float]:
 
 def shown_point(page) -> dict:
     """Page position of the shown point farthest from the others, inside the plot area."""
-    return page.evaluate(f"""() => {{
-        const gd = {GD}, fl = gd._fullLayout, d = gd._fullData[0];
-        const box = gd.getBoundingClientRect();
-        const px = Array.from(d.x, v => fl.xaxis.d2p(v));
-        const py = Array.from(d.y, v => fl.yaxis.d2p(v));
-        let best = -1, bestGap = -1;
-        for (let i = 0; i < px.length; i++) {{
-            if (px[i] < 5 || py[i] < 5 || px[i] > fl._size.w - 5 || py[i] > fl._size.h - 5)
-                continue;
-            let gap = Infinity;
-            for (let j = 0; j < px.length; j++) if (j !== i)
-                gap = Math.min(gap, Math.hypot(px[i] - px[j], py[i] - py[j]));
-            if (gap > bestGap) {{ bestGap = gap; best = i; }}
-        }}
-        return {{x: box.left + fl._size.l + px[best], y: box.top + fl._size.t + py[best],
-                 shown: px.length}};
-    }}""")
+    return isolated_point(page, every=1, margin=5)
 
 
 def test_overview_image_zoom_to_points_and_click_opens_the_row(page, dense_url):

@@ -128,7 +128,9 @@ def test_run_reports_near_duplicates(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
     assert main(["run", str(folder), "--out", str(out), "--backbone", "pixels", "--no-scale",
                  "--cache-dir", str(tmp_path / "cache"), "--no-progress"]) == 0
-    assert "4 images fall in 1 near-duplicate groups" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "4 images fall in 1 near-duplicate groups" in printed
+    assert ".;" not in printed  # the notice runs on into the line's next part
     with (out / "near_duplicates.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert sorted(r["path"] for r in rows) == ["copy0.png", "copy1.png", "copy2.png",
