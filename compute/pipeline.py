@@ -18,6 +18,7 @@ import logging
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -124,6 +125,14 @@ class Analysis:
         return replace(self, config=self.config.with_analysis(params),
                        topography=self.topography.at(params))
 
+    @cached_property
+    def vectors(self) -> np.ndarray:
+        """(N, D) the rows the topography was computed on: the embedding, or with
+        ``collapse_copies`` each near-duplicate copy's group representative's row
+        (:func:`analysed_vectors`). Every later step that reads vectors beside the
+        topography's graph (projections, diagnostics, quality report) reads these."""
+        return analysed_vectors(self.embeddings.vectors, self.params, self.near_duplicates)
+
     @property
     def labels(self) -> list[str | None]:
         """Known label of each embedded row (None where unlabelled)."""
@@ -208,8 +217,17 @@ def _clustered(params: AnalysisParams, dataset: Dataset, embeddings: Embeddings,
     knn = embedding_graph(vectors, params, cache=cache, progress=scaled(progress, 0.0, 0.3))
     copies = find_near_duplicates(dataset, embeddings, knn, thumbnails, cache=cache,
                                   progress=scaled(progress, 0.3, 0.4))
-    return topography_of(copies.collapsed(vectors), params, cache=cache,
+    return topography_of(analysed_vectors(vectors, params, copies), params, cache=cache,
                          progress=scaled(progress, 0.4, 1.0)), copies
+
+
+def analysed_vectors(vectors: np.ndarray, params: AnalysisParams,
+                     copies: NearDuplicates | None) -> np.ndarray:
+    """(N, D) the rows an analysis with ``params`` clusters: ``vectors`` itself, or with
+    ``params.collapse_copies`` the copies replaced by their group representative's row."""
+    if not params.collapse_copies or copies is None:
+        return vectors
+    return copies.collapsed(vectors)
 
 
 def find_near_duplicates(dataset: Dataset, embeddings: Embeddings, knn: KnnGraph,
@@ -258,8 +276,9 @@ def read_scales(dataset: Dataset, *, cache: StepCache,
 
 def _projection_step(analysis: Analysis, params: ProjectionParams) -> dict:
     """The cache identity of one projection: the embedded rows, the embedding, the params."""
+    rows = {"collapse_copies": True} if analysis.params.collapse_copies else {}
     return {"inputs": fingerprint_strings(analysis.embeddings.ids),
-            "params": {"embedding": analysis.embeddings.key, **params.relevant()},
+            "params": {"embedding": analysis.embeddings.key, **rows, **params.relevant()},
             "version": PROJECTION_VERSION}
 
 
@@ -287,7 +306,7 @@ def project_analysis(analysis: Analysis, params: ProjectionParams, *, cache_dir:
     cache = StepCache(Path(cache_dir) / "steps")
     result = cache.cached(
         "projection", **_projection_step(analysis, params),
-        compute=lambda: project(analysis.embeddings.vectors, params=params, knn=analysis.knn,
+        compute=lambda: project(analysis.vectors, params=params, knn=analysis.knn,
                                 progress=progress))
     report(progress, 1, 1)  # the projection may have come from the cache
     return result

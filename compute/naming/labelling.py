@@ -131,8 +131,8 @@ def label_with_reference(analysis, reference_ids: Sequence[str], *,
     if len(old_rows) < 5:
         raise ValueError(f"only {len(old_rows)} images of this folder are in the reference "
                          "run; pass the export of a run on (mostly) the same images")
-    topography = analyse(analysis.embeddings.vectors[old_rows], params, cache=cache)
-    vectors = metric_points(analysis.embeddings.vectors, params.metric, name="embeddings")
+    topography = analyse(analysis.vectors[old_rows], params, cache=cache)
+    vectors = metric_points(analysis.vectors, params.metric, name="embeddings")
     hierarchy = hierarchy_at(topography)
     c = hierarchy.clustering
     labels = np.empty(len(ids), dtype=np.int64)

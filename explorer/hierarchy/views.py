@@ -290,7 +290,7 @@ def dimension_view(config: AppConfig, key: str | None):
         return blank, blank, blank, blank
     analysis = load_analysis(config, key)
     dim = analysis.topography.intrinsic_dim
-    x = metric_points(analysis.embeddings.vectors, analysis.params.metric)
+    x = metric_points(analysis.vectors, analysis.params.metric)
     scale = id_scale_analysis(x, knn=analysis.topography.knn)
     pca = pca_spectrum(x)
     topo = analysis.topography

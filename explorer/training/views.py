@@ -130,7 +130,7 @@ def quality_job(set_progress, config: AppConfig, key: str | None,
         raise ValueError("the quality report scores the embedding against known labels, and "
                          "this folder has none: restart the app with --labels CSV")
     with JobProgress(set_progress, first_stage="scoring against the known labels") as progress:
-        rep = quality_report(analysis.embeddings.vectors, labels, params=chosen.analysis,
+        rep = quality_report(analysis.vectors, labels, params=chosen.analysis,
                              per_class=QUALITY_PER_CLASS, topography=analysis.topography,
                              progress=progress)
     figure = distance_heatmap_figure(heatmap_rgb(rep.heatmap), rep.heatmap.classes,

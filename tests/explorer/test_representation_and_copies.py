@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from compute.embed import AUTO_BACKBONE, DEFAULT_BACKBONE
@@ -76,3 +77,40 @@ def test_collapsed_copies_share_one_cluster_and_the_run_says_so(copies_config) -
     assert len({int(run.clustering.labels[i]) for i in in_group}) == 1
     plain = state.load_analysis(copies_config, plain_key).topography
     assert not plain.params.collapse_copies and plain.n_distinct == 12
+
+
+def test_every_view_of_a_collapsed_analysis_reads_the_rows_it_clustered(tmp_path) -> None:
+    """The diagnostics (2-NN scale analysis, decision graph) and the projections read the
+    collapsed rows the topography was computed on, not the raw embedding (the scale
+    analysis failed with an IndexError on a collapsed folder)."""
+    from PIL import Image
+
+    from explorer.hierarchy.views import dimension_view
+    from explorer.views import COLLAPSE, PROJECTION_NAMES, projection_job, request_projection
+    from tests.compute.ingest.test_near_duplicates import micrograph, shifted_copy
+
+    folder = tmp_path / "frames"  # 24 micrographs (the scale analysis needs 20) + 3 copies
+    folder.mkdir()
+    for seed in range(24):
+        Image.fromarray(micrograph(seed)).save(folder / f"frame{seed:02d}.png")
+    for k, (top, left) in enumerate([(5, 40), (40, 10), (20, 60)]):
+        Image.fromarray(shifted_copy(micrograph(0), top, left)).save(folder / f"copy{k}.png")
+    copies_config = AppConfig(images=folder, labels=None, cache_dir=tmp_path / "cache",
+                              names_db=tmp_path / "names.sqlite", scales=False,
+                              backbone="pixels")
+    key, _ = analysis_job(lambda _p: None, copies_config, copies=[COLLAPSE])
+    analysis = state.load_analysis(copies_config, key)
+    group = analysis.near_duplicates.group
+    members = np.flatnonzero(group == 0)
+    assert len(members) == 4
+    assert (analysis.vectors[members] == analysis.vectors[members[0]]).all()
+    assert not (analysis.embeddings.vectors[members] == analysis.embeddings.vectors[
+        members[0]]).all()
+    figures = dimension_view(copies_config, key)
+    assert all(f.data for f in figures)
+    assert "pca" in PROJECTION_NAMES
+    _, request, _ = request_projection(copies_config, key, method="pca", dims=2, seed=0,
+                                       perplexity=30, n_neighbors=15, min_dist=0.1)
+    pkey = projection_job(lambda _p: None, copies_config, request)
+    coords = state.load_coords(copies_config, pkey)
+    assert np.allclose(coords[members], coords[members[0]])  # the copies are one row
