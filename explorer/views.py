@@ -369,7 +369,7 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
         return empty_figure("computing the embedding..."), no_update
     data, (akey, params) = data_for(config, pkey, view), parse_projection_key(pkey)
     colour = colouring_for(data, colour_column(list(data.columns.columns), column))
-    title = f"{config_for(config, akey).backbone} / {params.method} {params.n_components}-D"
+    title = f"{_network_name(config, akey)} / {params.method} {params.n_components}-D"
     removed, halo = removed_rows(data, groups), halo_rows(data)
     dense = dense_map(config, pkey, None)  # a density map opens on its overview
     main_colour, main_removed, main_halo = main_rows(dense, colour, removed, halo)
@@ -385,6 +385,14 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
     if rows:
         fig.data[0].selectedpoints = rows
     return fig, _legend_state(colour, view)
+
+
+def _network_name(config: AppConfig, key: str) -> str:
+    """The network an analysis embeds with, "auto" resolved (e.g. "efficientnet_lite0")."""
+    from compute.embed.backbones import resolve_backbone
+
+    chosen = config_for(config, key)
+    return resolve_backbone(chosen.backbone, chosen.weights)
 
 
 def legend_hidden(restyle, categories: tuple[str, ...], hidden) -> list[str]:

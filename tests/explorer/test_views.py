@@ -114,6 +114,17 @@ def test_projection_is_requested_once_then_served_from_the_cache(app_config, key
     assert status.startswith("error:") and "perplexity" in status
 
 
+def test_the_map_title_names_the_network_not_auto(app_config, keys):
+    from compute.embed import BACKBONES
+    from explorer.state import analysis_key, pipeline_config
+    from explorer.views import _network_name
+
+    auto = analysis_key(pipeline_config(app_config, backbone="auto"))
+    assert _network_name(app_config, auto) in BACKBONES  # resolved, never "auto"
+    fig, _ = scatter_view(app_config, keys[1], None)
+    assert fig.layout.title.text.startswith("pixels / pca 2-D")
+
+
 def test_scatter_and_colour_options(app_config, keys):
     key, pkey = keys
     options, value = colour_options(app_config, key, None)
