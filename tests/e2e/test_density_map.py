@@ -79,26 +79,62 @@ def test_overview_image_zoom_to_points_and_click_opens_the_row(page, dense_url):
             return d.x.length > 0 && gd._fullLayout.images.length === 0
                 && d.customdata && d.customdata.length === d.x.length; }}""",
         timeout=60_000)
-    page.evaluate(f"""() => {{ window._hovered = null; {GD}.on('plotly_hover', e => {{
-        const p = e.points[0];
-        if (p.curveNumber === 0) window._hovered = {{row: p.customdata, index: p.pointNumber,
-                                                     data: [p.x, p.y]}}; }}); }}""")
+    listen_to_the_map(page)
     pos = shown_point(page)
     assert 0 < pos["shown"] < 2000
-    page.mouse.move(pos["x"], pos["y"])
-    page.locator("#hover-tooltip img").wait_for(state="visible", timeout=20_000)
-    # the point under the mouse as Plotly names it (the page may have moved since ``pos``)
-    hovered = page.evaluate("() => window._hovered")
-    assert hovered["row"] != hovered["index"]  # a row number, not the place in the trace
-    page.mouse.click(pos["x"], pos["y"])
-    page.wait_for_function(
-        "row => { const td = document.querySelector('#instance-panel table.meta td');"
-        " return td && td.innerText == row; }", arg=str(hovered["row"]), timeout=20_000)
+    clicked = click_a_point(page, pos["x"], pos["y"])
+    assert clicked["row"] != clicked["index"]  # a row number, not the place in the trace
+    try:
+        page.wait_for_function(
+            "row => { const td = document.querySelector('#instance-panel table.meta td');"
+            " return td && td.innerText == row; }", arg=str(clicked["row"]), timeout=30_000)
+    except Exception as exc:
+        raise AssertionError(f"the Point panel did not open row {clicked['row']}: "
+                             f"{map_events(page)}") from exc
     # the highlight ring is drawn at that image's own coordinates
     page.wait_for_function(f"() => {GD}._fullData[1].x.length === 1", timeout=20_000)
     ring = page.evaluate(f"() => [{GD}._fullData[1].x[0], {GD}._fullData[1].y[0]]")
-    assert ring == pytest.approx(hovered["data"])
+    assert ring == pytest.approx(clicked["data"])
     # the modebar's Reset axes zooms back out: the image again, with no points
     page.hover(f"{SCATTER} .nsewdrag")
     page.locator(f'{SCATTER} .modebar-btn[data-val="reset"]').first.click(force=True)
     wait_for_overview(page)
+
+
+def listen_to_the_map(page) -> None:
+    """Record Plotly's hover and click events on the map's points (trace 0) and each redraw
+    (ms since now, points shown), so a failure can say what the page did."""
+    page.evaluate(f"""() => {{ const gd = {GD}, t0 = Date.now();
+        const point = e => e.points.filter(p => p.curveNumber === 0).map(p =>
+            ({{row: p.customdata, index: p.pointNumber, data: [p.x, p.y]}}))[0] || null;
+        window._map = {{hovered: null, clicks: [], redraws: []}};
+        gd.on('plotly_hover', e => {{ window._map.hovered = point(e); }});
+        gd.on('plotly_unhover', () => {{ window._map.hovered = null; }});
+        gd.on('plotly_click', e => {{ window._map.clicks.push(point(e)); }});
+        gd.on('plotly_afterplot', () => window._map.redraws.push(
+            [Date.now() - t0, gd._fullData[0].x.length])); }}""")
+
+
+def map_events(page) -> dict:
+    return page.evaluate("() => window._map")
+
+
+def click_a_point(page, x: float, y: float, tries: int = 3) -> dict:
+    """Hover the point at page pixel (x, y) until its tooltip shows, click it, and return
+    the point Plotly reports clicked. Plotly clicks the point it last hovered; a redraw
+    between hover and click (a late answer from the server) leaves it none, and the click
+    does nothing (a user clicks again, and so does this, at most ``tries`` times)."""
+    for _attempt in range(tries):
+        page.mouse.move(x + 3, y + 3)  # off the point and back: a fresh hover
+        page.mouse.move(x, y)
+        page.wait_for_function("() => window._map.hovered !== null", timeout=20_000)
+        page.locator("#hover-tooltip img").wait_for(state="visible", timeout=20_000)
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_function("() => window._map.clicks.length > 0", timeout=5_000)
+        except Exception:
+            continue
+        clicked = map_events(page)["clicks"][0]
+        assert clicked is not None, f"the click reached another trace: {map_events(page)}"
+        return clicked
+    raise AssertionError(f"{tries} clicks on the point, none reached Plotly: {map_events(page)}")

@@ -75,7 +75,7 @@ def wait_for_success(page, *, k: int) -> None:
                          && projecting.disabled
                          && gd && gd._fullData && gd._fullData.length > 0
                          && gd._fullData[0].x && gd._fullData[0].x.length > 0; }""",
-        arg=k, timeout=120_000)
+        arg=k, timeout=240_000)  # a first analysis on a busy 2-core CI machine
     assert page.inner_text("#job-error") == ""
 
 

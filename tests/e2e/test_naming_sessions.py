@@ -81,6 +81,9 @@ def test_second_session_gets_a_conflict_then_reloads_and_retries(two_pages):
     ana, bo = two_pages
     tag = uuid.uuid4().hex[:6]
     assert save(ana, f"ana {tag}").startswith(f"Saved 'ana {tag}'")
+    # ana's card re-reads the store after her save (her form then holds version 1); only
+    # once it has can bo's later save make her form the stale one
+    wait_for_title(ana, f"ana {tag}")
 
     refused = save(bo, f"bo {tag}")  # bo's form still holds the version he read
     assert refused.startswith("Not saved") and "ana" in refused and "Reload" in refused
