@@ -8,7 +8,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids
 from explorer.config import AppConfig, folder_tag
-from explorer.density_view import SELECTED_ROWS_JS, register_density_callbacks
+from explorer.density_view import SELECTED_ROWS_JS, opening_store, register_density_callbacks
 from explorer.jobs import run_timed_job
 from explorer.jobs.feedback import job_progress_outputs, register_job_feedback
 from explorer.views import (
@@ -121,15 +121,17 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
         return options, [g for g in current or [] if g in names]
 
     @app.callback(Output(ids.SCATTER, "figure"), Output(ids.LEGEND_STATE, "data"),
+                  Output(ids.DENSITY_WINDOW, "data", allow_duplicate=True),
                   Input(ids.PROJECTION_KEY, "data"),
                   State(ids.COLOUR_BY, "value"), State(ids.MARKER_SIZE, "value"),
                   State(ids.MARKER_OPACITY, "value"), State(ids.ROW_FILTER, "data"),
                   State(ids.VIEW, "data"), State(ids.SELECTED_POINTS, "data"),
-                  State(ids.SELECTION_FOLDER, "data"))
+                  State(ids.SELECTION_FOLDER, "data"), prevent_initial_call="initial_duplicate")
     def _scatter(pkey, column, size, opacity, groups, view, points, folder):
         selected = points if folder == folder_tag(config) else None
-        return scatter_view(config, pkey, column, marker_size=size, opacity=opacity,
-                            groups=groups, view=view, selected=selected)
+        fig, legend = scatter_view(config, pkey, column, marker_size=size, opacity=opacity,
+                                   groups=groups, view=view, selected=selected)
+        return fig, legend, opening_store(config, pkey, selected)  # the zoom starts afresh
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
                   Output(ids.LEGEND_STATE, "data", allow_duplicate=True),

@@ -12,6 +12,12 @@ Which rows the main trace holds follows from the coordinates and the zoom window
 (:func:`dense_map`), kept in the browser's ``ids.DENSITY_WINDOW`` store with the
 projection it belongs to; every callback that colours the main trace colours those rows.
 A lasso or box is resolved against the coordinates server-side (:func:`lasso_rows`).
+
+The selection (a lasso, a search, a selection kept over a reload) and the hierarchy's
+highlight are drawn too (:func:`main_trace_view`): while the map is an image its main
+trace holds the selected rows themselves, outlined over the image (at most
+``POINTS_ON_ZOOM`` of them, evenly spread over the selection: :func:`shown_sample`); once
+zoomed to points, the selected ones among them are selected as on any map.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import numpy as np
 
 from explorer.config import AppConfig
 from explorer.density_image import (
+    POINTS_ON_ZOOM,
     density_rgba,
     in_window,
     png_data_uri,
@@ -33,11 +40,17 @@ from explorer.density_image import (
 Window = tuple[float, float, float, float]  # x0, x1, y0, y1 in the projection's units
 
 
+#: The outline of the selected rows a density image shows as points (none on zoom).
+OUTLINE = {"width": 1, "color": "#222222"}
+NO_OUTLINE = {"width": 0}
+
+
 @dataclass(frozen=True, eq=False)
 class DenseMap:
     """What a density map shows: the zoom ``window`` (the overview: the points' extent),
     the ``rows`` (sorted int64) its main trace holds as points, and whether the density
-    ``image`` is shown instead (then ``rows`` is empty). ``coords``: (N, 2)."""
+    ``image`` is shown under them (then ``rows`` are the selected rows drawn over the
+    image, often none). ``coords``: (N, 2)."""
 
     coords: np.ndarray
     window: Window
@@ -61,11 +74,43 @@ def dense_map(config: AppConfig, pkey: str, store: dict | None) -> DenseMap | No
     coords = load_coords(config, pkey)
     if not is_dense(config, len(coords), 2):
         return None
-    window = tuple(store["window"]) if store and store.get("pkey") == pkey else None
+    ours = store if store and store.get("pkey") == pkey else {}
+    window = tuple(ours["window"]) if ours.get("window") else None
     rows = rows_in_window(coords, window)
     if rows is None:
-        return DenseMap(coords, window or window_of(coords), np.zeros(0, np.int64), True)
+        shown = np.asarray(ours.get("shown") or (), np.int64)
+        return DenseMap(coords, window or window_of(coords), shown, True)
     return DenseMap(coords, window, rows, False)
+
+
+def valid_rows(selected, n_rows: int) -> np.ndarray:
+    """The ``selected`` rows (any iterable of ints, or None) that exist: sorted, unique,
+    in ``range(n_rows)``."""
+    rows = np.unique(np.asarray(list(selected) if selected is not None else [], np.int64))
+    return rows[(rows >= 0) & (rows < n_rows)]
+
+
+def shown_sample(selected, n_rows: int, limit: int = POINTS_ON_ZOOM) -> list[int]:
+    """The selected rows (sorted, those in ``range(n_rows)``) a density image shows as
+    points: all of them up to ``limit``, else ``limit`` evenly spread over them."""
+    rows = valid_rows(selected, n_rows)
+    if len(rows) > limit:
+        rows = rows[np.linspace(0, len(rows) - 1, limit).round().astype(np.int64)]
+    return rows.tolist()
+
+
+def opening_store(config: AppConfig, pkey: str | None, selected) -> dict | None:
+    """The ``ids.DENSITY_WINDOW`` of a map as it opens (the overview), showing the
+    ``selected`` rows (a selection kept over a reload); None when it shows none, or for a
+    map that is no density map."""
+    from explorer.state import load_coords, parse_projection_key
+
+    if not pkey or not selected or parse_projection_key(pkey)[1].n_components != 2:
+        return None
+    coords = load_coords(config, pkey)
+    if not is_dense(config, len(coords), 2):
+        return None
+    return window_store(pkey, coords, window_of(coords), shown_sample(selected, len(coords)))
 
 
 def main_rows(dense: DenseMap | None, *arrays):
@@ -133,6 +178,7 @@ def dense_figure(fig, dense: DenseMap, pkey: str, images: list[dict]):
     ``customdata``, the image, the axes on the window; a new projection opens on its
     overview (``uirevision``)."""
     fig.data[0].customdata = dense.rows.tolist()  # plain: Dash reads events' rows from it
+    fig.data[0].marker.line = OUTLINE if dense.image else NO_OUTLINE
     x0, x1, y0, y1 = dense.window
     fig.update_layout(images=images, xaxis={"range": [x0, x1]}, yaxis={"range": [y0, y1]},
                       uirevision=pkey, meta={"density_map": True})
@@ -160,12 +206,17 @@ def window_from_relayout(relayout: dict | None, current: Window,
     return tuple(float(v) for v in new["x"] + new["y"]) if changed else None
 
 
-def window_store(pkey: str, coords: np.ndarray, window: Window) -> dict | None:
-    """The ``ids.DENSITY_WINDOW`` value of a zoom to ``window``: None (the overview) when
-    it shows every point."""
-    if in_window(coords, window).all():
-        return None
-    return {"pkey": pkey, "window": [float(v) for v in window]}
+def window_store(pkey: str, coords: np.ndarray, window: Window,
+                 shown: list[int] = ()) -> dict | None:
+    """The ``ids.DENSITY_WINDOW`` value of a zoom to ``window`` whose image shows the
+    ``shown`` rows as points (:func:`shown_sample`): None for the overview showing none.
+    A window that shows every point is the overview (no ``"window"``)."""
+    store = {"pkey": pkey}
+    if not in_window(coords, window).all():
+        store["window"] = [float(v) for v in window]
+    if len(shown):
+        store["shown"] = [int(r) for r in shown]
+    return store if len(store) > 1 else None
 
 
 def lasso_rows(coords: np.ndarray, shape: dict | None) -> np.ndarray:
@@ -201,13 +252,18 @@ def in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     return inside
 
 
-def zoom_view(config: AppConfig, pkey: str | None, relayout: dict | None,
-              store: dict | None, legend: dict | None, groups=None, view: dict | None = None,
-              opacity: float | None = None):
-    """(Patch, ``ids.DENSITY_WINDOW``) after a zoom or pan of a density map: the points
-    of the new window (rows as ``customdata``, coloured as the page colours them) when it
-    holds at most ``POINTS_ON_ZOOM``, else none and the density image of the window.
-    Nothing for other maps, or for an event that moves no axis."""
+def main_trace_view(config: AppConfig, pkey: str | None, relayout: dict | None,
+                    store: dict | None, legend: dict | None, groups=None,
+                    view: dict | None = None, opacity: float | None = None,
+                    selected=None):
+    """(Patch, ``ids.DENSITY_WINDOW``) of a density map's main trace after a zoom or pan
+    (Plotly's ``relayout`` event; None: the window stays) or a new ``selected`` rows (the
+    selection, or the hierarchy's highlight; None or empty: none).
+
+    A window of at most ``POINTS_ON_ZOOM`` points shows them (rows as ``customdata``,
+    coloured as the page colours them, the selected ones selected); a larger one shows the
+    density image, with the selected rows (:func:`shown_sample`) as outlined points over
+    it. Nothing for other maps, or for an event that moves no axis."""
     from dash import Patch, no_update
 
     from explorer.colouring import typed_array
@@ -218,28 +274,40 @@ def zoom_view(config: AppConfig, pkey: str | None, relayout: dict | None,
     dense = dense_map(config, pkey, store) if pkey and legend else None
     if dense is None:
         return no_update, no_update
-    window = window_from_relayout(relayout, dense.window, window_of(dense.coords))
-    if window is None:
-        return no_update, no_update
-    new_store = window_store(pkey, dense.coords, window)
-    dense = dense_map(config, pkey, new_store)
+    window = dense.window
+    if relayout is not None:
+        window = window_from_relayout(relayout, dense.window, window_of(dense.coords))
+        if window is None:
+            return no_update, no_update
+    chosen = valid_rows(selected, len(dense.coords))
+    shown = shown_sample(chosen, len(dense.coords))
+    new_store = window_store(pkey, dense.coords, window, shown)
+    new = dense_map(config, pkey, new_store)
+    if not new.image:  # the selection is drawn as Plotly selects; the store keeps none
+        new_store = window_store(pkey, dense.coords, window)
     data = data_for(config, pkey, view)
     colour, hidden = colouring_for(data, legend["column"]), legend["hidden"]
     removed, halo = removed_rows(data, groups), halo_rows(data)
-    main_colour, main_removed, main_halo = main_rows(dense, colour, removed, halo)
-    patch, points = Patch(), dense.coords[dense.rows].astype(np.float32)
+    main_colour, main_removed, main_halo = main_rows(new, colour, removed, halo)
+    patch, points = Patch(), new.coords[new.rows].astype(np.float32)
     main = patch["data"][MAIN]
     main["x"], main["y"] = typed_array(points[:, 0]), typed_array(points[:, 1])
     # a plain list: dcc.Graph copies an event's customdata from the figure's own data,
     # where a typed array's {"dtype", "bdata"} has no item per point
-    main["customdata"] = dense.rows.tolist()
+    main["customdata"] = new.rows.tolist()
     for key, value in main_colour.marker(hidden, removed=main_removed).items():
         main["marker"][key] = value
     main["marker"]["opacity"] = point_opacity(opacity or 0.8, main_halo, 2)
-    patch["layout"]["images"] = layout_images(dense, colour, hidden, removed, halo)
+    main["marker"]["line"] = OUTLINE if new.image else NO_OUTLINE
+    # zoomed to points: the selected ones selected (the others dimmed, as on any map)
+    picked = np.flatnonzero(np.isin(new.rows, chosen)).tolist()
+    main["selectedpoints"] = picked if len(chosen) and not new.image else None
+    if relayout is None:
+        return patch, new_store  # the window, and so its image, stay
+    patch["layout"]["images"] = layout_images(new, colour, hidden, removed, halo)
     if any(str(key).endswith(".autorange") for key in relayout):
         # Plotly would fit the axes to the few points it holds, not to the whole map
-        x0, x1, y0, y1 = dense.window
+        x0, x1, y0, y1 = new.window
         patch["layout"]["xaxis"]["range"], patch["layout"]["yaxis"]["range"] = [x0, x1], [y0, y1]
     return patch, new_store
 
@@ -275,19 +343,33 @@ SELECTED_ROWS_JS = """function (selected, folder, figure) {
 
 
 def register_density_callbacks(app, config: AppConfig) -> None:
-    """The zoom and lasso callbacks of a density map."""
-    from dash import Input, Output, State
+    """The main-trace (zoom, selection) and lasso callbacks of a density map."""
+    from dash import Input, Output, State, ctx, no_update
 
     from explorer import ids
+    from explorer.hierarchy import ids as hier_ids
 
     @app.callback(Output(ids.SCATTER, "figure", allow_duplicate=True),
-                  Output(ids.DENSITY_WINDOW, "data"),
-                  Input(ids.SCATTER, "relayoutData"), State(ids.PROJECTION_KEY, "data"),
+                  Output(ids.DENSITY_WINDOW, "data", allow_duplicate=True),
+                  Input(ids.SCATTER, "relayoutData"), Input(ids.SELECTED_POINTS, "data"),
+                  Input(hier_ids.HIGHLIGHT, "data"), State(ids.PROJECTION_KEY, "data"),
                   State(ids.DENSITY_WINDOW, "data"), State(ids.LEGEND_STATE, "data"),
                   State(ids.ROW_FILTER, "data"), State(ids.VIEW, "data"),
-                  State(ids.MARKER_OPACITY, "value"), prevent_initial_call=True)
-    def _zoom(relayout, pkey, store, legend, groups, view, opacity):
-        return zoom_view(config, pkey, relayout, store, legend, groups, view, opacity)
+                  State(ids.MARKER_OPACITY, "value"), State(ids.SELECTION_FOLDER, "data"),
+                  State(ids.RUN_KEY, "data"), prevent_initial_call=True)
+    def _main_trace(relayout, points, highlight, pkey, store, legend, groups, view, opacity,
+                    folder, key):
+        from explorer.config import folder_tag
+        from explorer.hierarchy.views import highlighted_rows
+
+        if pkey is None or dense_map(config, pkey, None) is None:
+            return no_update, no_update  # not a density map: Plotly draws both itself
+        selected = highlighted_rows(config, key, view, highlight)
+        if selected is None:  # no highlight: the user's own selection
+            selected = points if folder == folder_tag(config) else None
+        moved = ctx.triggered_id == ids.SCATTER
+        return main_trace_view(config, pkey, relayout if moved else None, store, legend,
+                               groups, view, opacity, selected)
 
     @app.callback(Output(ids.SELECTED_POINTS, "data", allow_duplicate=True),
                   Output(ids.SELECTION_FOLDER, "data", allow_duplicate=True),

@@ -20,7 +20,13 @@ from compute.scale.groups import group_choices, group_sort_key, in_any_group
 from compute.scale.table import GROUP_COLUMN
 from compute.spreadsheet import neutralised_frame
 from explorer.config import AppConfig
-from explorer.density_view import dense_figure, dense_map, layout_images, main_rows
+from explorer.density_view import (
+    dense_figure,
+    dense_map,
+    layout_images,
+    main_rows,
+    opening_store,
+)
 from explorer.figures import (
     LEGEND_LIMIT,
     LEGEND_START,
@@ -364,14 +370,17 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
                  selected: list[int] | None = None):
     """(full figure, legend state) for a new projection: the one time coordinates go out.
     Rows outside the scale ``groups`` (when given) are transparent; clusters at ``view``;
-    ``selected`` rows (a selection kept over a reload) are shown selected."""
+    ``selected`` rows (a selection kept over a reload) are shown selected (on a density
+    map: drawn over its image; the map's ``ids.DENSITY_WINDOW`` is then
+    :func:`explorer.density_view.opening_store`)."""
     if not pkey:
         return empty_figure("computing the embedding..."), no_update
     data, (akey, params) = data_for(config, pkey, view), parse_projection_key(pkey)
     colour = colouring_for(data, colour_column(list(data.columns.columns), column))
     title = f"{_network_name(config, akey)} / {params.method} {params.n_components}-D"
     removed, halo = removed_rows(data, groups), halo_rows(data)
-    dense = dense_map(config, pkey, None)  # a density map opens on its overview
+    # a density map opens on its overview, a selection kept over a reload drawn over it
+    dense = dense_map(config, pkey, opening_store(config, pkey, selected))
     main_colour, main_removed, main_halo = main_rows(dense, colour, removed, halo)
     coords = load_coords(config, pkey) if dense is None else dense.coords[dense.rows]
     fig = scatter_figure(coords, main_colour, title=title, removed=main_removed,

@@ -168,21 +168,32 @@ def highlight_from_row(config: AppConfig, key: str | None, view, row: int | None
     return {"node": int(labels[int(row)])} if 0 <= int(row) < len(labels) else no_update
 
 
+def highlighted_rows(config: AppConfig, key: str | None, view,
+                     highlight: dict | None) -> np.ndarray | None:
+    """The image rows of the hierarchy's ``highlight`` at the page's cut (sorted), or
+    None when nothing is highlighted."""
+    if not key or not highlight:
+        return None
+    c = _run(config, key, view).clustering
+    leaves = highlighted_leaves(c.tree, highlight)
+    return np.flatnonzero(np.isin(c.labels, leaves)) if leaves else None
+
+
 def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | None, *,
                   selected: list[int] | None = None, pkey: str | None = None):
     """Select the highlighted images in the projection ``pkey`` (the others are dimmed);
     without a highlight, the user's own selection (``selected`` rows) shows again. Not on
-    a density map: its main trace holds other rows (:mod:`explorer.density_view`)."""
+    a density map: its main trace holds other rows, and
+    :func:`explorer.density_view.main_trace_view` draws both."""
     from explorer.density_view import dense_map
 
     if not key or (pkey and dense_map(config, pkey, None) is not None):
         return no_update
-    c = _run(config, key, view).clustering
+    n_rows = len(_run(config, key, view).clustering.labels)
     patch = Patch()
-    leaves = highlighted_leaves(c.tree, highlight)
-    rows = [int(r) for r in selected or () if 0 <= int(r) < len(c.labels)]
-    patch["data"][MAIN]["selectedpoints"] = (
-        np.flatnonzero(np.isin(c.labels, leaves)).tolist() if leaves else rows or None)
+    lit = highlighted_rows(config, key, view, highlight)
+    rows = [int(r) for r in selected or () if 0 <= int(r) < n_rows]
+    patch["data"][MAIN]["selectedpoints"] = lit.tolist() if lit is not None else rows or None
     return patch
 
 

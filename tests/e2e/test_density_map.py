@@ -2,12 +2,16 @@
 zoom, and a click on a shown point opens that image. The demo's 2 000 images are made
 "large" with ``--density-image-above``; real headless Chromium against ``python app.py``."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.appserver import running_app
 from tests.e2e.test_dashboard import GD, SCATTER, isolated_point
 
 pytestmark = pytest.mark.e2e
+
+DEMO_IMAGES = Path(__file__).resolve().parents[2] / "data" / "demo" / "images"
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +99,16 @@ def test_overview_image_zoom_to_points_and_click_opens_the_row(page, dense_url):
     page.wait_for_function(f"() => {GD}._fullData[1].x.length === 1", timeout=20_000)
     ring = page.evaluate(f"() => [{GD}._fullData[1].x[0], {GD}._fullData[1].y[0]]")
     assert ring == pytest.approx(clicked["data"])
-    # the modebar's Reset axes zooms back out: the image again, with no points
+    # the modebar's Reset axes zooms back out: the image again, with the points of the
+    # clicked image's cluster over it (the click highlights its cluster, as on any map)
     page.hover(f"{SCATTER} .nsewdrag")
     page.locator(f'{SCATTER} .modebar-btn[data-val="reset"]').first.click(force=True)
-    wait_for_overview(page)
+    page.wait_for_function(
+        f"""row => {{ const gd = {GD}, d = gd._fullData[0], im = gd._fullLayout.images;
+            return im.length === 1 && im[0].source.startsWith('data:image/png')
+                && d.marker.line.width === 1 && d.customdata && d.customdata.includes(row)
+                && d.customdata.length === d.x.length; }}""",
+        arg=clicked["row"], timeout=60_000)
 
 
 def listen_to_the_map(page) -> None:
@@ -138,3 +148,35 @@ def click_a_point(page, x: float, y: float, tries: int = 3) -> dict:
         assert clicked is not None, f"the click reached another trace: {map_events(page)}"
         return clicked
     raise AssertionError(f"{tries} clicks on the point, none reached Plotly: {map_events(page)}")
+
+
+def test_a_search_is_drawn_over_the_image_and_its_points_open_their_rows(page, dense_url):
+    """The overview is an image, yet what a search finds shows on it: its images as
+    outlined points over the image, each naming its own row."""
+    page.goto(dense_url)
+    wait_for_overview(page)
+    query = "fmnist-001"
+    expected = len([p for p in DEMO_IMAGES.iterdir() if query in p.name])
+    assert 10 < expected < 100
+    page.fill("#search-input", query)
+    page.press("#search-input", "Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#search-status').innerText.includes('match')",
+        timeout=60_000)
+    assert page.inner_text("#search-status").startswith(f"{expected} images match")
+    page.wait_for_function(
+        f"""n => {{ const gd = {GD}, d = gd._fullData[0];
+            return d.x.length === n && d.customdata && d.customdata.length === n
+                && gd._fullLayout.images.length === 1 && d.marker.line.width === 1; }}""",
+        arg=expected, timeout=30_000)
+    rows = page.evaluate(f"() => Array.from({GD}._fullData[0].customdata)")
+    assert rows == sorted(rows) and len(set(rows)) == expected
+    listen_to_the_map(page)
+    page.locator(SCATTER).scroll_into_view_if_needed()
+    pos = isolated_point(page, every=1, margin=5)
+    clicked = click_a_point(page, pos["x"], pos["y"])
+    assert clicked["row"] in rows
+    page.wait_for_function(
+        "row => { const td = document.querySelector('#instance-panel table.meta td');"
+        " return td && td.innerText == row; }", arg=str(clicked["row"]), timeout=30_000)
+    assert query in page.inner_text("#instance-panel")

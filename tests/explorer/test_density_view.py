@@ -21,14 +21,17 @@ from explorer.density_image import (
     window_of,
 )
 from explorer.density_view import (
+    OUTLINE,
     in_polygon,
     lasso_rows,
     lasso_view,
+    main_trace_view,
+    opening_store,
     point_rgb,
     point_weights,
+    shown_sample,
     window_from_relayout,
     window_store,
-    zoom_view,
 )
 from explorer.figures import MAIN
 from explorer.selection import rows_from_event
@@ -121,6 +124,8 @@ def test_a_window_showing_every_point_is_the_overview():
     assert window_store("p", coords, (-1, 2, -1, 2)) is None
     assert window_store("p", coords, (-1, 0.5, -1, 0.5)) == {"pkey": "p",
                                                              "window": [-1, 0.5, -1, 0.5]}
+    # the overview showing selected rows: no window, the rows
+    assert window_store("p", coords, (-1, 2, -1, 2), [4, 9]) == {"pkey": "p", "shown": [4, 9]}
 
 
 def test_the_lasso_polygon_and_the_box_select_the_rows_inside():
@@ -187,7 +192,7 @@ def test_the_overview_is_an_image_and_a_zoom_sends_the_window_rows(dense_page):
     coords = load_coords(config, pkey)
     x0, x1, y0, y1 = window_of(coords)
     half = (x0, (x0 + x1) / 2, y0, y1)
-    patch, store = zoom_view(config, pkey, {"xaxis.range[0]": half[0],
+    patch, store = main_trace_view(config, pkey, {"xaxis.range[0]": half[0],
                                             "xaxis.range[1]": half[1]}, None, legend)
     expected = np.flatnonzero(coords[:, 0] <= half[1])
     assert 0 < len(expected) < 12 and store == {"pkey": pkey, "window": list(half)}
@@ -204,10 +209,70 @@ def test_the_overview_is_an_image_and_a_zoom_sends_the_window_rows(dense_page):
     # a recolour colours the same rows; zooming back out is the overview image again
     recoloured, _ = legend_view(config, pkey, "cluster", legend, None, window=store)
     assert len(decoded(ops(recoloured)[f"data.{MAIN}.marker.color"], np.uint8)) == len(rows)
-    patch, store = zoom_view(config, pkey, {"xaxis.autorange": True}, store, legend)
+    patch, store = main_trace_view(config, pkey, {"xaxis.autorange": True}, store, legend)
     assert store is None and len(ops(patch)["layout.images"]) == 1
     assert ops(patch)[f"data.{MAIN}.x"]["bdata"] == "" and ops(patch)[
         f"data.{MAIN}.customdata"] == []
+
+
+def test_a_selection_is_drawn_over_the_image_and_selected_among_the_zoomed_points(dense_page):
+    """A lasso, a search or the hierarchy's highlight on a density map: at the overview its
+    rows are points over the (unchanged) image, outlined, clickable by row; zoomed to
+    points, the selected ones among them are selected (the others dimmed); zooming back
+    out shows them again, and a recolour colours them."""
+    from explorer.state import load_coords
+
+    config, pkey = dense_page
+    coords = load_coords(config, pkey)
+    fig, legend = scatter_view(config, pkey, "label")
+    patch, store = main_trace_view(config, pkey, None, None, legend, selected=[7, 1, 3, 99, 1])
+    sent = ops(patch)
+    assert store == {"pkey": pkey, "shown": [1, 3, 7]}  # unique, sorted, existing rows
+    assert sent[f"data.{MAIN}.customdata"] == [1, 3, 7]
+    assert np.allclose(decoded(sent[f"data.{MAIN}.x"], np.float32), coords[[1, 3, 7], 0])
+    assert sent[f"data.{MAIN}.marker.line"] == OUTLINE
+    assert sent[f"data.{MAIN}.selectedpoints"] is None
+    assert "layout.images" not in sent  # the image does not depend on the selection
+    event = {"points": [{"curveNumber": 0, "pointNumber": 2, "customdata": 7}]}
+    assert focus_from_click(config, pkey, legend, event) == 7
+    recoloured, _ = legend_view(config, pkey, "cluster", legend, None, window=store)
+    assert len(decoded(ops(recoloured)[f"data.{MAIN}.marker.color"], np.uint8)) == 3
+    # zoomed to the left half: its points, the selected ones among them selected
+    x0, x1, y0, y1 = window_of(coords)
+    half = (x0, (x0 + x1) / 2, y0, y1)
+    patch, zoomed = main_trace_view(config, pkey, {"xaxis.range[0]": half[0],
+                                                   "xaxis.range[1]": half[1]}, store, legend,
+                                    selected=[1, 3, 7])
+    sent = ops(patch)
+    rows = np.flatnonzero(coords[:, 0] <= half[1])
+    assert sent[f"data.{MAIN}.customdata"] == rows.tolist()
+    assert zoomed == {"pkey": pkey, "window": list(half)}
+    assert sent[f"data.{MAIN}.selectedpoints"] == np.flatnonzero(
+        np.isin(rows, [1, 3, 7])).tolist()
+    assert sent[f"data.{MAIN}.marker.line"]["width"] == 0
+    # no selection: nothing selected, nothing dimmed
+    patch, _ = main_trace_view(config, pkey, None, zoomed, legend, selected=None)
+    assert ops(patch)[f"data.{MAIN}.selectedpoints"] is None
+    # back out: the image, and the selection over it again
+    patch, out = main_trace_view(config, pkey, {"xaxis.autorange": True}, zoomed, legend,
+                                 selected=[1, 3, 7])
+    assert out == {"pkey": pkey, "shown": [1, 3, 7]}
+    assert ops(patch)[f"data.{MAIN}.customdata"] == [1, 3, 7]
+    assert len(ops(patch)["layout.images"]) == 1
+    # a selection kept over a reload: the map opens with it
+    opened = opening_store(config, pkey, [3, 1])
+    reopened, _ = scatter_view(config, pkey, "label", selected=[3, 1])
+    assert opened == {"pkey": pkey, "shown": [1, 3]}
+    assert list(reopened.data[0].customdata) == [1, 3] and len(reopened.layout.images) == 1
+    assert opening_store(dataclasses.replace(config, density_image_above=12), pkey, [1]) is None
+
+
+def test_a_large_selection_is_shown_as_an_even_sample():
+    assert shown_sample(range(20), 20, limit=30) == list(range(20))
+    sample = shown_sample(range(100), 100, limit=10)
+    assert len(sample) == 10 and sample[0] == 0 and sample[-1] == 99
+    assert np.all(np.diff(sample) >= 10)  # spread over the selection, not its first rows
+    assert shown_sample(None, 5) == [] and shown_sample([-1, 5, 4], 5) == [4]
 
 
 def test_a_recolour_at_overview_draws_a_new_image(dense_page):
