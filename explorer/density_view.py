@@ -16,7 +16,7 @@ A lasso or box is resolved against the coordinates server-side (:func:`lasso_row
 The selection (a lasso, a search, a selection kept over a reload) and the hierarchy's
 highlight are drawn too (:func:`main_trace_view`): while the map is an image its main
 trace holds the selected rows themselves, outlined over the image (at most
-``POINTS_ON_ZOOM`` of them, evenly spread over the selection: :func:`shown_sample`); once
+:data:`SHOWN_OVER_IMAGE` of them, evenly spread over the selection: :func:`shown_sample`); once
 zoomed to points, the selected ones among them are selected as on any map.
 """
 
@@ -28,7 +28,6 @@ import numpy as np
 
 from explorer.config import AppConfig
 from explorer.density_image import (
-    POINTS_ON_ZOOM,
     density_rgba,
     in_window,
     png_data_uri,
@@ -40,6 +39,10 @@ from explorer.density_image import (
 Window = tuple[float, float, float, float]  # x0, x1, y0, y1 in the projection's units
 
 
+#: The most selected rows a density image shows as points: enough to show where a
+#: selection lies; each one costs the page's software WebGL (10 000 outlined points added
+#: ~340 ms to a lasso at 150 000 images, ``benchmarks/RESULTS.md``, issue 16).
+SHOWN_OVER_IMAGE = 2_000
 #: The outline of the selected rows a density image shows as points (none on zoom).
 OUTLINE = {"width": 1, "color": "#222222"}
 NO_OUTLINE = {"width": 0}
@@ -90,7 +93,7 @@ def valid_rows(selected, n_rows: int) -> np.ndarray:
     return rows[(rows >= 0) & (rows < n_rows)]
 
 
-def shown_sample(selected, n_rows: int, limit: int = POINTS_ON_ZOOM) -> list[int]:
+def shown_sample(selected, n_rows: int, limit: int = SHOWN_OVER_IMAGE) -> list[int]:
     """The selected rows (sorted, those in ``range(n_rows)``) a density image shows as
     points: all of them up to ``limit``, else ``limit`` evenly spread over them."""
     rows = valid_rows(selected, n_rows)
