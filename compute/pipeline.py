@@ -122,8 +122,11 @@ class Analysis:
     def at(self, params: AnalysisParams) -> Analysis:
         """The same analysis cut at ``params``' Z and halo (ValueError for other graph
         parameters: those need :func:`analyse_folder`)."""
-        return replace(self, config=self.config.with_analysis(params),
-                       topography=self.topography.at(params))
+        cut = replace(self, config=self.config.with_analysis(params),
+                      topography=self.topography.at(params))
+        if "vectors" in self.__dict__ and cut.params.collapse_copies == self.params.collapse_copies:
+            cut.__dict__["vectors"] = self.__dict__["vectors"]  # the same rows: not recopied
+        return cut
 
     @cached_property
     def vectors(self) -> np.ndarray:

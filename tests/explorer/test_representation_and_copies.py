@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,8 @@ def test_every_view_of_a_collapsed_analysis_reads_the_rows_it_clustered(tmp_path
     assert (analysis.vectors[members] == analysis.vectors[members[0]]).all()
     assert not (analysis.embeddings.vectors[members] == analysis.embeddings.vectors[
         members[0]]).all()
+    recut = analysis.at(dataclasses.replace(analysis.params, z=analysis.params.z + 0.5))
+    assert recut.vectors is analysis.vectors  # a new Z reuses the collapsed rows (N x D)
     figures = dimension_view(copies_config, key)
     assert all(f.data for f in figures)
     assert "pca" in PROJECTION_NAMES
