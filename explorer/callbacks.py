@@ -4,13 +4,14 @@ what tests and benchmarks call directly."""
 
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids
 from explorer.config import AppConfig, folder_tag
 from explorer.density_view import SELECTED_ROWS_JS, opening_store, register_density_callbacks
 from explorer.jobs import run_timed_job
 from explorer.jobs.feedback import job_progress_outputs, register_job_feedback
+from explorer.table_view import TABLE_BODY, TABLE_OPENER
 from explorer.views import (
     analysis_input_problem,
     analysis_job,
@@ -30,6 +31,7 @@ from explorer.views import (
     scatter_view,
     search_view,
     selection_rows,
+    selection_table_view,
     selection_view,
 )
 
@@ -225,6 +227,20 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
         points = points if folder == folder_tag(config) else []
         rows = selection_rows(config, pkey, legend, points, groups, view)
         return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0), groups, view)
+
+    @app.callback(Output(TABLE_BODY | {"index": MATCH}, "children"),
+                  Input(TABLE_OPENER | {"index": MATCH}, "n_clicks"),
+                  State(TABLE_BODY | {"index": MATCH}, "children"),
+                  State(ids.SELECTED_POINTS, "data"), State(ids.SELECTION_FOLDER, "data"),
+                  State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
+                  State(ids.ROW_FILTER, "data"), State(ids.VIEW, "data"),
+                  prevent_initial_call=True)
+    def _table(clicks, body, points, folder, pkey, legend, groups, view):
+        """The selection's table, sent when first opened: the rows the panel shows."""
+        if not clicks or body:
+            return no_update
+        points = points if folder == folder_tag(config) else []
+        return selection_table_view(config, pkey, legend, points, groups, view)
 
     @app.callback(Output(ids.SELECTED_POINTS, "data", allow_duplicate=True),
                   Output(ids.SELECTION_FOLDER, "data", allow_duplicate=True),

@@ -86,7 +86,7 @@ def selection_panel(data: ExplorerData, rows: np.ndarray, page: int,
                  className="selection-count", id=ids.SELECTION_COUNT),
         html.Div([tile(data, r, caption=_format(label.iloc[r])) for r in shown],
                  className="grid selected", id=ids.SELECTION_GRID),
-        table_view(data, rows),
+        table_view(len(rows)),
         html.H4("Nearest images outside the selection"),
         html.Div([tile(data, r, caption=f"{d:.3g}") for r, d in zip(outside, dist, strict=True)]
                  or [html.Div("none within the kNN graph", className="hint")],

@@ -566,6 +566,19 @@ def selection_view(config: AppConfig, pkey: str | None, rows: list[int] | None, 
     return selection_panel(data, rows, page, removed_rows(data, groups)), page
 
 
+def selection_table_view(config: AppConfig, pkey: str | None, legend: dict | None,
+                         points: list[int] | None, groups: list[str] | None = None,
+                         view: dict | None = None):
+    """The selection's table (:func:`explorer.table_view.table_body`): the rows the
+    selection panel shows (:func:`selection_rows`)."""
+    from explorer.table_view import table_body
+
+    if not pkey:
+        return no_update
+    rows = selection_rows(config, pkey, legend, points, groups, view)
+    return table_body(data_for(config, pkey, view), np.asarray(rows, dtype=np.int64))
+
+
 def search_view(config: AppConfig, key: str | None, pkey: str | None, query: str | None,
                 view: dict | None = None):
     """(selected rows, folder tag, status, scatter Patch) for a search: the matches become
@@ -584,7 +597,8 @@ def search_view(config: AppConfig, key: str | None, pkey: str | None, query: str
     found = search_rows(load_page(config, key, View.of(view)), query)
     rows = found.rows.tolist()
     if not pkey or dense_map(config, pkey, None) is not None:
-        # a density map's main trace holds other rows: its selection is not drawn
+        # a density map's main trace holds other rows: explorer.density_view draws the
+        # selection (it follows the selected rows)
         return rows, folder_tag(config), found.what, no_update
     patch = Patch()
     patch["data"][0]["selectedpoints"] = rows or None

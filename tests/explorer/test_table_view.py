@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.state import ExplorerData
-from explorer.table_view import table_records, table_view
+from explorer.table_view import table_body, table_records, table_view
 
 
 def data(n=5) -> ExplorerData:
@@ -32,6 +32,11 @@ def test_records_carry_the_cluster_and_its_name():
 def test_the_table_is_capped_and_sortable():
     _, records = table_records(data(), np.arange(5), limit=2)
     assert len(records) == 2
-    view = table_view(data(), np.arange(5))
-    table = view.children[1]
+    table = table_body(data(), np.arange(5))
     assert table.sort_action == "native" and len(table.data) == 5
+
+
+def test_the_folded_table_sends_no_rows_until_opened():
+    folded = table_view(5)
+    assert "5 images" in folded.children[0].children and folded.children[1].children is None
+    assert "the first 2000 of 3000" in table_view(3000).children[0].children

@@ -25,6 +25,7 @@ from explorer.views import (
     scale_filter_options,
     scatter_view,
     selection_rows,
+    selection_table_view,
     selection_view,
 )
 from tests.exports import split_export
@@ -215,6 +216,12 @@ def test_selection_panel_pages_and_export(app_config, keys):
     assert [t.id["row"] for t in grid.children] == [0, 1, 2]
     outside = [c for c in panel.children if getattr(c, "id", None) == "outside-grid"][0]
     assert {t.id["row"] for t in outside.children}.isdisjoint({0, 1, 2})
+    # the folded table carries no rows; opened, it holds the panel's rows (hidden
+    # categories left out, as in the grid)
+    folded = [c for c in panel.children if getattr(c, "className", "") == "selection-table"][0]
+    assert folded.children[1].children is None
+    table = selection_table_view(app_config, pkey, None, [2, 0, 1])
+    assert [r["row"] for r in table.data] == [0, 1, 2]
     download = export_view(app_config, pkey, [2, 0])
     lines = download["content"].splitlines()
     assert download["filename"].endswith(".csv") and len(lines) == 3
