@@ -152,12 +152,11 @@ def _for_rows(params: AnalysisParams, n_distinct: int) -> tuple[AnalysisParams, 
     maxk = min(params.maxk, n_distinct - 1)
     k = min(params.k, maxk)
     space = "full" if params.space == "umap" and not manifold_fits(n_distinct) else params.space
-    changed = [f"{name} {old} -> {new}" for name, old, new
-               in (("maxk", params.maxk, maxk), ("k", params.k, k),
-                   ("space", params.space, space)) if old != new]
-    if space != params.space:
-        changed[-1] += (f" (a UMAP manifold is built for {MANIFOLD_MIN_POINTS} to "
-                        f"{MANIFOLD_MAX_POINTS} images)")
+    why_space = (f" (a UMAP manifold is built for {MANIFOLD_MIN_POINTS} to "
+                 f"{MANIFOLD_MAX_POINTS} images)")
+    changed = [f"{name} {old} -> {new}{why}" for name, old, new, why
+               in (("maxk", params.maxk, maxk, ""), ("k", params.k, k, ""),
+                   ("space", params.space, space, why_space)) if old != new]
     return dataclasses.replace(params, maxk=maxk, k=k, space=space), changed
 
 

@@ -197,3 +197,18 @@ def test_few_images_use_the_full_space_and_say_so(blobs):
         topo.at(AnalysisParams(density="pak"))
     chosen = analyse(x, AnalysisParams(space="full"))
     assert "full" in chosen.space_description() and "images" not in chosen.space_description()
+
+
+def test_each_clamp_note_names_its_own_change():
+    """What a folder's size changed, in words: the manifold's range goes with the space's
+    change only (it was appended to whichever change came last)."""
+    from compute.params import MANIFOLD_MAX_POINTS, MANIFOLD_MIN_POINTS, AnalysisParams
+    from compute.peaks.topography import _for_rows
+
+    params, changed = _for_rows(AnalysisParams(maxk=100, k=10, space="umap"), 8)
+    assert (params.maxk, params.k, params.space) == (7, 7, "full")
+    assert changed == ["maxk 100 -> 7", "k 10 -> 7",
+                       f"space umap -> full (a UMAP manifold is built for "
+                       f"{MANIFOLD_MIN_POINTS} to {MANIFOLD_MAX_POINTS} images)"]
+    _, changed = _for_rows(AnalysisParams(maxk=100, k=10, space="full"), 8)
+    assert changed == ["maxk 100 -> 7", "k 10 -> 7"]
