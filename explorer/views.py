@@ -397,11 +397,14 @@ def scatter_view(config: AppConfig, pkey: str | None, column: str | None, *,
 
 
 def _network_name(config: AppConfig, key: str) -> str:
-    """The network an analysis embeds with, "auto" resolved (e.g. "efficientnet_lite0")."""
-    from compute.embed.backbones import resolve_backbone
+    """The network an analysis embeds with, "auto" resolved for its folder as the embedding
+    step resolves it (e.g. "efficientnet_lite0"; :func:`compute.embed.auto_backbone_for`)."""
+    from compute.embed import AUTO_BACKBONE, auto_backbone_for, resolve_backbone
 
     chosen = config_for(config, key)
-    return resolve_backbone(chosen.backbone, chosen.weights)
+    if chosen.backbone != AUTO_BACKBONE:
+        return resolve_backbone(chosen.backbone, chosen.weights)
+    return auto_backbone_for(chosen.images, chosen.weights, keep_data_bar=chosen.keep_data_bar)
 
 
 def legend_hidden(restyle, categories: tuple[str, ...], hidden) -> list[str]:

@@ -23,7 +23,9 @@ from compute.embed.backbones import (
     BACKBONE_CHOICES,
     BACKBONES,
     DEFAULT_BACKBONE,
+    FALLBACK_BACKBONE,
     FEATURES,
+    PREFERRED_BACKBONE,
     REPRESENTATION_KINDS,
     BackboneSpec,
     Weights,
@@ -50,7 +52,7 @@ EMBED_VERSION = "2"
 __all__ = [
     "AUTO_BACKBONE", "BACKBONES", "BACKBONE_CHOICES", "DEFAULT_BACKBONE", "EMBED_VERSION",
     "FEATURES", "REPRESENTATION_KINDS", "BackboneSpec", "Checkpoint", "EmbeddingModel",
-    "Embeddings", "FeatureStore", "Preprocessing", "Weights", "embed_dataset",
+    "Embeddings", "auto_backbone_for", "FeatureStore", "Preprocessing", "Weights", "embed_dataset",
     "open_feature_store", "prepare_model", "read_weights_file", "representation_kind",
     "resolve_backbone", "resolve_weights",
     "save_checkpoint",
@@ -162,6 +164,37 @@ def open_feature_store(model: EmbeddingModel, cache_dir: str | os.PathLike[str] 
                               "features": model.features, "key": model.key})
 
 
+def auto_backbone_for(folder: str | os.PathLike[str], weights: str = "auto", *,
+                      features: str = "penultimate", keep_data_bar: bool = False,
+                      input_size: int | None = None) -> str:
+    """What the backbone "auto" is for the images of ``folder``: :func:`resolve_backbone`'s
+    choice, except that when that is :data:`PREFERRED_BACKBONE` (its ImageNet weights are
+    on disk) and the folder ships the features of :data:`FALLBACK_BACKBONE` but not its
+    own (:mod:`compute.embed.seed`, e.g. the demo), the shipped network: its first page
+    comes at once, where ResNet-50 would embed the whole folder first (~15 min for the
+    demo's 2 000 images on 2 cores). Asking for ``resnet50`` by name still gets it."""
+    from compute.embed.seed import seed_path
+
+    chosen = resolve_backbone(AUTO_BACKBONE, weights)
+    if chosen != PREFERRED_BACKBONE or weights not in ("auto", "imagenet"):
+        return chosen
+
+    def ships(backbone: str) -> bool:
+        resolved = resolve_weights(backbone, weights)
+        preprocessing = _preprocessing(BACKBONES[resolved.backbone], resolved, input_size,
+                                       keep_data_bar)
+        key = EmbeddingModel(weights=resolved, features=features, preprocessing=preprocessing,
+                             module=None, dim=0).key
+        return seed_path(folder, key).is_file()
+
+    if not ships(PREFERRED_BACKBONE) and ships(FALLBACK_BACKBONE):
+        log.warning("backbone auto: %s, whose features %s ships (ResNet-50 would embed every "
+                    "image first; ask for --backbone %s to have it)", FALLBACK_BACKBONE,
+                    folder, PREFERRED_BACKBONE)
+        return FALLBACK_BACKBONE
+    return chosen
+
+
 def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = "auto",
                   features: str = "penultimate", keep_data_bar: bool = False,
                   input_size: int | None = None, cache: StepCache | None = None,
@@ -181,6 +214,9 @@ def embed_dataset(dataset: Dataset, *, backbone: str = "pixels", weights: str = 
     if not usable:
         raise ValueError(f"no readable images in {dataset.root} ({dataset.summary()}): point "
                          "it at a folder of .png, .jpg or .tif images")
+    if backbone == AUTO_BACKBONE:
+        backbone = auto_backbone_for(dataset.root, weights, features=features,
+                                     keep_data_bar=keep_data_bar, input_size=input_size)
     model = prepare_model(backbone, weights=weights, features=features,
                           keep_data_bar=keep_data_bar, input_size=input_size,
                           random_state=random_state, build=False)

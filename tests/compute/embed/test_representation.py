@@ -61,6 +61,33 @@ def test_auto_is_resnet50_when_its_imagenet_weights_are_in_the_torch_cache(hub: 
     assert resolve_backbone("pixels") == "pixels"  # a chosen backbone stays itself
 
 
+def test_auto_takes_the_network_whose_features_a_folder_ships(hub: Path,
+                                                                tmp_path: Path) -> None:
+    """ResNet-50 on disk, a folder shipping EfficientNet-Lite0's features (as the demo
+    does): "auto" embeds nothing and names the shipped network; a folder that ships none,
+    or ResNet-50's, gets ResNet-50; a network asked for by name is never overridden."""
+    from compute.embed import auto_backbone_for, embed_dataset, prepare_model
+    from compute.embed.seed import write_seed
+    from compute.ingest import scan_folder
+
+    (hub / "resnet50-0676ba61.pth").write_bytes(b"present")  # not loadable: never built
+    folder = tmp_path / "shipped"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((16, 16), 40 * i, np.uint8)).save(folder / f"im{i}.png")
+    ids = [r.id for r in scan_folder(folder).usable]
+    vectors = np.random.default_rng(0).normal(size=(3, 1280)).astype(np.float32)
+    assert auto_backbone_for(folder) == "resnet50"  # ships nothing yet
+    write_seed(folder, prepare_model("efficientnet_lite0", build=False).key, ids, vectors)
+    assert auto_backbone_for(folder) == "efficientnet_lite0"
+    embeddings = embed_dataset(scan_folder(folder), backbone=AUTO_BACKBONE)
+    assert embeddings.backbone == "efficientnet_lite0"
+    assert np.allclose(embeddings.vectors, vectors, rtol=1e-3, atol=1e-3)
+    resnet_key = prepare_model("resnet50", build=False).key
+    write_seed(folder, resnet_key, ids, np.zeros((3, 2048), np.float32))
+    assert auto_backbone_for(folder) == "resnet50"  # it ships both: the preferred one
+
+
 def test_auto_with_trained_weights_takes_their_network(hub: Path, tmp_path: Path) -> None:
     from compute.embed import prepare_model, save_checkpoint
 
