@@ -329,16 +329,20 @@ def lasso_view(config: AppConfig, pkey: str | None, shape: dict | None, folder: 
 
 #: The browser's part of a selection (see ``explorer.callbacks``): on a density map the
 #: selection's shape goes to the server (:func:`lasso_view`), not the selected points.
+#: A selection event without a lasso or box is no user's: Plotly sends one when the page
+#: sets a selection itself (a search, a highlight: :func:`explorer.figures.select_rows`),
+#: and it must not undo that selection. A deselection (double-click) comes as null.
 SELECTED_ROWS_JS = """function (selected, folder, figure) {
     const none = window.dash_clientside.no_update;
     const dense = figure && figure.layout && figure.layout.meta &&
         figure.layout.meta.density_map;
+    if (!selected) { return dense ? [none, none, null] : [[], folder, none]; }
+    if (!(selected.lassoPoints || selected.range)) { return [none, none, none]; }
     if (dense) {
-        if (!selected || !(selected.lassoPoints || selected.range)) { return [none, none, null]; }
         return [none, none, {lassoPoints: selected.lassoPoints || null,
                              range: selected.range || null}];
     }
-    if (!selected || !selected.points) { return [[], folder, none]; }
+    if (!selected.points) { return [[], folder, none]; }
     const rows = [];
     for (const p of selected.points) { if (p.curveNumber === 0) { rows.push(p.pointNumber); } }
     return [rows, folder, none];

@@ -186,3 +186,17 @@ def empty_figure(message: str) -> go.Figure:
     return fig
 
 
+def select_rows(patch: Patch, rows: list[int] | None) -> Patch:
+    """``patch`` selecting the main trace's points ``rows`` (None: no selection, nothing
+    dimmed), the lasso or box drawn before dropped (:func:`drop_drawn_selection`)."""
+    patch["data"][MAIN]["selectedpoints"] = rows
+    return drop_drawn_selection(patch)
+
+
+def drop_drawn_selection(patch: Patch) -> Patch:
+    """``patch`` without the lasso or box the user drew: Plotly re-applies a drawn shape
+    over any ``selectedpoints`` the page sets, so a search or a highlight made after a lasso
+    showed the lasso's points while every panel showed the new selection. (Plotly then
+    reports a selection without a shape, which the page ignores: ``SELECTED_ROWS_JS``.)"""
+    patch["layout"]["selections"] = []
+    return patch

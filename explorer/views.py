@@ -31,6 +31,7 @@ from explorer.figures import (
     LEGEND_LIMIT,
     LEGEND_START,
     MAIN,
+    drop_drawn_selection,
     empty_figure,
     hidden_patch,
     highlight_patch,
@@ -39,6 +40,7 @@ from explorer.figures import (
     point_opacity,
     recolour_patch,
     scatter_figure,
+    select_rows,
 )
 from explorer.jobs.progress import JobProgress
 from explorer.legibility import colour_menu
@@ -599,13 +601,13 @@ def search_view(config: AppConfig, key: str | None, pkey: str | None, query: str
         return no_update, no_update, "", no_update
     found = search_rows(load_page(config, key, View.of(view)), query)
     rows = found.rows.tolist()
-    if not pkey or dense_map(config, pkey, None) is not None:
+    if not pkey:
+        return rows, folder_tag(config), found.what, no_update
+    if dense_map(config, pkey, None) is not None:
         # a density map's main trace holds other rows: explorer.density_view draws the
         # selection (it follows the selected rows)
-        return rows, folder_tag(config), found.what, no_update
-    patch = Patch()
-    patch["data"][0]["selectedpoints"] = rows or None
-    return rows, folder_tag(config), found.what, patch
+        return rows, folder_tag(config), found.what, drop_drawn_selection(Patch())
+    return rows, folder_tag(config), found.what, select_rows(Patch(), rows or None)
 
 
 def export_view(config: AppConfig, pkey: str | None, rows: list[int] | None,

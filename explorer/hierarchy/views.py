@@ -13,7 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from compute.naming import NameConflictError
 from explorer.config import AppConfig
-from explorer.figures import MAIN, empty_figure
+from explorer.figures import drop_drawn_selection, empty_figure, select_rows
 from explorer.hierarchy import figures
 from explorer.hierarchy.card import cluster_card, hover_card, lost_names
 from explorer.state import (
@@ -182,19 +182,19 @@ def highlighted_rows(config: AppConfig, key: str | None, view,
 def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | None, *,
                   selected: list[int] | None = None, pkey: str | None = None):
     """Select the highlighted images in the projection ``pkey`` (the others are dimmed);
-    without a highlight, the user's own selection (``selected`` rows) shows again. Not on
-    a density map: its main trace holds other rows, and
-    :func:`explorer.density_view.main_trace_view` draws both."""
+    without a highlight, the user's own selection (``selected`` rows) shows again. On a
+    density map only the lasso drawn before is dropped: its main trace holds other rows,
+    and :func:`explorer.density_view.main_trace_view` draws both."""
     from explorer.density_view import dense_map
 
-    if not key or (pkey and dense_map(config, pkey, None) is not None):
+    if not key:
         return no_update
+    if pkey and dense_map(config, pkey, None) is not None:
+        return drop_drawn_selection(Patch())
     n_rows = len(_run(config, key, view).clustering.labels)
-    patch = Patch()
     lit = highlighted_rows(config, key, view, highlight)
     rows = [int(r) for r in selected or () if 0 <= int(r) < n_rows]
-    patch["data"][MAIN]["selectedpoints"] = lit.tolist() if lit is not None else rows or None
-    return patch
+    return select_rows(Patch(), lit.tolist() if lit is not None else rows or None)
 
 
 def card_view(config: AppConfig, key: str | None, view, selected: dict | None,

@@ -135,6 +135,22 @@ def test_lasso_selects_exactly_the_enclosed_images(dashboard):
     assert tile_rows(page, "#selection-grid") == got[:24]
     outside = tile_rows(page, "#outside-grid")
     assert outside and not set(outside) & set(got)
+    # a search after the lasso replaces it everywhere: the panel and the map's selected
+    # points (Plotly re-applied the drawn lasso over them, showing the lasso's points)
+    page.fill("#search-input", "fmnist-001")
+    page.press("#search-input", "Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#search-status').innerText.includes('match')",
+        timeout=60_000)
+    found = int(page.inner_text("#search-status").split()[0])
+    assert found > 5 and found != len(got)
+    page.wait_for_function(
+        "n => document.querySelector('#selection-count').innerText.startsWith(n + ' selected')",
+        arg=found, timeout=30_000)
+    page.wait_for_function(
+        f"n => {{ const s = {GD}._fullData[0].selectedpoints; return s && s.length === n; }}",
+        arg=found, timeout=30_000)
+    assert page.evaluate(f"() => ({GD}.layout.selections || []).length") == 0
 
 
 def test_recolour_sends_no_coordinates_and_legend_toggles_a_class(dashboard):

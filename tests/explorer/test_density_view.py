@@ -314,11 +314,15 @@ def test_click_rows_come_from_customdata_else_point_number():
 
 
 def test_the_hierarchy_highlight_is_not_drawn_by_trace_position_on_a_density_map(dense_page):
+    """On a density map the highlight's patch only drops the lasso drawn before
+    (main_trace_view draws the highlight); on other maps it selects by trace position."""
     from explorer.hierarchy.views import scatter_patch
     from explorer.state import View, parse_projection_key
 
     config, pkey = dense_page
     akey, cut = parse_projection_key(pkey)[0], View(z=1.65).store()
-    assert scatter_patch(config, akey, cut, {"node": 0}, pkey=pkey) is no_update
+    assert ops(scatter_patch(config, akey, cut, {"node": 0}, pkey=pkey)) == {
+        "layout.selections": []}
     small = dataclasses.replace(config, density_image_above=12)
-    assert scatter_patch(small, akey, cut, {"node": 0}, pkey=pkey) is not no_update
+    assert f"data.{MAIN}.selectedpoints" in ops(scatter_patch(small, akey, cut, {"node": 0},
+                                                              pkey=pkey))

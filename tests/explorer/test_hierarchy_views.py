@@ -114,6 +114,9 @@ def test_highlight_selects_the_cluster_in_the_projection(app):
     op = patch["operations"][0]
     assert op["location"] == ["data", 0, "selectedpoints"]
     assert op["params"]["value"] == np.flatnonzero(run.clustering.labels == 0).tolist()
+    # the lasso drawn before goes (Plotly would re-apply it over these points)
+    assert patch["operations"][1]["location"] == ["layout", "selections"]
+    assert patch["operations"][1]["params"]["value"] == []
     # no highlight: the user's own selection shows again (or nothing is selected)
     back = scatter_patch(config, key, Z, None, selected=[3, 5, 999]).to_plotly_json()
     assert back["operations"][0]["params"]["value"] == [3, 5]
