@@ -302,12 +302,17 @@ def dimension_view(config: AppConfig, key: str | None):
     analysis = load_analysis(config, key)
     dim = analysis.topography.intrinsic_dim
     x = metric_points(analysis.vectors, analysis.params.metric)
-    scale = id_scale_analysis(x, knn=analysis.topography.knn)
+    try:
+        scale = id_scale_analysis(x, knn=analysis.topography.knn)
+        scale_figure = figures.id_scale_figure(scale.scale, scale.dimension_mean,
+                                               scale.dimension_std)
+    except ValueError as exc:  # a small folder: the other diagnostics still show
+        scale_figure = empty_figure(f"ID against scale: {exc}")
     pca = pca_spectrum(x)
     topo = analysis.topography
     graph = decision_graph(topo.knn, topo.density.log_density, x=x)
     return (figures.two_nn_figure(dim.log_mu, dim.y, dimension=dim.dimension),
-            figures.id_scale_figure(scale.scale, scale.dimension_mean, scale.dimension_std),
+            scale_figure,
             figures.pca_figure(pca.explained_variance_ratio[:50], pca.cumulative[:50]),
             figures.decision_graph_figure(graph.log_density, graph.delta,
                                           topo.clustering.centers))

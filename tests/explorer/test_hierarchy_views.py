@@ -256,6 +256,26 @@ def test_diagnostics_include_the_decision_graph_with_the_peaks(app):
     assert decision.layout.title.text == "Decision graph"
 
 
+def test_a_small_folders_diagnostics_show_and_say_what_needs_more_images(tmp_path):
+    """12 images: the ID-against-scale plot needs 20 and says so; the 2-NN fit, the PCA
+    spectrum and the decision graph still show (the panel's callback failed whole, found
+    on the 14 real data-bar frames)."""
+    from explorer.hierarchy.views import dimension_view
+
+    images = tmp_path / "images"
+    write_blob_images(images, per_class=6)
+    config = AppConfig(images=images, labels=None, cache_dir=tmp_path / "cache",
+                       names_db=tmp_path / "names.sqlite", backbone="pixels")
+    key = analysis_key(pipeline_config(config, analysis=AnalysisParams(maxk=10)))
+    try:
+        two_nn, scale, pca, decision = dimension_view(config, key)
+        assert "needs at least 20 distinct points, got 12" in scale.layout.annotations[0].text, \
+            scale.layout.annotations[0].text
+        assert two_nn.data and pca.data and decision.data
+    finally:
+        state.forget()
+
+
 def test_halo_fraction_comes_with_one_sentence_on_its_meaning(app):
     from dash import html
 
