@@ -73,8 +73,10 @@ def validate_params(params: ProjectionParams, n_points: int) -> None:
     if params.n_components not in (2, 3):
         raise ValueError("n_components must be 2 or 3")
     if params.method == "tsne" and not 0 < params.perplexity < n_points:
+        suggested = max(1, (n_points - 1) // 3)
         raise ValueError(f"t-SNE perplexity must be in (0, {n_points}) for {n_points} points; "
-                         f"got {params.perplexity}")
+                         f"got {params.perplexity:g}: set perplexity to {suggested} (a third "
+                         "of the images), or choose UMAP or PCA")
     if params.method == "umap":
         if params.n_neighbors < 2:
             raise ValueError(f"UMAP n_neighbors must be at least 2; got {params.n_neighbors}")

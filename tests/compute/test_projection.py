@@ -52,7 +52,7 @@ def test_umap_reuses_the_knn_graph():
 @pytest.mark.parametrize(("params", "match"), [
     (ProjectionParams(method="mds"), "unknown projection"),
     (ProjectionParams(n_components=4), "2 or 3"),
-    (ProjectionParams(method="tsne", perplexity=60), "perplexity"),
+    (ProjectionParams(method="tsne", perplexity=60), "set perplexity to 19"),
     (ProjectionParams(method="umap", n_neighbors=1), "n_neighbors"),
     (ProjectionParams(method="umap", min_dist=2), "min_dist"),
 ])
