@@ -25,6 +25,7 @@ from explorer.views import (
     legend_view,
     marker_view,
     projection_job,
+    projection_options,
     request_projection,
     run_group_options,
     scale_filter_options,
@@ -110,6 +111,10 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
                   Input(ids.RUN_KEY, "data"), State(ids.COLOUR_BY, "value"))
     def _colour_options(key, current):
         return colour_options(config, key, current)
+
+    @app.callback(Output(ids.SETTINGS_PROJECTION, "options"), Input(ids.RUN_KEY, "data"))
+    def _projection_options(key):
+        return projection_options(config, key)
 
     @app.callback(Output(ids.RUN_SCALE_GROUP, "options"), Input(ids.RUN_KEY, "data"))
     def _run_group_options(key):

@@ -294,6 +294,19 @@ def colour_column(names: list[str], current: str | None) -> str:
     return next((c for c in PREFERRED_COLOURS if c in names), names[0])
 
 
+def projection_options(config: AppConfig, key: str | None) -> list[dict]:
+    """The Projection menu for the analysis ``key``: the cluster space is offered only when
+    the analysis built one (a folder under 100 images, or one that asked for the full
+    space, has none); the reason is in the entry."""
+    from explorer.layout import PROJECTION_LABELS
+
+    manifold = not key or load_analysis(config, key).topography.manifold is not None
+    return [{"label": label, "value": value} if value != "manifold" or manifold else
+            {"label": "cluster space (none: the peaks were found in the full embedding)",
+             "value": value, "disabled": True}
+            for value, label in PROJECTION_LABELS.items()]
+
+
 def scale_filter_options(config: AppConfig, key: str | None) -> list[dict]:
     """The scale groups of an analysis' images, with counts, for the group filter (none
     when scales were not read)."""

@@ -308,3 +308,27 @@ def test_a_new_analysis_starts_at_its_suggested_cut_and_a_chosen_z_stays(app):
 
 def run_clusters(config, key, view) -> int:
     return state.load_run(config, key, view).clustering.n_clusters
+
+
+def test_the_cluster_space_is_offered_only_when_the_analysis_built_one(app, tmp_path):
+    """30 images (under 100): no manifold, the menu's cluster-space entry is disabled and
+    says why; 110 images: offered. Before an analysis, every entry is offered."""
+    from explorer.views import projection_options
+
+    def manifold_entry(options):
+        return next(o for o in options if o["value"] == "manifold")
+
+    config, key = app
+    none = manifold_entry(projection_options(config, key))
+    assert none["disabled"] is True and "full embedding" in none["label"]
+    assert "disabled" not in manifold_entry(projection_options(config, None))
+    images = tmp_path / "many"
+    write_blob_images(images, per_class=55)
+    many = AppConfig(images=images, labels=None, cache_dir=tmp_path / "cache-many",
+                     names_db=tmp_path / "many.sqlite", backbone="pixels")
+    many_key = analysis_key(pipeline_config(many, analysis=AnalysisParams(maxk=10)))
+    try:
+        assert state.load_analysis(many, many_key).topography.manifold is not None
+        assert "disabled" not in manifold_entry(projection_options(many, many_key))
+    finally:
+        state.forget()
