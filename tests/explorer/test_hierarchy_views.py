@@ -37,13 +37,18 @@ Z = View(z=1.65).store()  # the page's cut, as the browser holds it
 
 @pytest.fixture
 def app(tmp_path):
-    images = tmp_path / "images"
-    labels = write_blob_images(images, per_class=15)
-    config = AppConfig(images=images, labels=labels, cache_dir=tmp_path / "cache",
-                       names_db=tmp_path / "names.sqlite", backbone="pixels")
-    key = analysis_key(pipeline_config(config, analysis=AnalysisParams(maxk=10)))
-    yield config, key
+    yield blob_folder(tmp_path / "app", per_class=15)
     state.forget()
+
+
+def blob_folder(root, *, per_class: int, labelled: bool = True):
+    """(config, analysis key) of a folder of ``2 * per_class`` blob images under ``root``
+    (pixels, maxk 10)."""
+    labels = write_blob_images(root / "images", per_class=per_class)
+    config = AppConfig(images=root / "images", labels=labels if labelled else None,
+                       cache_dir=root / "cache", names_db=root / "names.sqlite",
+                       backbone="pixels")
+    return config, analysis_key(pipeline_config(config, analysis=AnalysisParams(maxk=10)))
 
 
 def test_pictures_show_the_clusters_of_the_run(app):
@@ -262,11 +267,7 @@ def test_a_small_folders_diagnostics_show_and_say_what_needs_more_images(tmp_pat
     on the 14 real data-bar frames)."""
     from explorer.hierarchy.views import dimension_view
 
-    images = tmp_path / "images"
-    write_blob_images(images, per_class=6)
-    config = AppConfig(images=images, labels=None, cache_dir=tmp_path / "cache",
-                       names_db=tmp_path / "names.sqlite", backbone="pixels")
-    key = analysis_key(pipeline_config(config, analysis=AnalysisParams(maxk=10)))
+    config, key = blob_folder(tmp_path, per_class=6, labelled=False)
     try:
         two_nn, scale, pca, decision = dimension_view(config, key)
         assert "needs at least 20 distinct points, got 12" in scale.layout.annotations[0].text, \
@@ -322,11 +323,7 @@ def test_the_cluster_space_is_offered_only_when_the_analysis_built_one(app, tmp_
     none = manifold_entry(projection_options(config, key))
     assert none["disabled"] is True and "full embedding" in none["label"]
     assert "disabled" not in manifold_entry(projection_options(config, None))
-    images = tmp_path / "many"
-    write_blob_images(images, per_class=55)
-    many = AppConfig(images=images, labels=None, cache_dir=tmp_path / "cache-many",
-                     names_db=tmp_path / "many.sqlite", backbone="pixels")
-    many_key = analysis_key(pipeline_config(many, analysis=AnalysisParams(maxk=10)))
+    many, many_key = blob_folder(tmp_path / "many", per_class=55, labelled=False)
     try:
         assert state.load_analysis(many, many_key).topography.manifold is not None
         assert "disabled" not in manifold_entry(projection_options(many, many_key))
