@@ -106,14 +106,11 @@ def opening_store(config: AppConfig, pkey: str | None, selected) -> dict | None:
     """The ``ids.DENSITY_WINDOW`` of a map as it opens (the overview), showing the
     ``selected`` rows (a selection kept over a reload); None when it shows none, or for a
     map that is no density map."""
-    from explorer.state import load_coords, parse_projection_key
-
-    if not pkey or not selected or parse_projection_key(pkey)[1].n_components != 2:
+    dense = dense_map(config, pkey, None) if pkey and selected else None
+    if dense is None:
         return None
-    coords = load_coords(config, pkey)
-    if not is_dense(config, len(coords), 2):
-        return None
-    return window_store(pkey, coords, window_of(coords), shown_sample(selected, len(coords)))
+    return window_store(pkey, dense.coords, dense.window,
+                        shown_sample(selected, len(dense.coords)))
 
 
 def main_rows(dense: DenseMap | None, *arrays):
@@ -367,13 +364,12 @@ def register_density_callbacks(app, config: AppConfig) -> None:
     def _main_trace(relayout, points, highlight, pkey, store, legend, groups, view, opacity,
                     folder, key):
         from explorer.config import folder_tag
-        from explorer.hierarchy.views import highlighted_rows
+        from explorer.hierarchy.views import marked_rows
 
         if pkey is None or dense_map(config, pkey, None) is None:
             return no_update, no_update  # not a density map: Plotly draws both itself
-        selected = highlighted_rows(config, key, view, highlight)
-        if selected is None:  # no highlight: the user's own selection
-            selected = points if folder == folder_tag(config) else None
+        selected = marked_rows(config, key, view, highlight,
+                               points if folder == folder_tag(config) else None)
         moved = ctx.triggered_id == ids.SCATTER
         return main_trace_view(config, pkey, relayout if moved else None, store, legend,
                                groups, view, opacity, selected)

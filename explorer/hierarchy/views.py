@@ -191,10 +191,20 @@ def scatter_patch(config: AppConfig, key: str | None, view, highlight: dict | No
         return no_update
     if pkey and dense_map(config, pkey, None) is not None:
         return drop_drawn_selection(Patch())
-    n_rows = len(_run(config, key, view).clustering.labels)
+    return select_rows(Patch(), marked_rows(config, key, view, highlight, selected))
+
+
+def marked_rows(config: AppConfig, key: str | None, view, highlight: dict | None,
+                selected: list[int] | None) -> list[int] | None:
+    """The rows the map marks: the hierarchy's ``highlight``, else the user's ``selected``
+    rows (those that exist); None when there are neither."""
     lit = highlighted_rows(config, key, view, highlight)
-    rows = [int(r) for r in selected or () if 0 <= int(r) < n_rows]
-    return select_rows(Patch(), lit.tolist() if lit is not None else rows or None)
+    if lit is not None:
+        return lit.tolist()
+    if not key or not selected:
+        return None
+    n_rows = len(_run(config, key, view).clustering.labels)
+    return [int(r) for r in selected if 0 <= int(r) < n_rows] or None
 
 
 def card_view(config: AppConfig, key: str | None, view, selected: dict | None,
