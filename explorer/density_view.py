@@ -280,17 +280,24 @@ def main_trace_view(config: AppConfig, pkey: str | None, relayout: dict | None,
         if window is None:
             return no_update, no_update
     chosen = valid_rows(selected, len(dense.coords))
-    shown = shown_sample(chosen, len(dense.coords))
-    new_store = window_store(pkey, dense.coords, window, shown)
+    new_store = window_store(pkey, dense.coords, window)
     new = dense_map(config, pkey, new_store)
-    if not new.image:  # the selection is drawn as Plotly selects; the store keeps none
-        new_store = window_store(pkey, dense.coords, window)
+    if new.image and len(chosen):  # the image shows the selection as points over it
+        new_store = window_store(pkey, dense.coords, window,
+                                 shown_sample(chosen, len(dense.coords)))
+        new = dense_map(config, pkey, new_store)
+    patch = Patch()
+    main = patch["data"][MAIN]
+    # zoomed to points: the selected ones selected (the others dimmed, as on any map)
+    picked = np.flatnonzero(np.isin(new.rows, chosen)).tolist()
+    main["selectedpoints"] = picked if len(chosen) and not new.image else None
+    if relayout is None and np.array_equal(new.rows, dense.rows):
+        return patch, new_store  # the same points: only which of them are selected changed
     data = data_for(config, pkey, view)
     colour, hidden = colouring_for(data, legend["column"]), legend["hidden"]
     removed, halo = removed_rows(data, groups), halo_rows(data)
     main_colour, main_removed, main_halo = main_rows(new, colour, removed, halo)
-    patch, points = Patch(), new.coords[new.rows].astype(np.float32)
-    main = patch["data"][MAIN]
+    points = new.coords[new.rows].astype(np.float32)
     main["x"], main["y"] = typed_array(points[:, 0]), typed_array(points[:, 1])
     # a plain list: dcc.Graph copies an event's customdata from the figure's own data,
     # where a typed array's {"dtype", "bdata"} has no item per point
@@ -299,9 +306,6 @@ def main_trace_view(config: AppConfig, pkey: str | None, relayout: dict | None,
         main["marker"][key] = value
     main["marker"]["opacity"] = point_opacity(opacity or 0.8, main_halo, 2)
     main["marker"]["line"] = OUTLINE if new.image else NO_OUTLINE
-    # zoomed to points: the selected ones selected (the others dimmed, as on any map)
-    picked = np.flatnonzero(np.isin(new.rows, chosen)).tolist()
-    main["selectedpoints"] = picked if len(chosen) and not new.image else None
     if relayout is None:
         return patch, new_store  # the window, and so its image, stay
     patch["layout"]["images"] = layout_images(new, colour, hidden, removed, halo)

@@ -45,7 +45,7 @@ SELECTED_POINTS = "selected-points"      # rows of the last lasso/box (made in t
 SELECTION_FOLDER = "selection-folder"    # the folder tag those rows belong to (session)
 FOLDER_TAG = "folder-tag"                # the server's folder tag (explorer.config.folder_tag)
 SELECTION_PAGE = "selection-page"
-DENSITY_WINDOW = "density-window"        # a density map's zoom {"pkey", "window"} (None: overview)
+DENSITY_WINDOW = "density-window"  # a density map: {"pkey", "window", "shown"} (None: overview)
 LASSO_SHAPE = "lasso-shape"              # a density map's lasso {"lassoPoints"|"range"}
 
 # Centre: latent space and view controls

@@ -253,6 +253,7 @@ def test_a_selection_is_drawn_over_the_image_and_selected_among_the_zoomed_point
     # no selection: nothing selected, nothing dimmed
     patch, _ = main_trace_view(config, pkey, None, zoomed, legend, selected=None)
     assert ops(patch)[f"data.{MAIN}.selectedpoints"] is None
+    assert set(ops(patch)) == {f"data.{MAIN}.selectedpoints"}  # the same points: not resent
     # back out: the image, and the selection over it again
     patch, out = main_trace_view(config, pkey, {"xaxis.autorange": True}, zoomed, legend,
                                  selected=[1, 3, 7])
