@@ -7,7 +7,7 @@ from __future__ import annotations
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids
-from explorer.config import AppConfig, folder_tag
+from explorer.config import AppConfig, kept_selection
 from explorer.density_view import SELECTED_ROWS_JS, opening_store, register_density_callbacks
 from explorer.jobs import run_timed_job
 from explorer.jobs.feedback import job_progress_outputs, register_job_feedback
@@ -135,7 +135,7 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
                   State(ids.VIEW, "data"), State(ids.SELECTED_POINTS, "data"),
                   State(ids.SELECTION_FOLDER, "data"), prevent_initial_call="initial_duplicate")
     def _scatter(pkey, column, size, opacity, groups, view, points, folder):
-        selected = points if folder == folder_tag(config) else None
+        selected = kept_selection(config, points, folder)
         fig, legend = scatter_view(config, pkey, column, marker_size=size, opacity=opacity,
                                    groups=groups, view=view, selected=selected)
         return fig, legend, opening_store(config, pkey, selected)  # the zoom starts afresh
@@ -229,7 +229,7 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     def _select(points, _prev, _next, groups, view, pkey, page, legend, folder):
         step = {ids.PAGE_PREV: (page or 0) - 1, ids.PAGE_NEXT: (page or 0) + 1,
                 ids.VIEW: page or 0}  # a new cut keeps the page; a new selection starts over
-        points = points if folder == folder_tag(config) else []
+        points = kept_selection(config, points, folder)
         rows = selection_rows(config, pkey, legend, points, groups, view)
         return selection_view(config, pkey, rows, step.get(ctx.triggered_id, 0), groups, view)
 
@@ -244,7 +244,7 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
         """The selection's table, sent when first opened: the rows the panel shows."""
         if not clicks or body:
             return no_update
-        points = points if folder == folder_tag(config) else []
+        points = kept_selection(config, points, folder)
         return selection_table_view(config, pkey, legend, points, groups, view)
 
     @app.callback(Output(ids.SELECTED_POINTS, "data", allow_duplicate=True),
@@ -260,8 +260,10 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Input(ids.EXPORT_BUTTON, "n_clicks"),
                   State(ids.SELECTED_POINTS, "data"), State(ids.PROJECTION_KEY, "data"),
                   State(ids.LEGEND_STATE, "data"), State(ids.ROW_FILTER, "data"),
-                  State(ids.VIEW, "data"), prevent_initial_call=True)
-    def _export(_clicks, points, pkey, legend, groups, view):
+                  State(ids.VIEW, "data"), State(ids.SELECTION_FOLDER, "data"),
+                  prevent_initial_call=True)
+    def _export(_clicks, points, pkey, legend, groups, view, folder):
+        points = kept_selection(config, points, folder)  # as the panel shows it
         return export_view(config, pkey, selection_rows(config, pkey, legend, points, groups,
                                                         view), view)
 

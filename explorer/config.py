@@ -58,3 +58,10 @@ def folder_tag(config: AppConfig) -> str:
     import hashlib
 
     return hashlib.sha256(str(config.images).encode()).hexdigest()[:12]
+
+
+def kept_selection(config: AppConfig, rows: list[int] | None,
+                   folder: str | None) -> list[int] | None:
+    """The browser's kept selection ``rows`` if it was made on this server's folder (its
+    tag ``folder`` is :func:`folder_tag`), else None (never apply another folder's rows)."""
+    return rows if folder == folder_tag(config) else None

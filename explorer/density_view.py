@@ -367,13 +367,13 @@ def register_density_callbacks(app, config: AppConfig) -> None:
                   State(ids.RUN_KEY, "data"), prevent_initial_call=True)
     def _main_trace(relayout, points, highlight, pkey, store, legend, groups, view, opacity,
                     folder, key):
-        from explorer.config import folder_tag
+        from explorer.config import kept_selection
         from explorer.hierarchy.views import marked_rows
 
         if pkey is None or dense_map(config, pkey, None) is None:
             return no_update, no_update  # not a density map: Plotly draws both itself
         selected = marked_rows(config, key, view, highlight,
-                               points if folder == folder_tag(config) else None)
+                               kept_selection(config, points, folder))
         moved = ctx.triggered_id == ids.SCATTER
         return main_trace_view(config, pkey, relayout if moved else None, store, legend,
                                groups, view, opacity, selected)

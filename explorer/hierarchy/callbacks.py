@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids as main_ids
-from explorer.config import AppConfig, folder_tag
+from explorer.config import AppConfig, kept_selection
 from explorer.hierarchy import ids
 from explorer.hierarchy.views import (
     card_view,
@@ -86,7 +86,7 @@ def register_hierarchy_callbacks(app: Dash, config: AppConfig) -> None:
                   State(main_ids.SELECTION_FOLDER, "data"), State(main_ids.PROJECTION_KEY, "data"),
                   prevent_initial_call=True)
     def _scatter(highlight, key, view, points, folder, pkey):
-        selected = points if folder == folder_tag(config) else None
+        selected = kept_selection(config, points, folder)
         return scatter_patch(config, key, view, highlight, selected=selected, pkey=pkey)
 
     @app.callback(Output(ids.CARD, "children"), Output(ids.NAME_INPUT, "value"),

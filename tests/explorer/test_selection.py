@@ -96,3 +96,15 @@ def test_excluded_rows_are_never_neighbours_nor_nearest_outside():
     outside, dist = nearest_outside(data, np.array([1, 3]), 5, excluded)
     assert len(outside) and not excluded[outside].any() and not {1, 3} & set(outside)
     assert (np.diff(dist) >= 0).all()
+
+
+def test_a_kept_selection_applies_only_to_the_folder_it_was_made_on(tmp_path):
+    """The browser keeps a selection over a reload with its folder's tag; a server now
+    exploring another folder (the map, the panel, the table, the export) ignores it."""
+    from explorer.config import AppConfig, folder_tag, kept_selection
+
+    here = AppConfig(images=tmp_path / "a", labels=None, cache_dir=tmp_path / "cache")
+    there = AppConfig(images=tmp_path / "b", labels=None, cache_dir=tmp_path / "cache")
+    assert kept_selection(here, [3, 1], folder_tag(here)) == [3, 1]
+    assert kept_selection(here, [3, 1], folder_tag(there)) is None
+    assert kept_selection(here, [3, 1], None) is None
