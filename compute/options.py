@@ -12,6 +12,7 @@ from pathlib import Path
 
 from compute.params import (
     CUT_RULES,
+    DEFAULT_K,
     DENSITIES,
     HALO_RULES,
     KNN_METHODS,
@@ -40,8 +41,9 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"neighbours per image in the kNN graph (default {d.maxk})")
     group.add_argument("--density", choices=DENSITIES, default=d.density,
                        help=f"pak (adaptive k*) or knn (fixed --k) (default {d.density})")
-    group.add_argument("--k", type=int, default=d.k,
-                       help=f"k of the knn density (default {d.k})")
+    group.add_argument("--k", type=int, default=None,  # AnalysisParams' own: DEFAULT_K <= maxk
+                       help=f"k of the knn density (default {DEFAULT_K}, or --maxk where "
+                            "that is lower)")
     group.add_argument("--knn", dest="knn_method", choices=KNN_METHODS, default=d.knn_method,
                        help=f"neighbour search (default {d.knn_method}): auto is exact below "
                             f"{AUTO_EXACT_BELOW} images and faiss IVF above (its recall "
@@ -57,6 +59,9 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--manifold-neighbors", type=int, default=d.manifold_neighbors,
                        help=f"UMAP's n_neighbors for the manifold (default "
                             f"{d.manifold_neighbors})")
+    group.add_argument("--manifold-min-dist", type=float, default=d.manifold_min_dist,
+                       help=f"UMAP's min_dist for the manifold, 0-1 (default "
+                            f"{d.manifold_min_dist:g})")
     group.add_argument("--cut-rule", choices=CUT_RULES, default=d.cut_rule,
                        help=f"how the suggested Z is chosen without labels (default "
                             f"{d.cut_rule})")

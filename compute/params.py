@@ -8,8 +8,9 @@ the names history; every output records it (:meth:`AnalysisParams.to_dict`).
 Two groups of fields:
 
 * the *graph* fields (metric, maxk, density, k, knn_method, space, manifold_dim_cap,
-  manifold_neighbors, cut_rule, collapse_copies) decide the kNN graph, the cluster space,
-  the densities, the peaks and the suggested cut: changing one means recomputing;
+  manifold_neighbors, manifold_min_dist, cut_rule, collapse_copies) decide the kNN graph,
+  the cluster space, the densities, the peaks and the suggested cut: changing one means
+  recomputing;
 * the *cut* fields (z, halo, halo_rule) only re-merge the cached peaks (milliseconds): the
   dashboard's hierarchy slider sets them for the whole page (:meth:`AnalysisParams.at_cut`).
 
@@ -46,6 +47,10 @@ MANIFOLD_MIN_POINTS = 100
 #: minutes there on a 2-core machine and would break the large-collection budget (10 min,
 #: 8 GiB for a million images; benchmarks/RESULTS.md, issue 16). The summary says so.
 MANIFOLD_MAX_POINTS = 100_000
+#: The kNN density's k when none is given (at most maxk: :class:`AnalysisParams`). With the
+#: manifold's UMAP defaults below it beat k = 10 on every labelled set, averaged over three
+#: UMAP seeds (benchmarks/RESULTS.md, "Clustering quality by default (issue 15)").
+DEFAULT_K = 20
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,9 @@ class AnalysisParams:
     maxk: neighbours kept per point in the kNN graph (clamped to N - 1 distinct rows);
         PAk's k* and ADP's neighbourhoods never exceed it.
     density: "pak" (point-adaptive k*) or "knn" (fixed ``k``).
-    k: neighbours of the fixed-k density (used when ``density == "knn"``), 1 <= k <= maxk.
+    k: neighbours of the fixed-k density (used when ``density == "knn"``), 1 <= k <= maxk;
+        None (not given): :data:`DEFAULT_K`, or maxk where that is lower (made concrete
+        here, so outputs record the number).
     knn_method: the neighbour search: "auto" (exact below
         :data:`compute.graph.knn.AUTO_EXACT_BELOW` distinct rows, IVF above, its recall
         measured on a sample and recorded), "exact", "ivf" or "hnsw" (approximate).
@@ -67,7 +74,9 @@ class AnalysisParams:
         :data:`MANIFOLD_MIN_POINTS` and above :data:`MANIFOLD_MAX_POINTS` images) or
         "full" (the embedding itself).
     manifold_dim_cap: the largest manifold dimension; manifold_neighbors: UMAP's
-        n_neighbors (read from the kNN graph, so at most maxk).
+        n_neighbors (read from the kNN graph, so at most maxk); manifold_min_dist: UMAP's
+        min_dist (0-1: how tightly the manifold packs its points). The defaults are
+        UMAP's own (15, 0.1), which the peers' pipeline uses too.
     cut_rule: how the suggested Z is chosen without labels (:mod:`compute.peaks.cut`):
         "stability" (the partition that changes least when the kNN graph is perturbed) or
         "plateau" (the widest plateau of the clusters-vs-Z curve).
@@ -86,11 +95,12 @@ class AnalysisParams:
     metric: str = AUTO
     maxk: int = 100
     density: str = "knn"
-    k: int = 10
+    k: int | None = None
     knn_method: str = AUTO
     space: str = "umap"
     manifold_dim_cap: int = 2
-    manifold_neighbors: int = 30
+    manifold_neighbors: int = 15
+    manifold_min_dist: float = 0.1
     cut_rule: str = "plateau"
     collapse_copies: bool = False
     z: float | None = None
@@ -108,11 +118,19 @@ class AnalysisParams:
             raise ValueError(f"knn method must be one of {KNN_METHODS}, not "
                              f"{self.knn_method!r}")
         _check_int("maxk", self.maxk, low=2, why="2-NN needs two neighbours")
+        if self.k is None:
+            object.__setattr__(self, "k", min(DEFAULT_K, int(self.maxk)))
         _check_int("k", self.k, low=1, why="the kNN density needs a neighbour")
         _check_int("manifold_dim_cap", self.manifold_dim_cap, low=1,
                    why="a manifold has at least one dimension")
         _check_int("manifold_neighbors", self.manifold_neighbors, low=2,
                    why="UMAP needs two neighbours")
+        if (isinstance(self.manifold_min_dist, bool)
+                or not isinstance(self.manifold_min_dist, int | float)
+                or not 0.0 <= self.manifold_min_dist <= 1.0):
+            raise ValueError(f"manifold_min_dist must be a number from 0 to 1 (UMAP's "
+                             f"min_dist); got {self.manifold_min_dist!r}")
+        object.__setattr__(self, "manifold_min_dist", float(self.manifold_min_dist))
         if self.density == "knn" and self.k > self.maxk:
             raise ValueError(f"k = {self.k} exceeds maxk = {self.maxk}: the kNN density "
                              "reads the k-th neighbour of the graph; lower k or raise maxk")
@@ -153,7 +171,7 @@ class AnalysisParams:
         return cls(**values)
 
     def describe(self) -> str:
-        """One line for people: ``cosine, kNN density (k = 10), maxk 100, UMAP manifold
+        """One line for people: ``cosine, kNN density (k = 20), maxk 100, UMAP manifold
         (at most 2-D), Z 1.3, halo: near borders``."""
         density = "PAk" if self.density == "pak" else f"kNN density (k = {self.k})"
         knn = "" if self.knn_method == AUTO else f", {self.knn_method} neighbours"

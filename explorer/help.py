@@ -59,8 +59,8 @@ HELP: dict[str, Help] = {
                              "the neighbourhood to each image, kNN uses k neighbours.", DENSITY),
     ids.SETTINGS_METRIC: _h("How nearness is measured: Euclidean, or cosine (direction only: "
                             "brightness and contrast matter less).", EMBED),
-    ids.SETTINGS_K: _h("Neighbours of the fixed-k (kNN) density; PAk chooses its own per "
-                       "image.", NEAR),
+    ids.SETTINGS_K: _h("Neighbours of the fixed-k (kNN) density (empty: the default, at "
+                       "most max k); PAk chooses its own per image.", NEAR),
     ids.SETTINGS_MAXK: _h("How many nearest images are found for each image: the farthest "
                           "any density or cluster border can look.", NEAR),
     ids.SETTINGS_KNN: _h("How the nearest images are searched: exact, or an approximate "

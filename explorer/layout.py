@@ -6,6 +6,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from compute.embed import AUTO_BACKBONE, BACKBONES
+from compute.params import DEFAULT_K
 from compute.pipeline import PipelineConfig
 from compute.projection import ProjectionParams
 from explorer import ids
@@ -73,7 +74,8 @@ def _dataset_section(config: AppConfig) -> html.Section:
                      {"label": "Euclidean", "value": "euclidean"},
                      {"label": "cosine (direction only)", "value": "cosine"}])),
         html.Div(className="row", children=[
-            field("k", number(ids.SETTINGS_K, DEFAULTS.analysis.k, **KEEP)),
+            field("k", number(ids.SETTINGS_K, None, **KEEP,  # empty: the default k
+                              placeholder=f"{DEFAULT_K} (at most max k)")),
             field("max k", number(ids.SETTINGS_MAXK, DEFAULTS.analysis.maxk, **KEEP)),
         ]),
         html.Div(id=ids.SETTINGS_INVALID, className="invalid-input", role="alert"),

@@ -19,8 +19,7 @@ from compute.graph.knn import KnnGraph
 
 log = logging.getLogger(__name__)
 
-#: UMAP settings of the cluster space (not a view): packed clusters, a fixed seed.
-MIN_DIST = 0.0
+#: The cluster space's UMAP seed (not a view's): the manifold is reproducible.
 RANDOM_STATE = 0
 
 
@@ -29,13 +28,15 @@ class Manifold:
     """points: (N, dimension) float64 coordinates on the manifold (UMAP's units).
 
     dimension: d, the manifold's dimension; intrinsic_dim: the 2-NN estimate of the
-    original space it came from; n_neighbors: UMAP's neighbourhood (read from the graph).
+    original space it came from; n_neighbors: UMAP's neighbourhood (read from the graph);
+    min_dist: UMAP's min_dist (how tightly it packed the points).
     """
 
     points: np.ndarray
     dimension: int
     intrinsic_dim: float
     n_neighbors: int
+    min_dist: float
 
     def describe(self) -> str:
         """``a 2-D UMAP manifold (intrinsic dimension 7.3, capped at 2)``-like words."""
@@ -52,14 +53,15 @@ def manifold_dimension(intrinsic_dim: float, dim_cap: int) -> int:
 
 
 def umap_manifold(points: np.ndarray, knn: KnnGraph, *, intrinsic_dim: float, dim_cap: int,
-                  n_neighbors: int, random_state: int = RANDOM_STATE) -> Manifold:
+                  n_neighbors: int, min_dist: float,
+                  random_state: int = RANDOM_STATE) -> Manifold:
     """The ``d``-dimensional UMAP embedding of ``points`` (N, D), the rows of ``knn``.
 
     points: only where the graph has separate components (UMAP lays them out by their
-    centroids); knn: the embedding's graph (its first ``n_neighbors`` columns are UMAP's neighbours;
-    ``n_neighbors`` is clamped to the graph's width); intrinsic_dim: its 2-NN dimension;
-    d = :func:`manifold_dimension`. Deterministic for a given ``random_state`` (serial
-    UMAP). Raises ValueError for fewer than 3 points.
+    centroids); knn: the embedding's graph (its first ``n_neighbors`` columns are UMAP's
+    neighbours; ``n_neighbors`` is clamped to the graph's width); intrinsic_dim: its 2-NN
+    dimension; d = :func:`manifold_dimension`; min_dist: UMAP's (0-1). Deterministic for a
+    given ``random_state`` (serial UMAP). Raises ValueError for fewer than 3 points.
     """
     n = knn.n_points
     if len(points) != n:
@@ -73,21 +75,21 @@ def umap_manifold(points: np.ndarray, knn: KnnGraph, *, intrinsic_dim: float, di
     distances = knn.distances[:, :neighbours].astype(np.float32)
     fit = _in_child_if_serial(_umap_layout)
     points = fit(np.asarray(points, dtype=np.float32), indices, distances, dimension,
-                 random_state)
+                 float(min_dist), random_state)
     log.info("UMAP manifold: %d points, %d-D (intrinsic dimension %.2f)", n, dimension,
              intrinsic_dim)
     return Manifold(points=points, dimension=dimension, intrinsic_dim=float(intrinsic_dim),
-                    n_neighbors=neighbours)
+                    n_neighbors=neighbours, min_dist=float(min_dist))
 
 
 def _umap_layout(points: np.ndarray, indices: np.ndarray, distances: np.ndarray,
-                 dimension: int, random_state: int) -> np.ndarray:
+                 dimension: int, min_dist: float, random_state: int) -> np.ndarray:
     """UMAP's (N, dimension) float64 layout of ``points`` (N, D) float32 from their
     precomputed neighbours (N, n_neighbors) int32 / float32."""
     import umap  # compiles numba code on its first import in a process (~20 s)
 
     n, neighbours = indices.shape
-    model = umap.UMAP(n_components=dimension, n_neighbors=neighbours, min_dist=MIN_DIST,
+    model = umap.UMAP(n_components=dimension, n_neighbors=neighbours, min_dist=min_dist,
                       random_state=random_state, n_jobs=1, init=_init(n, dimension),
                       precomputed_knn=(indices, distances, None))
     with warnings.catch_warnings():

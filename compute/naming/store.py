@@ -92,6 +92,7 @@ class RunInfo:
     space: str | None = None
     manifold_dim_cap: int | None = None
     manifold_neighbors: int | None = None
+    manifold_min_dist: float | None = None
     cut_rule: str | None = None
     halo_rule: str | None = None
     collapse_copies: bool | None = None
@@ -105,6 +106,7 @@ class RunInfo:
                    maxk=int(params.maxk), knn_method=params.knn_method, space=params.space,
                    manifold_dim_cap=int(params.manifold_dim_cap),
                    manifold_neighbors=int(params.manifold_neighbors),
+                   manifold_min_dist=float(params.manifold_min_dist),
                    cut_rule=params.cut_rule, halo_rule=params.halo_rule,
                    collapse_copies=bool(params.collapse_copies))
 

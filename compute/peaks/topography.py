@@ -255,9 +255,10 @@ def _spaces(points: np.ndarray, params: AnalysisParams, method: str, step,
         return knn, ident, None, knn
     manifold = step("manifold", lambda: umap_manifold(
         points, knn, intrinsic_dim=ident.dimension, dim_cap=params.manifold_dim_cap,
-        n_neighbors=params.manifold_neighbors), space="umap",
-        manifold_dim_cap=params.manifold_dim_cap,
-        manifold_neighbors=params.manifold_neighbors)
+        n_neighbors=params.manifold_neighbors, min_dist=params.manifold_min_dist),
+        space="umap", manifold_dim_cap=params.manifold_dim_cap,
+        manifold_neighbors=params.manifold_neighbors,
+        manifold_min_dist=params.manifold_min_dist)
     report(progress, 750, 1000)
     graph = step("manifold_knn", lambda: knn_graph(manifold.points, maxk=params.maxk,
                                                    method="exact"))

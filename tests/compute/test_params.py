@@ -14,7 +14,7 @@ from compute.options import (
     backbone_is_cnn,
     embedding_is_cnn,
 )
-from compute.params import CUT_FIELDS, Z_MAX, Z_MIN, AnalysisParams, check_z
+from compute.params import CUT_FIELDS, DEFAULT_K, Z_MAX, Z_MIN, AnalysisParams, check_z
 
 
 def test_auto_metric_resolves_by_the_kind_of_embedding():
@@ -39,6 +39,23 @@ def test_unknown_choices_are_refused_by_name(field, bad):
 def test_integers_below_their_minimum_are_refused(field, bad):
     with pytest.raises(ValueError, match=field):
         AnalysisParams(**{field: bad})
+
+
+def test_k_not_given_is_the_default_k_at_most_maxk_and_a_given_k_above_maxk_is_refused():
+    assert AnalysisParams().k == DEFAULT_K
+    assert AnalysisParams(maxk=DEFAULT_K - 5).k == DEFAULT_K - 5  # lowering maxk alone works
+    assert AnalysisParams(maxk=30, k=25).k == 25
+    with pytest.raises(ValueError, match="k = 25 exceeds maxk = 10"):
+        AnalysisParams(maxk=10, k=25)  # a k the user gave is never changed silently
+    assert "k = 15" in AnalysisParams(maxk=15).describe()  # outputs record the number
+    assert AnalysisParams.from_dict(AnalysisParams(maxk=12).to_dict()).k == 12
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, "0.1", True, float("nan")])
+def test_the_manifold_min_dist_is_a_number_from_0_to_1(bad):
+    with pytest.raises(ValueError, match="manifold_min_dist"):
+        AnalysisParams(manifold_min_dist=bad)
+    assert AnalysisParams(manifold_min_dist=0).manifold_min_dist == 0.0
 
 
 def test_z_none_is_the_suggested_cut_and_z_below_one_is_allowed():
@@ -73,11 +90,12 @@ def test_every_field_has_a_flag_with_the_same_default():
     assert analysis_params(parser.parse_args([])) == AnalysisParams()
     args = parser.parse_args(["--space", "full", "--cut-rule", "plateau", "--halo-rule",
                               "dadapy", "--manifold-dim-cap", "3", "--manifold-neighbors",
-                              "15", "--z", "0.5", "--metric", "cosine"])
+                              "40", "--z", "0.5", "--metric", "cosine",
+                              "--manifold-min-dist", "0", "--maxk", "12"])
     got = analysis_params(args)
     assert (got.space, got.cut_rule, got.halo_rule, got.manifold_dim_cap,
-            got.manifold_neighbors, got.z, got.metric) == (
-        "full", "plateau", "dadapy", 3, 15, 0.5, "cosine")
+            got.manifold_neighbors, got.z, got.metric, got.manifold_min_dist, got.k) == (
+        "full", "plateau", "dadapy", 3, 40, 0.5, "cosine", 0.0, 12)
     assert {f.name for f in fields(AnalysisParams)} <= set(vars(args))
 
 

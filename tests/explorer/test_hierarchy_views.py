@@ -151,7 +151,7 @@ def test_the_page_cut_and_the_analysis_are_recorded_with_names(app):
     [record] = state.names_store(config.names_db).live()
     d = AnalysisParams()
     assert (record.run.density, record.run.k, record.run.z, record.run.halo) == \
-        (d.density, d.k if d.density == "knn" else None, 2.0, False)
+        (d.density, expected.k if d.density == "knn" else None, 2.0, False)
     assert (record.run.space, record.run.halo_rule, record.run.cut_rule) == \
         ("full", d.halo_rule, d.cut_rule)
     assert (record.run.metric, record.run.maxk, record.run.knn_method) == \

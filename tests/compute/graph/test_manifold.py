@@ -26,14 +26,14 @@ def test_manifold_keeps_separate_blobs_apart_and_is_deterministic():
     truth = np.repeat([0, 1, 2], 100)
     x = rng.normal(size=(3, 20))[truth] * 6 + rng.normal(size=(300, 20))
     knn = knn_graph(x, maxk=30)
-    m = umap_manifold(x, knn, intrinsic_dim=7.0, dim_cap=2, n_neighbors=15)
+    m = umap_manifold(x, knn, intrinsic_dim=7.0, dim_cap=2, n_neighbors=15, min_dist=0.1)
     assert m.points.shape == (300, 2) and m.dimension == 2 and m.n_neighbors == 15
     centres = np.array([m.points[truth == c].mean(axis=0) for c in range(3)])
     spread = max(np.linalg.norm(m.points[truth == c] - centres[c], axis=1).mean()
                  for c in range(3))
     gaps = [np.linalg.norm(centres[a] - centres[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
     assert min(gaps) > 3 * spread
-    again = umap_manifold(x, knn, intrinsic_dim=7.0, dim_cap=2, n_neighbors=15)
+    again = umap_manifold(x, knn, intrinsic_dim=7.0, dim_cap=2, n_neighbors=15, min_dist=0.1)
     np.testing.assert_array_equal(m.points, again.points)
     assert "2-D UMAP manifold" in m.describe() and "7.0" in m.describe()
 
@@ -41,10 +41,10 @@ def test_manifold_keeps_separate_blobs_apart_and_is_deterministic():
 def test_neighbours_are_clamped_to_the_graph_and_rows_must_match():
     x = np.random.default_rng(1).normal(size=(60, 5))
     knn = knn_graph(x, maxk=8)
-    m = umap_manifold(x, knn, intrinsic_dim=1.0, dim_cap=2, n_neighbors=30)
+    m = umap_manifold(x, knn, intrinsic_dim=1.0, dim_cap=2, n_neighbors=30, min_dist=0.1)
     assert m.n_neighbors == 9 and m.points.shape == (60, 1)
     with pytest.raises(ValueError, match="60 rows but there are 59 points"):
-        umap_manifold(x[:59], knn, intrinsic_dim=1.0, dim_cap=2, n_neighbors=5)
+        umap_manifold(x[:59], knn, intrinsic_dim=1.0, dim_cap=2, n_neighbors=5, min_dist=0.1)
 
 
 def test_a_serial_process_builds_the_manifold_in_a_child_and_keeps_no_thread_pool():
@@ -56,11 +56,12 @@ def test_a_serial_process_builds_the_manifold_in_a_child_and_keeps_no_thread_poo
         _parallel.stay_serial_in_this_process()
         x = np.random.default_rng(0).normal(size=(60, 4))
         knn = knn_graph(x, maxk=8)
-        serial = umap_manifold(x, knn, intrinsic_dim=2.0, dim_cap=2, n_neighbors=8)
+        serial = umap_manifold(x, knn, intrinsic_dim=2.0, dim_cap=2, n_neighbors=8, min_dist=0.1)
         print("pool started:", _parallel.numba_pool_started())
         print("layout:", serial.points.shape, repr(round(float(np.abs(serial.points).sum()), 3)))
     """)
     assert "pool started: False" in out
     x = np.random.default_rng(0).normal(size=(60, 4))
-    here = umap_manifold(x, knn_graph(x, maxk=8), intrinsic_dim=2.0, dim_cap=2, n_neighbors=8)
+    here = umap_manifold(x, knn_graph(x, maxk=8), intrinsic_dim=2.0, dim_cap=2, n_neighbors=8,
+                         min_dist=0.1)
     assert f"layout: (60, 2) {round(float(np.abs(here.points).sum()), 3)!r}" in out

@@ -112,7 +112,7 @@ def test_bad_input_says_what_to_give() -> None:
 
 def folder_with_copies(folder: Path) -> Path:
     """Nine distinct micrographs and three shifted, re-saved crops of the first (12 images:
-    the default kNN density needs k = 10 neighbours)."""
+    the kNN density's k is clamped to the 11 neighbours each has)."""
     folder.mkdir()
     for seed in range(9):
         Image.fromarray(micrograph(seed)).save(folder / f"frame{seed}.png")
