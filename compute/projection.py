@@ -139,7 +139,9 @@ def _tsne(x: np.ndarray, params: ProjectionParams) -> np.ndarray:
 
 
 def _umap(x: np.ndarray, params: ProjectionParams, knn: KnnGraph | None) -> np.ndarray:
-    import umap  # compiles numba code on first import in a process (~20 s)
+    from compute.graph.manifold import import_umap
+
+    umap = import_umap()  # its numba kernels cached on disk
 
     n_neighbors = min(params.n_neighbors, x.shape[0] - 1)
     precomputed = (None, None, None)

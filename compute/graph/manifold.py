@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 #: The cluster space's UMAP seed (not a view's): the manifold is reproducible.
 RANDOM_STATE = 0
+#: umap-learn's modules whose numba kernels it compiles without numba's on-disk cache.
+UMAP_KERNEL_MODULES = ("umap.layouts", "umap.umap_", "umap.utils", "umap.spectral",
+                       "umap.sparse", "umap.distances")
+_umap_kernels_cached = False
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,7 @@ def _umap_layout(points: np.ndarray, indices: np.ndarray, distances: np.ndarray,
                  dimension: int, min_dist: float, random_state: int) -> np.ndarray:
     """UMAP's (N, dimension) float64 layout of ``points`` (N, D) float32 from their
     precomputed neighbours (N, n_neighbors) int32 / float32."""
-    import umap  # compiles numba code on its first import in a process (~20 s)
-
+    umap = import_umap()
     n, neighbours = indices.shape
     model = umap.UMAP(n_components=dimension, n_neighbors=neighbours, min_dist=min_dist,
                       random_state=random_state, n_jobs=1, init=_init(n, dimension),
@@ -97,6 +100,31 @@ def _umap_layout(points: np.ndarray, indices: np.ndarray, distances: np.ndarray,
         warnings.filterwarnings("ignore", category=UserWarning, module="umap")
         warnings.filterwarnings("ignore", message="Graph is not fully connected")
         return model.fit_transform(points).astype(np.float64)
+
+
+def import_umap():
+    """The ``umap`` module, its numba kernels cached on disk like ours.
+
+    umap-learn compiles about a hundred numba kernels without numba's cache, so every new
+    process (a command, a dashboard job's child) spent about 5 CPU-s compiling them again
+    before its first layout; with the cache it is about 0.2 s after the first process
+    (benchmarks/RESULTS.md, issue 16). Caching changes no result: the same compiled code is
+    stored and loaded. Where a numba release lacks the hook, umap compiles as before."""
+    global _umap_kernels_cached
+    import importlib
+
+    import umap
+
+    if not _umap_kernels_cached:
+        from numba.core.dispatcher import Dispatcher
+
+        for name in UMAP_KERNEL_MODULES:
+            module = importlib.import_module(name)
+            for kernel in vars(module).values():
+                if isinstance(kernel, Dispatcher) and hasattr(kernel, "enable_caching"):
+                    kernel.enable_caching()
+        _umap_kernels_cached = True
+    return umap
 
 
 def _in_child_if_serial(fn):

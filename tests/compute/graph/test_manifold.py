@@ -65,3 +65,22 @@ def test_a_serial_process_builds_the_manifold_in_a_child_and_keeps_no_thread_poo
     here = umap_manifold(x, knn_graph(x, maxk=8), intrinsic_dim=2.0, dim_cap=2, n_neighbors=8,
                          min_dist=0.1)
     assert f"layout: (60, 2) {round(float(np.abs(here.points).sum()), 3)!r}" in out
+
+
+def test_umaps_kernels_are_loaded_from_numbas_disk_cache_in_a_new_process():
+    """umap-learn compiles its kernels without numba's cache; import_umap caches them, so
+    a second process loads the layout kernel instead of compiling it (~5 CPU-s each), and
+    lays out the same points."""
+    script = """
+        from compute.graph.knn import knn_graph
+        from compute.graph.manifold import import_umap, umap_manifold
+        x = np.random.default_rng(0).normal(size=(80, 4))
+        m = umap_manifold(x, knn_graph(x, maxk=8), intrinsic_dim=2.0, dim_cap=2,
+                          n_neighbors=8, min_dist=0.1)
+        kernel = import_umap().layouts._nb_optimize_layout_euclidean_single_epoch
+        print("hits:", sum(kernel.stats.cache_hits.values()))
+        print("layout:", repr(round(float(np.abs(m.points).sum()), 3)))
+    """
+    first, second = run_script(script), run_script(script)
+    assert "hits: 0" not in second
+    assert first.split("layout:")[1] == second.split("layout:")[1]
