@@ -33,6 +33,12 @@ N_PERTURBATIONS = 4
 KEEP_FRACTION = 0.9
 STABILITY_TOLERANCE = 0.02
 RANDOM_STATE = 0
+#: Below this share of the Z range, the plateau holding the suggested cut is called narrow:
+#: the number of clusters there is weakly determined (Fashion-MNIST's clusters-vs-Z curves
+#: fall steadily, their widest plateaus cover 19-20 % of the range; the scikit-image
+#: patches' 12 clusters hold over 74 %: benchmarks/RESULTS.md, issue 15). Words only: no
+#: cut depends on it.
+NARROW_PLATEAU_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,47 @@ class SuggestedCut:
         """Clusters at the suggested Z."""
         return int(self.n_clusters[int(np.argmin(np.abs(self.z_values - self.z)))])
 
+    @property
+    def plateau(self) -> tuple[float, float]:
+        """(lowest, highest) Z of the grid with the suggested cut's number of clusters, the
+        run of equal counts around the suggestion."""
+        at = int(np.argmin(np.abs(self.z_values - self.z)))
+        same = self.n_clusters == self.n_clusters[at]
+        low, high = at, at
+        while low > 0 and same[low - 1]:
+            low -= 1
+        while high < same.size - 1 and same[high + 1]:
+            high += 1
+        return float(self.z_values[low]), float(self.z_values[high])
+
+    @property
+    def plateau_share(self) -> float:
+        """The share of the Z grid that :attr:`plateau` covers (0-1]."""
+        low, high = self.plateau
+        inside = (self.z_values >= low) & (self.z_values <= high)
+        return float(inside.sum() / max(1, self.z_values.size))
+
+    @property
+    def narrow(self) -> bool:
+        """Whether the plateau covers less than :data:`NARROW_PLATEAU_SHARE` of the range:
+        nearby cuts with a few clusters more or fewer are about as well supported."""
+        return self.plateau_share < NARROW_PLATEAU_SHARE
+
     def describe(self) -> str:
-        """``suggested cut Z = 1.3 (12 clusters; the most stable partition)``."""
+        """``suggested cut Z = 1.3 (12 clusters; the most stable partition)``, and where its
+        plateau is narrow, how narrow."""
         why = ("the finest partition as stable as any under a perturbed kNN graph"
                if self.rule == "stability" else "the widest plateau of clusters against Z")
-        return f"suggested cut Z = {self.z:g} ({self.clusters} clusters; {why})"
+        return f"suggested cut Z = {self.z:g} ({self.clusters} clusters; {why}){self.caveat()}"
+
+    def caveat(self) -> str:
+        """``""``, or for a narrow plateau ``; its plateau is narrow (Z 2.75-3.7, 20 % of
+        the range), so nearby cuts are about as plausible``."""
+        if not self.narrow:
+            return ""
+        low, high = self.plateau
+        return (f"; its plateau is narrow (Z {low:g}-{high:g}, {self.plateau_share:.0%} of "
+                "the range), so nearby cuts are about as plausible")
 
 
 def z_grid() -> np.ndarray:

@@ -232,11 +232,16 @@ SUGGESTED_COLOUR = "#d62728"
 
 
 def clusters_vs_z_figure(z_values: Sequence[float], n_clusters: Sequence[int], *,
-                         current_z: float, suggested_z: float | None = None) -> go.Figure:
-    """Number of clusters against Z, with the current Z and the suggested cut marked."""
+                         current_z: float, suggested_z: float | None = None,
+                         plateau: tuple[float, float] | None = None) -> go.Figure:
+    """Number of clusters against Z, with the current Z and the suggested cut marked, and
+    the plateau of the suggested cut's count shaded (how well that count is supported)."""
     fig = go.Figure(go.Scatter(x=list(z_values), y=list(n_clusters), mode="lines+markers",
                                line={"shape": "hv"}, hovertemplate="Z %{x}: %{y} clusters"
                                                                    "<extra></extra>"))
+    if plateau is not None:
+        fig.add_vrect(x0=plateau[0], x1=plateau[1], fillcolor=SUGGESTED_COLOUR, opacity=0.1,
+                      line_width=0, layer="below")
     if suggested_z is not None:
         fig.add_vline(x=suggested_z, line={"color": SUGGESTED_COLOUR, "width": 2},
                       annotation_text="suggested", annotation_position="top right",

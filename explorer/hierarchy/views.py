@@ -82,7 +82,8 @@ def pictures_view(config: AppConfig, key: str | None, view, highlight: dict | No
             figures.heatmap_figure(h.adjacency, order=tree.leaf_order(), names=names,
                                    highlight=leaves),
             summary, figures.clusters_vs_z_figure(grid, counts, current_z=params.z,
-                                                  suggested_z=topo.suggested.z),
+                                                  suggested_z=topo.suggested.z,
+                                                  plateau=topo.suggested.plateau),
             lost_names(match.lost))
 
 
@@ -108,7 +109,7 @@ def cut_summary(topography, *, n_clusters: int) -> list:
 
     params, c = topography.params, topography.clustering
     suggested = topography.suggested
-    which = ("the suggested cut" if params.z == suggested.z
+    which = (f"the suggested cut{suggested.caveat()}" if params.z == suggested.z
              else f"suggested: Z = {suggested.z:g}, {suggested.clusters} clusters")
     parts = [f"{n_clusters} clusters at Z = {params.z:g} ({which}); "
              f"{topography.space_description()}; {params.describe()}."]

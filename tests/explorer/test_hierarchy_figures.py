@@ -86,6 +86,9 @@ def test_heatmap_in_leaf_order_with_peaks_on_the_diagonal():
 def test_small_figures_carry_their_data():
     fig = clusters_vs_z_figure([1.0, 2.0, 3.0], [9, 4, 2], current_z=2.0)
     assert list(fig.data[0].y) == [9, 4, 2] and fig.layout.shapes[0].x0 == 2.0
+    fig = clusters_vs_z_figure([1.0, 2.0, 3.0], [9, 4, 4], current_z=2.0, suggested_z=2.5,
+                               plateau=(2.0, 3.0))
+    assert (fig.layout.shapes[0].x0, fig.layout.shapes[0].x1) == (2.0, 3.0)  # shaded
     fig = confusion_figure(np.array([[3, 0], [1, 5]]), clusters=[0, 1], classes=["a", "<b"],
                            names={1: "ones"})
     assert list(fig.data[0].y) == ["c0", "ones"] and list(fig.data[0].x) == ["a", "&lt;b"]

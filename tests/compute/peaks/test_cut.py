@@ -12,6 +12,7 @@ from compute.params import Z_MAX, Z_MIN
 from compute.peaks import find_peaks, remerge
 from compute.peaks.cut import (
     STABILITY_TOLERANCE,
+    SuggestedCut,
     most_stable,
     perturbed_graph,
     suggest_cut,
@@ -90,3 +91,18 @@ def test_stability_is_deterministic_and_refuses_unknown_rules(four_blobs):
     np.testing.assert_array_equal(a.stability, b.stability)
     with pytest.raises(ValueError, match="cut rule must be"):
         suggest_cut("elbow", knn=knn, density=density, peaks=peaks)
+
+
+def test_a_narrow_plateau_is_said_and_a_wide_one_is_not():
+    z = z_grid()
+    steady = np.maximum(2, 40 - np.arange(z.size) // 3)  # falls steadily: no count holds
+    cut = SuggestedCut(z=float(z[widest_plateau(steady)]), rule="plateau", z_values=z,
+                       n_clusters=steady, stability=np.full(z.size, np.nan))
+    low, high = cut.plateau
+    assert low <= cut.z <= high and high - low < 0.25 * (Z_MAX - Z_MIN)
+    assert cut.narrow and "its plateau is narrow (Z " in cut.describe()
+    wide = np.where(z < 1.0, 20, 12)  # 12 clusters from Z 1 to the top of the range
+    cut = SuggestedCut(z=float(z[widest_plateau(wide)]), rule="plateau", z_values=z,
+                       n_clusters=wide, stability=np.full(z.size, np.nan))
+    assert cut.plateau == (1.0, Z_MAX) and cut.plateau_share > 0.8
+    assert not cut.narrow and cut.caveat() == "" and "narrow" not in cut.describe()
