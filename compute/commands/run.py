@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     record_search(files.sidecar, result.topography.neighbour_search)
     print(f"{result.summary()}; embeddings {result.embeddings.vectors.shape}; "
           f"{clustering.n_clusters} clusters "
-          f"({result.params.describe()}; {describe_search(result.knn)}); written to {out}")
+          f"({result.params.describe()}; {describe_search(result.knn)}); "
+          f"{result.topography.suggested.describe()}; written to {out}")
     print_scores(clustering)
     return 0
 

@@ -15,7 +15,7 @@ def test_help_lists_only_existing_subcommands(capsys):
     assert "run" in out
 
 
-def test_run_writes_aligned_outputs(blob_folder, tmp_path):
+def test_run_writes_aligned_outputs(blob_folder, tmp_path, capsys):
     images, labels = blob_folder
     out = tmp_path / "out"
     rc = main(["run", str(images), "--labels", str(labels), "--out", str(out),
@@ -32,6 +32,7 @@ def test_run_writes_aligned_outputs(blob_folder, tmp_path):
     assert "whole image" in info["preprocessing"]
     search = json.loads((out / "clusters.json").read_text())["neighbour_search"]
     assert search["requested"] == "auto" and search["method"] == "exact"  # 12 images
+    assert "suggested cut Z = " in capsys.readouterr().out  # with its caveat where narrow
 
 
 def test_missing_folder_is_a_clear_error(tmp_path, capsys):
