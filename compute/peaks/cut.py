@@ -35,9 +35,9 @@ STABILITY_TOLERANCE = 0.02
 RANDOM_STATE = 0
 #: Below this share of the Z range, the plateau holding the suggested cut is called narrow:
 #: the number of clusters there is weakly determined (Fashion-MNIST's clusters-vs-Z curves
-#: fall steadily, their widest plateaus cover 19-20 % of the range; the scikit-image
-#: patches' 12 clusters hold over 74 %: benchmarks/RESULTS.md, issue 15). Words only: no
-#: cut depends on it.
+#: fall steadily: their widest plateaus cover 7-20 % of the range at 2 000-10 000 images
+#: and three UMAP seeds; the scikit-image patches' 40-73 %, the nanowires' 79 %:
+#: benchmarks/RESULTS.md, issue 15). Words only: no cut depends on it.
 NARROW_PLATEAU_SHARE = 0.25
 
 
