@@ -106,9 +106,9 @@ def import_umap():
     """The ``umap`` module, its numba kernels cached on disk like ours.
 
     umap-learn compiles about a hundred numba kernels without numba's cache, so every new
-    process (a command, a dashboard job's child) spent about 5 CPU-s compiling them again
-    before its first layout; with the cache it is about 0.2 s after the first process
-    (benchmarks/RESULTS.md, issue 16). Caching changes no result: the same compiled code is
+    process (a command, a dashboard job's child) spent 4-5 CPU-s on its first small layout,
+    mostly compiling them again; with the cache about 1 CPU-s, the import included
+    (measured on 300 points; benchmarks/RESULTS.md, issue 16). Caching changes no result: the same compiled code is
     stored and loaded. Where a numba release lacks the hook, umap compiles as before."""
     global _umap_kernels_cached
     import importlib
