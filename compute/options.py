@@ -17,6 +17,7 @@ from compute.params import (
     HALO_RULES,
     KNN_METHODS,
     METRIC_CHOICES,
+    SMALL_FOLDER_K,
     SPACES,
     AnalysisParams,
 )
@@ -41,9 +42,9 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"neighbours per image in the kNN graph (default {d.maxk})")
     group.add_argument("--density", choices=DENSITIES, default=d.density,
                        help=f"pak (adaptive k*) or knn (fixed --k) (default {d.density})")
-    group.add_argument("--k", type=int, default=None,  # AnalysisParams' own: DEFAULT_K <= maxk
-                       help=f"k of the knn density (default {DEFAULT_K}, or --maxk where "
-                            "that is lower)")
+    group.add_argument("--k", type=int, default=d.k,
+                       help=f"k of the knn density (default {DEFAULT_K}, at most --maxk and "
+                            f"a tenth of the images, at least {SMALL_FOLDER_K})")
     group.add_argument("--knn", dest="knn_method", choices=KNN_METHODS, default=d.knn_method,
                        help=f"neighbour search (default {d.knn_method}): auto is exact below "
                             f"{AUTO_EXACT_BELOW} images and faiss IVF above (its recall "

@@ -47,10 +47,21 @@ MANIFOLD_MIN_POINTS = 100
 #: minutes there on a 2-core machine and would break the large-collection budget (10 min,
 #: 8 GiB for a million images; benchmarks/RESULTS.md, issue 16). The summary says so.
 MANIFOLD_MAX_POINTS = 100_000
-#: The kNN density's k when none is given (at most maxk: :class:`AnalysisParams`). With the
-#: manifold's UMAP defaults below it beat k = 10 on every labelled set, averaged over three
-#: UMAP seeds (benchmarks/RESULTS.md, "Clustering quality by default (issue 15)").
+#: The kNN density's k when none is given (:func:`default_k`). With the manifold's UMAP
+#: defaults below it beat k = 10 on every labelled set, averaged over three UMAP seeds
+#: (benchmarks/RESULTS.md, "Clustering quality by default (issue 15)").
 DEFAULT_K = 20
+#: In a small folder the default k is at most the folder's distinct images divided by this,
+#: and never below SMALL_FOLDER_K.
+SMALL_FOLDER_SHARE, SMALL_FOLDER_K = 10, 5
+
+
+def default_k(n_distinct: int, maxk: int) -> int:
+    """The kNN density's k when none is given, for ``n_distinct`` distinct images and the
+    clamped ``maxk``: :data:`DEFAULT_K`, at most a tenth of the images (at least
+    :data:`SMALL_FOLDER_K`) and at most maxk. A group of fewer than about k images cannot be
+    a density peak of its own, so a folder of 98 frames keeps its groups of ten (k = 9)."""
+    return max(1, min(DEFAULT_K, maxk, max(SMALL_FOLDER_K, n_distinct // SMALL_FOLDER_SHARE)))
 
 
 @dataclass(frozen=True)
@@ -63,8 +74,8 @@ class AnalysisParams:
         PAk's k* and ADP's neighbourhoods never exceed it.
     density: "pak" (point-adaptive k*) or "knn" (fixed ``k``).
     k: neighbours of the fixed-k density (used when ``density == "knn"``), 1 <= k <= maxk;
-        None (not given): :data:`DEFAULT_K`, or maxk where that is lower (made concrete
-        here, so outputs record the number).
+        None (not given): :func:`default_k` of the folder's size, made concrete when the
+        analysis knows it (what it computed records the number).
     knn_method: the neighbour search: "auto" (exact below
         :data:`compute.graph.knn.AUTO_EXACT_BELOW` distinct rows, IVF above, its recall
         measured on a sample and recorded), "exact", "ivf" or "hnsw" (approximate).
@@ -118,9 +129,8 @@ class AnalysisParams:
             raise ValueError(f"knn method must be one of {KNN_METHODS}, not "
                              f"{self.knn_method!r}")
         _check_int("maxk", self.maxk, low=2, why="2-NN needs two neighbours")
-        if self.k is None:
-            object.__setattr__(self, "k", min(DEFAULT_K, int(self.maxk)))
-        _check_int("k", self.k, low=1, why="the kNN density needs a neighbour")
+        if self.k is not None:
+            _check_int("k", self.k, low=1, why="the kNN density needs a neighbour")
         _check_int("manifold_dim_cap", self.manifold_dim_cap, low=1,
                    why="a manifold has at least one dimension")
         _check_int("manifold_neighbors", self.manifold_neighbors, low=2,
@@ -131,7 +141,7 @@ class AnalysisParams:
             raise ValueError(f"manifold_min_dist must be a number from 0 to 1 (UMAP's "
                              f"min_dist); got {self.manifold_min_dist!r}")
         object.__setattr__(self, "manifold_min_dist", float(self.manifold_min_dist))
-        if self.density == "knn" and self.k > self.maxk:
+        if self.density == "knn" and self.k is not None and self.k > self.maxk:
             raise ValueError(f"k = {self.k} exceeds maxk = {self.maxk}: the kNN density "
                              "reads the k-th neighbour of the graph; lower k or raise maxk")
         if self.z is not None:
@@ -173,7 +183,8 @@ class AnalysisParams:
     def describe(self) -> str:
         """One line for people: ``cosine, kNN density (k = 20), maxk 100, UMAP manifold
         (at most 2-D), Z 1.3, halo: near borders``."""
-        density = "PAk" if self.density == "pak" else f"kNN density (k = {self.k})"
+        k = f"default k <= {DEFAULT_K}" if self.k is None else f"k = {self.k}"
+        density = "PAk" if self.density == "pak" else f"kNN density ({k})"
         knn = "" if self.knn_method == AUTO else f", {self.knn_method} neighbours"
         space = (f"UMAP manifold (at most {self.manifold_dim_cap}-D)" if self.space == "umap"
                  else "full space")

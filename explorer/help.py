@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from dash import Dash, html
 
+from compute.params import DEFAULT_K
 from explorer import ids, names_io, peak_images
 from explorer.config import REPO_ROOT
 from explorer.hierarchy import ids as hier
@@ -59,8 +60,9 @@ HELP: dict[str, Help] = {
                              "the neighbourhood to each image, kNN uses k neighbours.", DENSITY),
     ids.SETTINGS_METRIC: _h("How nearness is measured: Euclidean, or cosine (direction only: "
                             "brightness and contrast matter less).", EMBED),
-    ids.SETTINGS_K: _h("Neighbours of the fixed-k (kNN) density (empty: the default, at "
-                       "most max k); PAk chooses its own per image.", NEAR),
+    ids.SETTINGS_K: _h(f"Neighbours of the fixed-k (kNN) density (empty: {DEFAULT_K}, at most "
+                       "a tenth of the images and max k); PAk chooses its own per image.",
+                       NEAR),
     ids.SETTINGS_MAXK: _h("How many nearest images are found for each image: the farthest "
                           "any density or cluster border can look.", NEAR),
     ids.SETTINGS_KNN: _h("How the nearest images are searched: exact, or an approximate "

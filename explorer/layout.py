@@ -75,7 +75,7 @@ def _dataset_section(config: AppConfig) -> html.Section:
                      {"label": "cosine (direction only)", "value": "cosine"}])),
         html.Div(className="row", children=[
             field("k", number(ids.SETTINGS_K, None, **KEEP,  # empty: the default k
-                              placeholder=f"{DEFAULT_K} (at most max k)")),
+                              placeholder=f"{DEFAULT_K} (fewer for small folders)")),
             field("max k", number(ids.SETTINGS_MAXK, DEFAULTS.analysis.maxk, **KEEP)),
         ]),
         html.Div(id=ids.SETTINGS_INVALID, className="invalid-input", role="alert"),

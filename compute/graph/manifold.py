@@ -108,8 +108,9 @@ def import_umap():
     umap-learn compiles about a hundred numba kernels without numba's cache, so every new
     process (a command, a dashboard job's child) spent 4-5 CPU-s on its first small layout,
     mostly compiling them again; with the cache about 1 CPU-s, the import included
-    (measured on 300 points; benchmarks/RESULTS.md, issue 16). Caching changes no result: the same compiled code is
-    stored and loaded. Where a numba release lacks the hook, umap compiles as before."""
+    (measured on 300 points; benchmarks/RESULTS.md, issue 16). Caching changes no result:
+    the same compiled code is stored and loaded. Where a numba release lacks the hook, umap
+    compiles as before."""
     global _umap_kernels_cached
     import importlib
 

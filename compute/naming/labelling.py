@@ -142,7 +142,7 @@ def label_with_reference(analysis, reference_ids: Sequence[str], *,
     log_density[old_rows] = topography.density.log_density
     new_rows = np.flatnonzero(~is_old)
     if len(new_rows):
-        k = min(params.k, len(old_rows) - 1)
+        k = min(topography.params.k, len(old_rows) - 1)
         placed = assign_new_points(
             vectors[new_rows], old=vectors[old_rows],
             old_log_density=_embedding_density(topography, k), old_labels=c.labels,

@@ -21,7 +21,12 @@ from compute.graph.density import Density
 from compute.graph.intrinsic_dim import IntrinsicDimension
 from compute.graph.knn import KnnGraph
 from compute.graph.manifold import Manifold
-from compute.params import MANIFOLD_MAX_POINTS, MANIFOLD_MIN_POINTS, AnalysisParams
+from compute.params import (
+    MANIFOLD_MAX_POINTS,
+    MANIFOLD_MIN_POINTS,
+    AnalysisParams,
+    default_k,
+)
 from compute.peaks import Clustering, Peaks, remerge
 from compute.peaks.cut import SuggestedCut, suggest_cut
 from compute.peaks.halo import border_neighbours
@@ -150,12 +155,12 @@ def _for_rows(params: AnalysisParams, n_distinct: int) -> tuple[AnalysisParams, 
     distinct images has only 5 neighbours to count), and space "umap" resolved to "full"
     where no manifold is built (:func:`manifold_fits`). The outputs record these values."""
     maxk = min(params.maxk, n_distinct - 1)
-    k = min(params.k, maxk)
+    k = default_k(n_distinct, maxk) if params.k is None else min(params.k, maxk)
     space = "full" if params.space == "umap" and not manifold_fits(n_distinct) else params.space
     why_space = (f" (a UMAP manifold is built for {MANIFOLD_MIN_POINTS} to "
                  f"{MANIFOLD_MAX_POINTS} images)")
     changed = [f"{name} {old} -> {new}{why}" for name, old, new, why
-               in (("maxk", params.maxk, maxk, ""), ("k", params.k, k, ""),
+               in (("maxk", params.maxk, maxk, ""), ("k", params.k or k, k, ""),
                    ("space", params.space, space, why_space)) if old != new]
     return dataclasses.replace(params, maxk=maxk, k=k, space=space), changed
 

@@ -14,7 +14,16 @@ from compute.options import (
     backbone_is_cnn,
     embedding_is_cnn,
 )
-from compute.params import CUT_FIELDS, DEFAULT_K, Z_MAX, Z_MIN, AnalysisParams, check_z
+from compute.params import (
+    CUT_FIELDS,
+    DEFAULT_K,
+    SMALL_FOLDER_K,
+    Z_MAX,
+    Z_MIN,
+    AnalysisParams,
+    check_z,
+    default_k,
+)
 
 
 def test_auto_metric_resolves_by_the_kind_of_embedding():
@@ -41,14 +50,16 @@ def test_integers_below_their_minimum_are_refused(field, bad):
         AnalysisParams(**{field: bad})
 
 
-def test_k_not_given_is_the_default_k_at_most_maxk_and_a_given_k_above_maxk_is_refused():
-    assert AnalysisParams().k == DEFAULT_K
-    assert AnalysisParams(maxk=DEFAULT_K - 5).k == DEFAULT_K - 5  # lowering maxk alone works
+def test_k_not_given_is_the_default_k_for_the_folder_and_a_given_k_above_maxk_is_refused():
+    assert AnalysisParams().k is None and AnalysisParams(maxk=5).k is None  # maxk alone: fine
+    assert default_k(10_000, 100) == DEFAULT_K
+    assert default_k(10_000, 12) == 12  # at most maxk
+    assert default_k(98, 97) == 9  # a tenth of a small folder: groups of ten can be peaks
+    assert default_k(30, 29) == SMALL_FOLDER_K and default_k(4, 3) == 3
     assert AnalysisParams(maxk=30, k=25).k == 25
     with pytest.raises(ValueError, match="k = 25 exceeds maxk = 10"):
         AnalysisParams(maxk=10, k=25)  # a k the user gave is never changed silently
-    assert "k = 15" in AnalysisParams(maxk=15).describe()  # outputs record the number
-    assert AnalysisParams.from_dict(AnalysisParams(maxk=12).to_dict()).k == 12
+    assert AnalysisParams.from_dict(AnalysisParams().to_dict()) == AnalysisParams()
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, "0.1", True, float("nan")])
@@ -95,7 +106,7 @@ def test_every_field_has_a_flag_with_the_same_default():
     got = analysis_params(args)
     assert (got.space, got.cut_rule, got.halo_rule, got.manifold_dim_cap,
             got.manifold_neighbors, got.z, got.metric, got.manifold_min_dist, got.k) == (
-        "full", "plateau", "dadapy", 3, 40, 0.5, "cosine", 0.0, 12)
+        "full", "plateau", "dadapy", 3, 40, 0.5, "cosine", 0.0, None)
     assert {f.name for f in fields(AnalysisParams)} <= set(vars(args))
 
 

@@ -8,7 +8,7 @@ import pytest
 from dash import no_update
 
 from compute.naming.export import read_images_csv
-from compute.params import AnalysisParams
+from compute.params import AnalysisParams, default_k
 from explorer import state
 from explorer.config import AppConfig
 from explorer.hierarchy.views import (
@@ -142,8 +142,10 @@ def test_the_page_cut_and_the_analysis_are_recorded_with_names(app):
     config, key = app
     view = View(z=2.0, halo=False).store()
     summary = pictures_view(config, key, view, None)[3]
-    # recorded as computed: maxk clamped, a handful of images clustered in the full space
-    expected = AnalysisParams(maxk=10, metric="euclidean", space="full", z=2.0, halo=False)
+    # recorded as computed: maxk clamped, the default k of 30 images, a handful of images
+    # clustered in the full space
+    expected = AnalysisParams(maxk=10, k=default_k(30, 10), metric="euclidean", space="full",
+                              z=2.0, halo=False)
     assert summary[0].startswith(f"{run_clusters(config, key, view)} clusters at Z = 2 ")
     assert expected.describe() in summary[0]
     _, _, _, editing = card_view(config, key, view, {"node": 0})

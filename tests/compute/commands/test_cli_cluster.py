@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from compute.cli import main
-from compute.params import Z_MIN, AnalysisParams
+from compute.params import Z_MIN, AnalysisParams, default_k
 from tests.compute.adp_toys import rays
 from tests.hostile_text import HOSTILE_LABEL, formula_cells
 
@@ -142,8 +142,9 @@ def test_cluster_records_the_neighbour_search(embeddings, tmp_path, capsys, flag
 
 
 def test_default_cluster_records_the_concrete_parameters(embeddings, tmp_path, capsys):
-    """No analysis flag: the defaults, with the suggested Z and the resolved metric written
-    as numbers and names (an embedding.json beside the .npy says CNN: cosine)."""
+    """No analysis flag: the defaults, with the suggested Z, the folder's default k and the
+    resolved metric written as numbers and names (an embedding.json beside the .npy says
+    CNN: cosine)."""
     emb, _ = embeddings
     (emb.parent / "embedding.json").write_text(json.dumps({"backbone": "resnet18"}))
     assert main(["cluster", str(emb), "--out", str(tmp_path), "--no-progress"]) == 0
@@ -152,8 +153,9 @@ def test_default_cluster_records_the_concrete_parameters(embeddings, tmp_path, c
     written = doc["parameters"]
     defaults = AnalysisParams().to_dict()
     assert written["metric"] == "cosine" and written["z"] == doc["suggested_cut"]["z"]
-    assert {k: v for k, v in written.items() if k not in ("metric", "z")} == \
-        {k: v for k, v in defaults.items() if k not in ("metric", "z")}
+    assert written["k"] == default_k(len(np.unique(np.load(emb), axis=0)), written["maxk"])
+    assert {k: v for k, v in written.items() if k not in ("metric", "z", "k")} == \
+        {k: v for k, v in defaults.items() if k not in ("metric", "z", "k")}
     assert "suggested cut Z" in printed and "UMAP manifold" in printed
     assert doc["manifold_dimension"] == 2
     (emb.parent / "embedding.json").write_text(json.dumps({"backbone": "pixels"}))

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from compute.cli import main
-from compute.params import AnalysisParams
+from compute.params import AnalysisParams, default_k
 from compute.train.checkpoint import load_backbone, load_checkpoint
 from tests.compute.train_toys import (  # noqa: F401
     one_torch_thread,
@@ -87,7 +87,7 @@ def test_quality_writes_json_and_heatmap(tmp_path):
     summary = json.loads((tmp_path / "q" / "quality.json").read_text())
     assert summary["pearson_r_label_distance"] > 0.8
     d = AnalysisParams()
-    density = "pak" if d.density == "pak" else f"knn-k{d.k}"
+    density = "pak" if d.density == "pak" else f"knn-k{default_k(60, d.maxk)}"  # 60 images
     assert [c["method"] for c in summary["clusters"]][:3] == [
         "kmeans-k2", "agglomerative-ward-k2", "hdbscan"]
     assert summary["clusters"][3]["method"].startswith(f"adp-{density}-z")
