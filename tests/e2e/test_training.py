@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from compute.params import AnalysisParams
+from compute.params import AnalysisParams, default_k
 from tests.e2e.test_dashboard import GD, wait_for_points
 
 pytestmark = pytest.mark.e2e
@@ -45,9 +45,10 @@ def test_train_then_compute_with_the_weights_then_read_the_quality_report(page, 
     methods = page.locator("#quality-summary table.quality-scores tbody td:first-child")
     page_z = re.search(r"at Z = ([\d.]+)", page.inner_text("#hier-z-summary")).group(1)
     params = AnalysisParams()
+    k = default_k(2000, params.maxk)  # the default k of the 2 000 images
     assert methods.all_text_contents() == [
         "kmeans-k10", "agglomerative-ward-k10", "hdbscan",
-        f"adp-{params.density}-k{params.k}-z{page_z}-{metric}"]  # ADP at the page's Z
+        f"adp-{params.density}-k{k}-z{page_z}-{metric}"]  # ADP at the page's Z
     nmi = [float(t) for t in page.locator(
         "#quality-summary table.quality-scores tbody td:nth-child(3)").all_text_contents()]
     assert all(0 < v <= 1 for v in nmi)
