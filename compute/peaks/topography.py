@@ -152,7 +152,8 @@ def _clamped(params: AnalysisParams, n_distinct: int) -> AnalysisParams:
 def _for_rows(params: AnalysisParams, n_distinct: int) -> tuple[AnalysisParams, list[str]]:
     """(``params`` as computed for ``n_distinct`` distinct rows, what changed in words):
     maxk clamped to ``n_distinct - 1`` and the kNN density's k to that maxk (a folder of 6
-    distinct images has only 5 neighbours to count), and space "umap" resolved to "full"
+    distinct images has only 5 neighbours to count), a k not given made
+    :func:`compute.params.default_k` of the folder, and space "umap" resolved to "full"
     where no manifold is built (:func:`manifold_fits`). The outputs record these values."""
     maxk = min(params.maxk, n_distinct - 1)
     k = default_k(n_distinct, maxk) if params.k is None else min(params.k, maxk)
