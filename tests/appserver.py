@@ -36,9 +36,9 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> No
         except urllib.error.HTTPError as exc:
             if exc.code == 401:  # up, and asking for a sign-in (--users, --user-header)
                 return
-            time.sleep(0.3)
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     raise TimeoutError(f"app did not answer at {url} within {timeout} s")
 
 

@@ -62,10 +62,8 @@ class SuggestedCut:
         """Clusters at the suggested Z."""
         return int(self.n_clusters[int(np.argmin(np.abs(self.z_values - self.z)))])
 
-    @property
-    def plateau(self) -> tuple[float, float]:
-        """(lowest, highest) Z of the grid with the suggested cut's number of clusters, the
-        run of equal counts around the suggestion."""
+    def _plateau_span(self) -> tuple[int, int]:
+        """(first, last) grid index of the run of equal counts around the suggestion."""
         at = int(np.argmin(np.abs(self.z_values - self.z)))
         same = self.n_clusters == self.n_clusters[at]
         low, high = at, at
@@ -73,14 +71,20 @@ class SuggestedCut:
             low -= 1
         while high < same.size - 1 and same[high + 1]:
             high += 1
+        return low, high
+
+    @property
+    def plateau(self) -> tuple[float, float]:
+        """(lowest, highest) Z of the grid with the suggested cut's number of clusters, the
+        run of equal counts around the suggestion."""
+        low, high = self._plateau_span()
         return float(self.z_values[low]), float(self.z_values[high])
 
     @property
     def plateau_share(self) -> float:
         """The share of the Z grid that :attr:`plateau` covers (0-1]."""
-        low, high = self.plateau
-        inside = (self.z_values >= low) & (self.z_values <= high)
-        return float(inside.sum() / max(1, self.z_values.size))
+        low, high = self._plateau_span()
+        return (high - low + 1) / self.z_values.size
 
     @property
     def narrow(self) -> bool:

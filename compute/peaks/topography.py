@@ -160,8 +160,9 @@ def _for_rows(params: AnalysisParams, n_distinct: int) -> tuple[AnalysisParams, 
     space = "full" if params.space == "umap" and not manifold_fits(n_distinct) else params.space
     why_space = (f" (a UMAP manifold is built for {MANIFOLD_MIN_POINTS} to "
                  f"{MANIFOLD_MAX_POINTS} images)")
+    given_k = k if params.k is None else params.k  # a default k is not a change
     changed = [f"{name} {old} -> {new}{why}" for name, old, new, why
-               in (("maxk", params.maxk, maxk, ""), ("k", params.k or k, k, ""),
+               in (("maxk", params.maxk, maxk, ""), ("k", given_k, k, ""),
                    ("space", params.space, space, why_space)) if old != new]
     return dataclasses.replace(params, maxk=maxk, k=k, space=space), changed
 
