@@ -95,6 +95,8 @@ class SuggestedCut:
     def describe(self) -> str:
         """``suggested cut Z = 1.3 (12 clusters; the most stable partition)``, and where its
         plateau is narrow, how narrow."""
+        if self.n_clusters.max(initial=1) < 2:
+            return f"suggested cut Z = {self.z:g} (1 cluster: no Z of the range splits it)"
         why = ("the finest partition as stable as any under a perturbed kNN graph"
                if self.rule == "stability" else "the widest plateau of clusters against Z")
         return f"suggested cut Z = {self.z:g} ({self.clusters} clusters; {why}){self.caveat()}"

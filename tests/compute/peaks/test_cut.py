@@ -106,3 +106,10 @@ def test_a_narrow_plateau_is_said_and_a_wide_one_is_not():
                        n_clusters=wide, stability=np.full(z.size, np.nan))
     assert cut.plateau == (1.0, Z_MAX) and cut.plateau_share > 0.8
     assert not cut.narrow and cut.caveat() == "" and "narrow" not in cut.describe()
+
+
+def test_a_folder_no_z_splits_is_said_to_be_one_cluster():
+    z = z_grid()
+    one = SuggestedCut(z=float(z[0]), rule="plateau", z_values=z, n_clusters=np.ones(z.size, int),
+                       stability=np.full(z.size, np.nan))
+    assert one.describe() == f"suggested cut Z = {z[0]:g} (1 cluster: no Z of the range splits it)"
