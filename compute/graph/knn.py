@@ -1,7 +1,8 @@
 """The k-nearest-neighbour graph shared by every density-peak step, UMAP and the UI.
 
 ``knn_graph(x)`` validates the vectors, collapses exact duplicates, searches neighbours
-with faiss (exact ``IndexFlatL2``, or approximate IVF / HNSW for large N) in float32, and
+in float32 (exact: faiss ``IndexFlatL2``; approximate for large N: an inverted-file search
+over faiss k-means lists, compiled here, or faiss HNSW), and
 returns Euclidean distances recomputed exactly in float64 for every stored pair, so the
 densities built on them are accurate to float64 precision.
 
@@ -34,12 +35,13 @@ METHODS: tuple[str, ...] = ("exact", "ivf", "hnsw")  # the searches themselves
 AUTO = "auto"  # exact below AUTO_EXACT_BELOW distinct points, ivf from there on
 #: Where "auto" switches from exact to IVF search (distinct points). Exact search costs
 #: O(N^2 D): at D = 64, maxk 100 on 2 cores about 1 s at 20 000 points but 7 s at 50 000,
-#: where IVF takes 2 s with recall@100 0.998 (benchmarks/RESULTS.md, issues 3 and 16).
+#: where IVF takes 1-1.5 s with recall@100 0.998 (benchmarks/RESULTS.md, issues 3 and 16).
 AUTO_EXACT_BELOW = 20_000
 # IVF's coarse k-means: 10 iterations on 40 points per list (faiss asks for 39) cost a
 # third of 25 iterations on 64 per list with the same recall@100 (0.9987 vs 0.9986 at
 # N = 50 000, D = 64; benchmarks/RESULTS.md, issue 16).
 IVF_TRAIN_ITERATIONS, IVF_TRAIN_PER_LIST = 10, 40
+IVF_PROBES = 16  # lists searched per row
 RECALL_SAMPLE = 1000  # rows whose neighbours an approximate graph checks against exact search
 RECALL_WARNING = 0.95  # below this measured recall, the log says to use exact search
 DEFAULT_MAXK = 100
@@ -189,15 +191,18 @@ def knn_graph(
     maxk:   neighbours per point; default ``min(100, M - 1)`` for M distinct vectors. Must
             be < M.
     method: "auto" (exact below :data:`AUTO_EXACT_BELOW` distinct points, "ivf" above),
-            "exact" (faiss IndexFlatL2, brute force), "ivf" (faiss IndexIVFFlat,
-            sqrt(N) lists, 16 probed: approximate, fast for large N) or "hnsw" (faiss
+            "exact" (faiss IndexFlatL2, brute force), "ivf" (inverted file: sqrt(N)
+            k-means lists, each row compared with the rows of the :data:`IVF_PROBES` lists
+            nearest it, one row per thread in compiled code: approximate, fast for large
+            N; the same graph with any number of threads) or "hnsw" (faiss
             IndexHNSWFlat, M=32, efSearch=256: approximate; slower than "ivf" at k = 100
             on 2 cores). An approximate graph measures its recall@maxk against exact
             search on :data:`RECALL_SAMPLE` random rows (``KnnGraph.recall``) and logs a
             warning below :data:`RECALL_WARNING`. faiss uses all cores
-            unless OMP_NUM_THREADS is set; approximate methods may differ slightly between
-            runs with several threads.
-    batch_size: query rows per faiss call (bounds memory; progress is reported per batch).
+            unless OMP_NUM_THREADS is set; HNSW may differ slightly between runs with
+            several threads.
+    batch_size: query rows per search call (bounds memory; progress is reported per
+            batch).
     random_state: seeds the IVF k-means (the exact search is deterministic).
 
     Neighbours are searched in float32 on mean-centred data; the stored distances are then
@@ -336,27 +341,59 @@ def _sample_recall(scaled: np.ndarray, query: np.ndarray, distances: np.ndarray,
     return recall, int(rows.size)
 
 
-def _build_index(query: np.ndarray, method: str, random_state: int):
+def _build_index(query: np.ndarray, method: str):
+    """A faiss index over ``query`` for the exact and HNSW searches."""
+    import faiss
+
+    dim = query.shape[1]
+    if method == "exact":
+        return _added(faiss.IndexFlatL2(dim), query)
+    index = faiss.IndexHNSWFlat(dim, 32)
+    index.hnsw.efConstruction = 64
+    index.hnsw.efSearch = 256
+    return _added(index, query)
+
+
+def _added(index, query: np.ndarray):
+    index.add(query)
+    return index
+
+
+@dataclass(frozen=True)
+class _InvertedLists:
+    """``query`` regrouped by the coarse k-means cell (list) of each row.
+
+    order: (N,) int64, row ``j`` of ``points`` is ``query[order[j]]``; points: (N, D)
+    float32, list ``l`` in rows ``bounds[l]:bounds[l + 1]``; norms: (N,) float32 squared
+    norms; probes: (N, P) int64, the P lists nearest each row of ``points`` (its own first).
+    """
+
+    order: np.ndarray
+    points: np.ndarray
+    norms: np.ndarray
+    bounds: np.ndarray
+    probes: np.ndarray
+
+
+def _inverted_lists(query: np.ndarray, random_state: int) -> _InvertedLists:
+    """sqrt(N) k-means lists (faiss's k-means: :data:`IVF_TRAIN_ITERATIONS` iterations on
+    :data:`IVF_TRAIN_PER_LIST` rows per list) and the :data:`IVF_PROBES` nearest per row."""
     import faiss
 
     n, dim = query.shape
-    if method == "exact":
-        index = faiss.IndexFlatL2(dim)
-    elif method == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32)
-        index.hnsw.efConstruction = 64
-        index.hnsw.efSearch = 256
-    else:
-        nlist = max(1, min(int(round(np.sqrt(n))), n // 39))
-        index = faiss.IndexIVFFlat(faiss.IndexFlatL2(dim), dim, nlist)
-        index.cp.seed = int(random_state)
-        index.cp.niter = IVF_TRAIN_ITERATIONS
-        rng = np.random.default_rng(random_state)
-        sample = rng.choice(n, size=min(n, IVF_TRAIN_PER_LIST * nlist), replace=False)
-        index.train(query[np.sort(sample)])
-        index.nprobe = min(nlist, 16)
-    index.add(query)
-    return index
+    nlist = max(1, min(int(round(np.sqrt(n))), n // 39))
+    kmeans = faiss.Kmeans(dim, nlist, niter=IVF_TRAIN_ITERATIONS, seed=int(random_state),
+                          max_points_per_centroid=IVF_TRAIN_PER_LIST)
+    rng = np.random.default_rng(random_state)
+    sample = rng.choice(n, size=min(n, IVF_TRAIN_PER_LIST * nlist), replace=False)
+    kmeans.train(query[np.sort(sample)])
+    _, probes = kmeans.index.search(query, min(nlist, IVF_PROBES))
+    order = np.argsort(probes[:, 0], kind="stable")
+    bounds = np.searchsorted(probes[order, 0], np.arange(nlist + 1)).astype(np.int64)
+    points = np.ascontiguousarray(query[order])
+    return _InvertedLists(order=order, points=points,
+                          norms=np.einsum("ij,ij->i", points, points),
+                          bounds=bounds, probes=np.ascontiguousarray(probes[order]))
 
 
 def _search(query: np.ndarray, maxk: int, method: str, batch_size: int,
@@ -364,13 +401,24 @@ def _search(query: np.ndarray, maxk: int, method: str, batch_size: int,
     """(n, maxk + 1) int64 neighbour rows (self included somewhere; -1 never)."""
     _set_faiss_threads()
     n = query.shape[0]
-    index = _build_index(query, method, random_state)
     indices = np.empty((n, maxk + 1), dtype=np.int64)
     report(progress, 0, n)
-    for start in range(0, n, batch_size):
-        stop = min(n, start + batch_size)
-        _, indices[start:stop] = index.search(query[start:stop], maxk + 1)
-        report(progress, stop, n)
+    if method == "ivf":
+        from compute.graph.knn_kernels import ivf_rows
+
+        lists = _inverted_lists(query, random_state)
+        for start in range(0, n, batch_size):
+            stop = min(n, start + batch_size)
+            found = ivf_rows(lists.points, lists.norms, lists.bounds, lists.probes, start,
+                             stop, maxk + 1)  # rows of lists.points
+            indices[lists.order[start:stop]] = np.where(found >= 0, lists.order[found], -1)
+            report(progress, stop, n)
+    else:
+        index = _build_index(query, method)
+        for start in range(0, n, batch_size):
+            stop = min(n, start + batch_size)
+            _, indices[start:stop] = index.search(query[start:stop], maxk + 1)
+            report(progress, stop, n)
     missing = np.flatnonzero((indices < 0).any(axis=1))
     if missing.size and method != "exact":  # too few candidates probed: redo those exactly
         import faiss

@@ -183,3 +183,123 @@ def smallest_columns(scores: np.ndarray, count: int) -> np.ndarray:
     scores: (R, S) float array with S >= count. Returns (R, count) int64. One pass, no sort.
     """
     return _smallest_columns(scores, count)
+
+
+# --------------------------------------------------------------------------- IVF search
+
+_IVF_SAMPLE = 128  # candidates per query sampled to guess the k-th smallest distance
+
+
+@numba.njit(cache=True, inline="always")
+def _swap(values, labels, a, b):  # pragma: no cover - compiled
+    values[a], values[b] = values[b], values[a]
+    labels[a], labels[b] = labels[b], labels[a]
+
+
+@numba.njit(cache=True)
+def _select_smallest(values, labels, size, count):  # pragma: no cover - compiled
+    """Quickselect: reorder ``values[:size]`` (and ``labels`` alike) so that its first
+    ``count`` entries are the ``count`` smallest, in no order; returns the largest of
+    them. Needs 1 <= count <= size."""
+    lo, hi, target = 0, size - 1, count - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if values[mid] < values[lo]:
+            _swap(values, labels, mid, lo)
+        if values[hi] < values[lo]:
+            _swap(values, labels, hi, lo)
+        if values[hi] < values[mid]:
+            _swap(values, labels, hi, mid)
+        pivot = values[mid]
+        i, j = lo, hi
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                _swap(values, labels, i, j)
+                i += 1
+                j -= 1
+        if target <= j:
+            hi = j
+        elif target >= i:
+            lo = i
+        else:
+            break
+    largest = values[0]
+    for t in range(1, count):
+        largest = max(largest, values[t])
+    return largest
+
+
+@numba.njit(cache=True, fastmath=True)
+def _ivf_row(points, norms, bounds, probes, i, count, out_row):  # pragma: no cover
+    """The ``count`` nearest candidates of row ``i`` among the lists ``probes[i]``, nearest
+    first, into ``out_row`` (-1 where fewer candidates exist)."""
+    dim = points.shape[1]
+    total = 0
+    for p in range(probes.shape[1]):
+        total += bounds[probes[i, p] + 1] - bounds[probes[i, p]]
+    values = np.empty(total, dtype=np.float32)  # |x|^2 - 2 q.x: the squared distance - |q|^2
+    labels = np.empty(total, dtype=np.int64)
+    q = points[i]
+    at = 0
+    for p in range(probes.shape[1]):
+        for c in range(bounds[probes[i, p]], bounds[probes[i, p] + 1]):
+            dot = np.float32(0.0)
+            for f in range(dim):
+                dot += q[f] * points[c, f]
+            values[at] = norms[c] - np.float32(2.0) * dot
+            labels[at] = c
+            at += 1
+    kept = min(count, total)
+    if total > count:  # a sampled threshold, then an exact selection among what passes it
+        stride = max(1, total // _IVF_SAMPLE)
+        size = (total + stride - 1) // stride
+        sample = values[::stride].copy()
+        rank = min(size, (5 * count * size) // (4 * total) + 4)
+        threshold = _select_smallest(sample, np.empty(size, dtype=np.int64), size, rank)
+        passed = 0
+        for a in range(total):
+            if values[a] <= threshold:
+                values[passed], labels[passed] = values[a], labels[a]
+                passed += 1
+        if passed < count:  # the sample guessed too low: select among all candidates again
+            passed = 0
+            for p in range(probes.shape[1]):
+                for c in range(bounds[probes[i, p]], bounds[probes[i, p] + 1]):
+                    dot = np.float32(0.0)
+                    for f in range(dim):
+                        dot += q[f] * points[c, f]
+                    values[passed] = norms[c] - np.float32(2.0) * dot
+                    labels[passed] = c
+                    passed += 1
+        _select_smallest(values, labels, passed, count)
+    order = np.argsort(values[:kept])
+    for a in range(kept):
+        out_row[a] = labels[order[a]]
+
+
+@twin_kernel(fastmath=True)
+def _ivf_rows(points, norms, bounds, probes, first, stop, count):  # pragma: no cover
+    out = np.full((stop - first, count), -1, dtype=np.int64)
+    for r in numba.prange(stop - first):
+        _ivf_row(points, norms, bounds, probes, first + r, count, out[r])
+    return out
+
+
+def ivf_rows(points: np.ndarray, norms: np.ndarray, bounds: np.ndarray, probes: np.ndarray,
+             first: int, stop: int, count: int) -> np.ndarray:
+    """Inverted-file search of rows ``first:stop`` of ``points`` among ``points`` itself.
+
+    points: (N, D) float32, grouped by list: list ``l`` holds rows ``bounds[l]:bounds[l+1]``;
+    norms: (N,) float32 squared norms of ``points``; bounds: (L + 1,) int64; probes: (N, P)
+    int64, the lists each row searches (its own first). Returns (stop - first, count) int64 row numbers of ``points``: the ``count``
+    nearest (squared Euclidean, float32) among the probed lists' rows, nearest first, -1
+    where the probed lists hold fewer. One query per thread, so the result does not
+    depend on the number of threads.
+    """
+    return _ivf_rows(points, norms, np.ascontiguousarray(bounds, dtype=np.int64),
+                     np.ascontiguousarray(probes, dtype=np.int64), int(first), int(stop),
+                     int(count))

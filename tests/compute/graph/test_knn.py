@@ -212,3 +212,93 @@ def test_smallest_columns_match_a_stable_argsort():
     scores = rng.integers(0, 40, size=(200, 90)).astype(np.float32)  # many ties
     expected = np.argsort(scores, axis=1, kind="stable")[:, :7]
     np.testing.assert_array_equal(smallest_columns(scores, 7), expected)
+
+
+def _grouped(points: np.ndarray, n_lists: int, seed: int = 0):
+    """Rows grouped into ``n_lists`` random lists, as compute.graph.knn's IVF search
+    stores them: (grouped points, norms, bounds, order)."""
+    lists = np.random.default_rng(seed).integers(0, n_lists, len(points))
+    order = np.argsort(lists, kind="stable")
+    grouped = np.ascontiguousarray(points[order], dtype=np.float32)
+    bounds = np.searchsorted(lists[order], np.arange(n_lists + 1)).astype(np.int64)
+    return grouped, np.einsum("ij,ij->i", grouped, grouped), bounds
+
+
+def test_ivf_rows_probing_every_list_is_the_exact_search():
+    from compute.graph.knn_kernels import ivf_rows
+
+    points, norms, bounds = _grouped(np.random.default_rng(1).normal(size=(600, 5)), 7)
+    probes = np.tile(np.arange(7), (600, 1))
+    found = ivf_rows(points, norms, bounds, probes, 0, 600, 40)
+    d2 = ((points[:, None, :] - points[None]) ** 2).sum(axis=2)
+    expected = np.argsort(d2, axis=1, kind="stable")[:, :40]
+    assert (found[:, 0] == np.arange(600)).all()
+    np.testing.assert_array_equal(found, expected)  # the nearest, nearest first
+
+
+def test_ivf_rows_searches_only_the_probed_lists_and_marks_what_they_lack():
+    from compute.graph.knn_kernels import ivf_rows
+
+    points, norms, bounds = _grouped(np.random.default_rng(2).normal(size=(300, 4)), 10)
+    probes = np.array([[row_list, (row_list + 3) % 10] for row_list in
+                       np.searchsorted(bounds, np.arange(300), side="right") - 1])
+    found = ivf_rows(points, norms, bounds, probes, 0, 300, 80)  # two lists: ~60 rows
+    for row in range(300):
+        allowed = np.concatenate([np.arange(bounds[lst], bounds[lst + 1])
+                                  for lst in probes[row]])
+        listed = found[row][found[row] >= 0]
+        assert listed.size == min(80, allowed.size)
+        assert set(listed) <= set(allowed) and (found[row][listed.size:] == -1).all()
+        d2 = ((points[allowed] - points[row]) ** 2).sum(axis=1)
+        np.testing.assert_array_equal(np.sort(listed), np.sort(allowed[np.argsort(d2)][
+            :listed.size]))
+
+
+def test_ivf_rows_when_the_sampled_threshold_is_too_low():
+    """Every 7th candidate sits near the query and the rest far away: the strided
+    sample then sees only near ones, its threshold passes too few, and the row is selected
+    again among all its candidates."""
+    from compute.graph.knn_kernels import ivf_rows
+
+    rng = np.random.default_rng(3)
+    far = rng.normal(10.0, 1.0, size=(1001, 3))
+    far[::7] = rng.normal(0.0, 0.01, size=(len(far[::7]), 3))  # what the sample sees
+    points = far.astype(np.float32)
+    bounds = np.array([0, len(points)], dtype=np.int64)
+    norms = np.einsum("ij,ij->i", points, points)
+    found = ivf_rows(points, norms, bounds, np.zeros((len(points), 1), np.int64), 0, 1, 200)
+    d2 = ((points - points[0]) ** 2).sum(axis=1)
+    np.testing.assert_array_equal(found[0], np.argsort(d2, kind="stable")[:200])
+
+
+def test_ivf_search_gives_the_same_graph_with_one_thread_or_several():
+    from compute.graph.knn_kernels import _ivf_rows
+
+    points, norms, bounds = _grouped(np.random.default_rng(4).normal(size=(2000, 6)), 20)
+    probes = np.random.default_rng(5).integers(0, 20, size=(2000, 4))
+    parallel = _ivf_rows.parallel(points, norms, bounds, probes, 0, 2000, 30)
+    serial = _ivf_rows.serial(points, norms, bounds, probes, 0, 2000, 30)
+    np.testing.assert_array_equal(parallel, serial)
+
+
+def test_ivf_search_finds_what_faiss_ivf_finds_with_the_same_lists():
+    """faiss's IndexIVFFlat over the same k-means centroids, probing as many lists, is the
+    oracle: both return the nearest rows among the probed lists' rows."""
+    import faiss
+
+    from compute.graph.knn import IVF_PROBES, _inverted_lists, _search
+
+    x = _blobs(n=4000, dim=10, seed=7).astype(np.float32)
+    query = x - x.mean(axis=0)
+    ours = _search(query, 30, "ivf", batch_size=1000, progress=None, random_state=0)
+    n_lists = len(_inverted_lists(query, random_state=0).bounds) - 1
+    index = faiss.IndexIVFFlat(faiss.IndexFlatL2(10), 10, n_lists)  # trained alike:
+    index.cp.seed, index.cp.niter = 0, 10
+    sample = np.random.default_rng(0).choice(4000, size=min(4000, 40 * index.nlist),
+                                             replace=False)
+    index.train(query[np.sort(sample)])
+    index.add(query)
+    index.nprobe = IVF_PROBES
+    _, theirs = index.search(query, 31)
+    same = np.mean([set(a) == set(b) for a, b in zip(ours, theirs, strict=True)])
+    assert same > 0.995  # rows differing only by float32 ties at the last neighbour
