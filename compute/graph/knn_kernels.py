@@ -293,12 +293,14 @@ def ivf_rows(points: np.ndarray, norms: np.ndarray, bounds: np.ndarray, probes: 
              first: int, stop: int, count: int) -> np.ndarray:
     """Inverted-file search of rows ``first:stop`` of ``points`` among ``points`` itself.
 
-    points: (N, D) float32, grouped by list: list ``l`` holds rows ``bounds[l]:bounds[l+1]``;
-    norms: (N,) float32 squared norms of ``points``; bounds: (L + 1,) int64; probes: (N, P)
-    int64, the lists each row searches (its own first). Returns (stop - first, count) int64 row numbers of ``points``: the ``count``
-    nearest (squared Euclidean, float32) among the probed lists' rows, nearest first, -1
-    where the probed lists hold fewer. One query per thread, so the result does not
-    depend on the number of threads.
+    points: (N, D) float32, grouped by list: list ``l`` holds rows ``bounds[l]:bounds[l+1]``.
+    norms:  (N,) float32 squared norms of ``points``.
+    bounds: (L + 1,) int64.
+    probes: (N, P) int64, the lists each row searches (its own first).
+    Returns (stop - first, count) int64 row numbers of ``points``: the ``count`` nearest
+    (squared Euclidean, float32) among the probed lists' rows, nearest first; -1 where the
+    probed lists hold fewer. One query per thread, so the result does not depend on the
+    number of threads.
     """
     return _ivf_rows(points, norms, np.ascontiguousarray(bounds, dtype=np.int64),
                      np.ascontiguousarray(probes, dtype=np.int64), int(first), int(stop),
