@@ -3,9 +3,11 @@
     python -m benchmarks.bench_representations patches --adapt-epochs 10
     python -m benchmarks.bench_representations demo --also efficientnet_lite0:CKPT ...
 
-Two labelled sets: ``demo`` (data/demo: 2 000 Fashion-MNIST test images, 10 classes) and
+Three labelled sets: ``demo`` (data/demo: 2 000 Fashion-MNIST test images, 10 classes),
 ``patches`` (64 x 64 patches of scikit-image's sample images, at most 60 per image,
-labelled by their source image; written to benchmarks/out/representations/patches/). Each
+labelled by their source image; written to benchmarks/out/representations/patches/) and
+``nanowires`` (the 98 SEM frames of ../shared/data/sem-nanowires, labelled by the nanowire
+pitch in their file names: 8 pitches; the labels file is written beside the others). Each
 set is compared with :func:`compute.evaluation.representations.compare_representations`
 (the product's :class:`compute.params.AnalysisParams` defaults) over a fixed candidate list
 (:data:`CANDIDATES`, plus ``--also``; ``patches --adapt-epochs N`` first adapts
@@ -62,6 +64,23 @@ def write_patches(folder: Path) -> tuple[Path, Path]:
     return images, labels
 
 
+NANOWIRES = ROOT.parent / "shared" / "data" / "sem-nanowires"
+
+
+def write_nanowire_labels(folder: Path) -> tuple[Path, Path]:
+    """(../shared/data/sem-nanowires, a labels CSV of each frame's pitch, e.g. "130 nm")."""
+    import re
+
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = folder / "labels.csv"
+    with labels.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "label"])
+        for image in sorted(NANOWIRES.glob("*.png")):
+            writer.writerow([image.name, re.search(r"_(\d+)nm_", image.name).group(1) + " nm"])
+    return NANOWIRES, labels
+
+
 def adapt_on(images: Path, epochs: int, out: Path) -> str:
     """Adapt EfficientNet-Lite0 to ``images`` without labels; the checkpoint's path."""
     from compute.train.adapt import MIN_INPUT_SIZE, train_adapt
@@ -86,7 +105,7 @@ def main() -> int:
     from compute.ingest import scan_folder
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("set", choices=("demo", "patches"))
+    parser.add_argument("set", choices=("demo", "patches", "nanowires"))
     parser.add_argument("--also", action="append", default=[])
     parser.add_argument("--adapt-epochs", type=int, default=0)
     args = parser.parse_args()
@@ -95,6 +114,8 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     if args.set == "patches":
         images, labels = write_patches(out)
+    elif args.set == "nanowires":
+        images, labels = write_nanowire_labels(out)
     else:
         images, labels = ROOT / "data/demo/images", ROOT / "data/demo/labels.csv"
     specs = list(CANDIDATES) + args.also
