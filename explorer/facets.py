@@ -149,23 +149,35 @@ def facets_section() -> html.Details:
     ])
 
 
-def register_facet_callbacks(app: Dash, config: AppConfig) -> None:
+def facets_view(config: AppConfig, pkey: str | None, view: dict | None, points,
+                folder: str | None, filters: dict | None, extra: str | None,
+                legend: dict | None):
+    """(facet panel, the metadata columns offered) for the page's selection ``points``
+    made on the folder tagged ``folder``: a selection kept from another folder counts as
+    none, as in the selection panel (:func:`explorer.config.kept_selection`)."""
+    from explorer.config import kept_selection
     from explorer.views import data_for, removed_rows, selection_rows
 
+    if not pkey:
+        return no_update, no_update
+    data = data_for(config, pkey, view)
+    scale_only = {SCALE_KEY: (filters or {}).get(SCALE_KEY, [])}
+    rows = selection_rows(config, pkey, legend, kept_selection(config, points, folder),
+                          scale_only, view)
+    choices = {c: v for c, v in (filters or {}).items() if c != SCALE_KEY}
+    others = [c for c in data.columns.columns if c not in FIXED_FACETS]
+    return (facet_panel(data, selected_rows=rows, choices=choices,
+                        removed=removed_rows(data, scale_only), extra=extra), others)
+
+
+def register_facet_callbacks(app: Dash, config: AppConfig) -> None:
     @app.callback(Output(ids.FACETS, "children"), Output(ids.FACET_COLUMN, "options"),
                   Input(ids.PROJECTION_KEY, "data"), Input(ids.VIEW, "data"),
                   Input(ids.SELECTED_POINTS, "data"), Input(ids.ROW_FILTER, "data"),
-                  Input(ids.FACET_COLUMN, "value"), State(ids.LEGEND_STATE, "data"))
-    def _facets(pkey, view, points, filters, extra, legend):
-        if not pkey:
-            return no_update, no_update
-        data = data_for(config, pkey, view)
-        scale_only = {SCALE_KEY: (filters or {}).get(SCALE_KEY, [])}
-        rows = selection_rows(config, pkey, legend, points, scale_only, view)
-        choices = {c: v for c, v in (filters or {}).items() if c != SCALE_KEY}
-        others = [c for c in data.columns.columns if c not in FIXED_FACETS]
-        return (facet_panel(data, selected_rows=rows, choices=choices,
-                            removed=removed_rows(data, scale_only), extra=extra), others)
+                  Input(ids.FACET_COLUMN, "value"), State(ids.LEGEND_STATE, "data"),
+                  State(ids.SELECTION_FOLDER, "data"))
+    def _facets(pkey, view, points, filters, extra, legend, folder):
+        return facets_view(config, pkey, view, points, folder, filters, extra, legend)
 
     @app.callback(Output(ids.FACET_CHOICES, "data"),
                   Input({"type": FACET, "column": ALL, "value": ALL}, "n_clicks"),

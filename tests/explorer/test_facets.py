@@ -70,3 +70,25 @@ def test_a_click_toggles_a_category():
     assert once == {"label": ["bag"]}
     assert toggled(toggled(once, "label", "shoe"), "label", "bag") == {"label": ["shoe"]}
     assert toggled(once, "label", "bag") == {}
+
+
+def test_a_selection_kept_from_another_folder_counts_as_none(app_config, monkeypatch):
+    """The facets follow the selection as the selection panel does: rows selected on
+    another folder (a tab's session storage outliving a server restarted elsewhere) are
+    not this folder's rows."""
+    import explorer.facets as facets
+    from explorer.config import folder_tag
+    from explorer.views import analysis_job, projection_job, request_projection
+
+    key, _ = analysis_job(lambda _p: None, app_config, backbone="pixels")
+    _, request, _ = request_projection(app_config, key, method="pca", dims=2, seed=0,
+                                       perplexity=30, n_neighbors=15, min_dist=0.1)
+    pkey = projection_job(lambda _p: None, app_config, request)
+    counted = []
+    monkeypatch.setattr(facets, "facet_panel",
+                        lambda data, *, selected_rows, **_: counted.append(selected_rows))
+    facets.facets_view(app_config, pkey, None, [0, 1, 2], folder_tag(app_config), None,
+                       None, None)
+    facets.facets_view(app_config, pkey, None, [0, 1, 2], "another folder's tag", None,
+                       None, None)
+    assert counted == [[0, 1, 2], []]
