@@ -347,14 +347,11 @@ def _build_index(query: np.ndarray, method: str):
 
     dim = query.shape[1]
     if method == "exact":
-        return _added(faiss.IndexFlatL2(dim), query)
-    index = faiss.IndexHNSWFlat(dim, 32)
-    index.hnsw.efConstruction = 64
-    index.hnsw.efSearch = 256
-    return _added(index, query)
-
-
-def _added(index, query: np.ndarray):
+        index = faiss.IndexFlatL2(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32)
+        index.hnsw.efConstruction = 64
+        index.hnsw.efSearch = 256
     index.add(query)
     return index
 

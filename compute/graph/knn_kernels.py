@@ -234,48 +234,61 @@ def _select_smallest(values, labels, size, count):  # pragma: no cover - compile
 
 
 @numba.njit(cache=True, fastmath=True)
-def _ivf_row(points, norms, bounds, probes, i, count, out_row):  # pragma: no cover
-    """The ``count`` nearest candidates of row ``i`` among the lists ``probes[i]``, nearest
-    first, into ``out_row`` (-1 where fewer candidates exist)."""
-    dim = points.shape[1]
+def _probed_distances(points, norms, bounds, probes, i):  # pragma: no cover - compiled
+    """(values, labels) over the rows of the lists ``probes[i]``: ``|x|^2 - 2 q.x`` (the
+    squared distance to row ``i`` less ``|q|^2``, float32) and each row's number."""
     total = 0
     for p in range(probes.shape[1]):
         total += bounds[probes[i, p] + 1] - bounds[probes[i, p]]
-    values = np.empty(total, dtype=np.float32)  # |x|^2 - 2 q.x: the squared distance - |q|^2
+    values = np.empty(total, dtype=np.float32)
     labels = np.empty(total, dtype=np.int64)
     q = points[i]
     at = 0
     for p in range(probes.shape[1]):
         for c in range(bounds[probes[i, p]], bounds[probes[i, p] + 1]):
             dot = np.float32(0.0)
-            for f in range(dim):
+            for f in range(points.shape[1]):
                 dot += q[f] * points[c, f]
             values[at] = norms[c] - np.float32(2.0) * dot
             labels[at] = c
             at += 1
-    kept = min(count, total)
-    if total > count:  # a sampled threshold, then an exact selection among what passes it
-        stride = max(1, total // _IVF_SAMPLE)
-        size = (total + stride - 1) // stride
-        sample = values[::stride].copy()
-        rank = min(size, (5 * count * size) // (4 * total) + 4)
-        threshold = _select_smallest(sample, np.empty(size, dtype=np.int64), size, rank)
+    return values, labels
+
+
+@numba.njit(cache=True)
+def _front_smallest(values, labels, count):  # pragma: no cover - compiled
+    """Reorder ``values`` and ``labels`` so that the ``count`` smallest values come first
+    (in no order; ``count`` < their length): a threshold guessed from an even sample of
+    :data:`_IVF_SAMPLE` values keeps about 1.25 ``count`` of them, selected exactly; when
+    it keeps too few, every value is selected instead."""
+    total = values.shape[0]
+    stride = max(1, total // _IVF_SAMPLE)
+    size = (total + stride - 1) // stride
+    rank = min(size, (5 * count * size) // (4 * total) + 4)
+    threshold = _select_smallest(values[::stride].copy(), np.empty(size, dtype=np.int64),
+                                 size, rank)
+    passed = 0
+    for a in range(total):
+        passed += values[a] <= threshold
+    if passed < count:  # the sample guessed too low
+        passed = total
+    else:
         passed = 0
         for a in range(total):
             if values[a] <= threshold:
                 values[passed], labels[passed] = values[a], labels[a]
                 passed += 1
-        if passed < count:  # the sample guessed too low: select among all candidates again
-            passed = 0
-            for p in range(probes.shape[1]):
-                for c in range(bounds[probes[i, p]], bounds[probes[i, p] + 1]):
-                    dot = np.float32(0.0)
-                    for f in range(dim):
-                        dot += q[f] * points[c, f]
-                    values[passed] = norms[c] - np.float32(2.0) * dot
-                    labels[passed] = c
-                    passed += 1
-        _select_smallest(values, labels, passed, count)
+    _select_smallest(values, labels, passed, count)
+
+
+@numba.njit(cache=True)
+def _ivf_row(points, norms, bounds, probes, i, count, out_row):  # pragma: no cover
+    """The ``count`` nearest candidates of row ``i`` among the lists ``probes[i]``, nearest
+    first, into ``out_row`` (left as it is where fewer candidates exist)."""
+    values, labels = _probed_distances(points, norms, bounds, probes, i)
+    kept = min(count, values.shape[0])
+    if values.shape[0] > count:
+        _front_smallest(values, labels, count)
     order = np.argsort(values[:kept])
     for a in range(kept):
         out_row[a] = labels[order[a]]
