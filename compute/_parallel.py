@@ -35,6 +35,16 @@ _serial_pid: int | None = None  # the process that asked to stay serial
 _inherited_pool_pid: int | None = None  # a child whose parent's pool was running
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on: its affinity (a SLURM task's share, ``taskset``,
+    a container's cpuset), not the machine's count, which ``os.cpu_count`` gives. numba
+    sizes its thread pool the same way; faiss, BLAS and the decoding workers are told."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity on this platform (macOS, Windows)
+        return os.cpu_count() or 1
+
+
 def stay_serial_in_this_process() -> None:
     """Make this process (not its future children) run every twin kernel serially, so
     that it never starts numba's thread pool and the workers it forks can."""

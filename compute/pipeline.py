@@ -15,7 +15,6 @@ has two halves so a projection can be switched without touching the analysis:
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
 from functools import cached_property
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from compute._parallel import usable_cores
 from compute.cache import StepCache, fingerprint_params, fingerprint_strings
 from compute.embed import DEFAULT_BACKBONE, Embeddings, embed_dataset
 from compute.graph.knn import KnnGraph
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCALE_JOBS = min(4, os.cpu_count() or 1)  # images whose data bar is OCR'd at once
+SCALE_JOBS = min(4, usable_cores())  # images whose data bar is OCR'd at once
 
 
 @dataclass(frozen=True)

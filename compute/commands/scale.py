@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections import Counter
+
+from compute._parallel import usable_cores
 
 NAME = "scale"
 HELP = "read each image's scale (TIFF metadata or SEM data bar) into a CSV with scale groups"
@@ -18,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", default="data/cache",
                         help="step cache shared with the dashboard (default: data/cache); "
                              "'none' disables it")
-    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
+    parser.add_argument("--jobs", type=int, default=min(4, usable_cores()),
                         help="images read at once (default: CPU cores, at most 4)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 

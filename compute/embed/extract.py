@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,9 @@ log = logging.getLogger(__name__)
 
 def default_workers() -> int:
     """Decoding processes: one per core beyond the first, at most 4 (0 on one core)."""
-    return min(4, max(0, (os.cpu_count() or 1) - 1))
+    from compute._parallel import usable_cores
+
+    return min(4, usable_cores() - 1)
 
 
 @dataclass(frozen=True)

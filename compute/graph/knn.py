@@ -288,10 +288,13 @@ def estimation_graph(knn: KnnGraph) -> tuple[KnnGraph, np.ndarray | None]:
 
 
 def _set_faiss_threads() -> None:
-    """All cores, unless OMP_NUM_THREADS says otherwise."""
+    """The cores this process may use (:func:`compute._parallel.usable_cores`), unless
+    OMP_NUM_THREADS says otherwise."""
     import faiss
 
-    faiss.omp_set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
+    from compute._parallel import usable_cores
+
+    faiss.omp_set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or usable_cores()))
 
 
 def _distinct_graph(points: np.ndarray, maxk: int, method: str, batch_size: int,

@@ -73,7 +73,9 @@ def blas_threads(n: int | None) -> None:
     GIL, every request waiting). Workers take every core back (:func:`_run_job`)."""
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=n if n is not None else os.cpu_count(), user_api="blas")
+    from compute._parallel import usable_cores
+
+    threadpool_limits(limits=n if n is not None else usable_cores(), user_api="blas")
 
 
 def watched_manager_class():

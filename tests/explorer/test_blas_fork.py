@@ -1,10 +1,9 @@
 """The server keeps BLAS on one thread (a fork during a pooled BLAS call deadlocked it);
 its job workers take every core back."""
 
-import os
-
 from threadpoolctl import threadpool_info
 
+from compute._parallel import usable_cores
 from explorer.jobs.manager import blas_threads
 
 
@@ -19,6 +18,6 @@ def test_blas_threads_are_limited_and_given_back():
         blas_threads(1)
         assert blas_thread_counts() == {1}
         blas_threads(None)
-        assert blas_thread_counts() == {os.cpu_count()}
+        assert blas_thread_counts() == {usable_cores()}
     finally:
         blas_threads(None)

@@ -192,3 +192,25 @@ def test_the_two_variants_have_their_own_disk_cache_entries():
     index_files = {variant._cache._cache_file._index_path
                    for variant in (kernel.serial, kernel.parallel)}
     assert len(index_files) == 2  # numba's on-disk index of each variant
+
+
+def test_usable_cores_are_this_process_s_affinity_not_the_machine_s(monkeypatch):
+    """A SLURM task or a taskset'd process may run on fewer cores than the machine has:
+    faiss gets that many threads, as numba's pool does."""
+    import faiss
+
+    from compute.graph.knn import _set_faiss_threads
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert _parallel.usable_cores() == 1
+    try:
+        _set_faiss_threads()
+        assert faiss.omp_get_max_threads() == 1
+    finally:
+        monkeypatch.undo()
+        _set_faiss_threads()
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # macOS, Windows
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert _parallel.usable_cores() == 3
