@@ -79,10 +79,23 @@ def tile_rows(page, selector: str) -> list[int]:
         "els => els.map(e => e.dataset.row)")]
 
 
+def wait_idle(page, quiet_ms: int = 500) -> None:
+    """Until no Dash callback has been in flight for ``quiet_ms`` (Dash marks the outputs
+    of a pending callback ``data-dash-is-loading``): a lasso drawn while a late callback
+    redraws the map is lost with the redraw, as it would be for a user."""
+    page.wait_for_function(
+        """quiet => { const busy = document.querySelector('[data-dash-is-loading="true"]');
+            const now = performance.now();
+            if (busy || window.__lastBusy === undefined) { window.__lastBusy = now; }
+            return !busy && now - window.__lastBusy >= quiet; }""",
+        arg=quiet_ms, timeout=60_000, polling=100)
+
+
 @pytest.fixture
 def dashboard(page, app_url):
     page.goto(app_url)
     wait_for_points(page)
+    wait_idle(page)
     return page
 
 
