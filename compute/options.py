@@ -47,9 +47,9 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
                             f"a tenth of the images, at least {SMALL_FOLDER_K})")
     group.add_argument("--knn", dest="knn_method", choices=KNN_METHODS, default=d.knn_method,
                        help=f"neighbour search (default {d.knn_method}): auto is exact below "
-                            f"{AUTO_EXACT_BELOW} images and faiss IVF above (its recall "
-                            "measured on a sample and recorded); exact, ivf or hnsw force "
-                            "one")
+                            f"{AUTO_EXACT_BELOW} images and an inverted file (ivf) above (its "
+                            "recall measured on a sample and recorded); exact, ivf or hnsw "
+                            "force one")
     group.add_argument("--space", choices=SPACES, default=d.space,
                        help=f"where the density peaks are found (default {d.space}): umap = "
                             "a low-dimensional UMAP manifold built from the kNN graph, full = "
