@@ -2,13 +2,23 @@
  * Esc, the close button or a click beside it. Images are named by the content id in
  * their thumbnail URL; the server turns the request into the full-resolution figures.
  *   single click: the Point panel's preview, any image of the cluster card, a tile's
- *                 corner button (a click elsewhere on a tile focuses it, as before);
+ *                 corner button (drawn by viewer.css: a click within CORNER pixels of the
+ *                 tile's top-right corner; a click elsewhere on a tile focuses it);
  *   double click: any thumbnail.
  * On the cluster card the cluster's peak (data-peak) is opened beside the image. */
 (function () {
     "use strict";
     const THUMB = /\/thumbnails\/([0-9a-f]{32})\.png/;
-    const SINGLE = "img.preview, .hier-card img.thumb, .tile .open-viewer";
+    const SINGLE = "img.preview, .hier-card img.thumb";
+    const CORNER = 20;  // px: a tile's border (3) and its corner button (1 + 14, viewer.css)
+
+    function corner(event) {  // the tile whose corner button was clicked, or null
+        const tile = event.target.closest(".tile");
+        if (!tile) { return null; }
+        const box = tile.getBoundingClientRect();
+        return event.clientX >= box.right - CORNER && event.clientY <= box.top + CORNER
+            ? tile : null;
+    }
 
     function idOf(element) {
         const img = element.tagName === "IMG" ? element
@@ -49,7 +59,7 @@
 
     document.addEventListener("click", function (event) {
         if (event.target.id === "viewer") { setRequest(null); return; }  // beside the box
-        const opener = event.target.closest(SINGLE);
+        const opener = event.target.closest(SINGLE) || corner(event);
         if (opener && !event.target.closest("#viewer")) { open(opener); }
     });
     document.addEventListener("dblclick", function (event) {

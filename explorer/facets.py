@@ -117,18 +117,19 @@ def facet_panel(data: ExplorerData, *, selected_rows, choices: dict | None,
 
 
 def _facet_block(column: str, bars: list[FacetBar], more: int, *, any_selected: bool):
+    """One facet: a heading and one button a bar. The count (``data-count``) and the
+    filled share (``--fill``) are drawn by the style sheet (``assets/feedback.css``): one
+    component a bar, as every component costs the page's renderer on each selection."""
     top = max((b.shown for b in bars), default=1)
     rows = []
     for bar in bars:
         count = f"{bar.selected}/{bar.shown}" if any_selected else str(bar.shown)
         fill = (bar.selected if any_selected else bar.shown) / max(top, 1)
         rows.append(html.Button(
-            id={"type": FACET, "column": column, "value": bar.value}, n_clicks=0,
+            bar.value, id={"type": FACET, "column": column, "value": bar.value}, n_clicks=0,
             className="facet-bar" + (" chosen" if bar.chosen else ""),
             title=f"{column} = {bar.value}: click to show only these (again to undo)",
-            children=[html.Span(bar.value, className="facet-name"),
-                      html.Span(className="facet-fill", style={"width": f"{100 * fill:.0f}%"}),
-                      html.Span(count, className="facet-count")]))
+            style={"--fill": f"{100 * fill:.0f}%"}, **{"data-count": count}))
     if more:
         rows.append(html.Div(f"{more} more", className="hint"))
     return html.Div(className="facet", children=[html.H4(column), *rows])

@@ -88,10 +88,15 @@ def plain(text: str) -> str:
 
 
 def legend_traces(colour: Colouring, dims: int, hidden=()) -> list:
-    """One point-less trace per category: Plotly draws and toggles them in its legend."""
+    """One point-less trace per category: Plotly draws and toggles them in its legend.
+
+    On a 2-D map they are SVG traces, not WebGL ones: they draw nothing but their legend
+    entry, and each WebGL trace costs Plotly every redraw (43 traces, 40 of them legend
+    entries, took 150 ms to redraw at the overview of a density map, 50-75 ms with SVG
+    entries: ``benchmarks/RESULTS.md``, issue 16)."""
     if colour.kind != "categorical" or len(colour.categories) > LEGEND_LIMIT:
         return []
-    trace = _trace_type(dims)
+    trace = go.Scatter if dims == 2 else go.Scatter3d
     empty = {k: [None] for k in ("x", "y", "z")[:dims]}
     return [trace(**empty, mode="markers", name=plain(name), marker={"color": col, "size": 8},
                   hoverinfo="skip", visible="legendonly" if name in hidden else True)

@@ -24,15 +24,20 @@ OUTSIDE_LIMIT = 12
 
 def tile(data: ExplorerData, row: int, *, caption: str = "", badge: str | None = None,
          size: int = 72) -> html.Div:
-    """A clickable thumbnail of ``row`` with a caption and an optional same/other badge."""
+    """A clickable thumbnail of ``row`` with a caption and an optional same/other badge.
+
+    Two components: the caption and the corner's full-resolution button are drawn by the
+    style sheet from ``data-caption`` (``assets/style.css``, ``assets/viewer.css``; the
+    corner's click is ``assets/viewer.js``'s). Every component costs the page's renderer
+    on each update: a lasso's panel of 36 tiles drew in about 300 ms less this way than
+    with four components a tile (``benchmarks/RESULTS.md``, issue 16)."""
     classes = "tile" + (f" {badge}" if badge else "")
     return html.Div(id={"type": ids.TILE, "row": int(row)}, className=classes,
-                    n_clicks=0, title=str(data.paths[row]), **{"data-row": str(int(row))},
-                    children=[html.Img(src=thumbnail_url(data.ids[row]), width=size,
-                                       height=size, className="thumb", alt=str(data.paths[row])),
-                              html.Span("⤢", className="open-viewer",
-                                        title="open at full resolution (or double-click)"),
-                              html.Div(caption, className="caption")])
+                    n_clicks=0, title=str(data.paths[row]),
+                    **{"data-row": str(int(row)), "data-caption": str(caption)},
+                    children=html.Img(src=thumbnail_url(data.ids[row]), width=size,
+                                      height=size, className="thumb",
+                                      alt=str(data.paths[row])))
 
 
 def _format(value) -> str:

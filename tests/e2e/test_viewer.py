@@ -133,3 +133,24 @@ def test_open_zoom_scale_bar_data_bar_compare_and_escape(page, sem_url, sem_anal
     page.get_by_label("linked zoom").check()
     page.locator("#viewer-close").click()
     page.locator("#viewer.open").wait_for(state="detached", timeout=10_000)
+
+    # a tile's corner button (drawn by the style sheet) opens the viewer with one click;
+    # a click elsewhere on the tile does not (it focuses the tile's image)
+    tile = page.locator("#instance-panel .neighbours .tile").nth(1)
+    other = tile.evaluate("t => t.querySelector('img').getAttribute('src')"
+                          ".split('/').pop().split('.')[0]")
+    tile.hover()
+    assert tile.evaluate("t => getComputedStyle(t, '::before').visibility") == "visible"
+    box = tile.bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 9, box["y"] + 9)
+    page.locator("#viewer.open").wait_for(timeout=10_000)
+    page.wait_for_function(f"url => {{ const g = {MAIN}; return g && g.layout.images &&"
+                           " g.layout.images[0].source === url; }",
+                           arg=f"/images/{other}.png", timeout=30_000)
+    page.keyboard.press("Escape")
+    page.locator("#viewer.open").wait_for(state="detached", timeout=10_000)
+    tile = page.locator("#instance-panel .neighbours .tile").nth(2)
+    box = tile.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+    page.wait_for_timeout(500)
+    assert not page.locator("#viewer").is_visible()

@@ -31,6 +31,8 @@ def test_scatter_is_one_trace_in_row_order_without_customdata():
     assert main.type == "scattergl" and main.customdata is None
     np.testing.assert_array_equal(main.x, COORDS[:, 0])  # pointNumber == row
     assert [t.name for t in fig.data[LEGEND_START:]] == ["a", "b", "(none)"]
+    # the legend's entries draw no point: SVG traces, which cost a redraw far less
+    assert {t.type for t in fig.data[LEGEND_START:]} == {"scatter"}
     assert fig.layout.dragmode == "lasso"
     payload = json.loads(fig.to_json())["data"][MAIN]
     assert "bdata" in payload["x"] and "bdata" in payload["marker"]["color"]
