@@ -6,6 +6,8 @@
     let restoring = null;  // the entry going back is putting into the stores
 
     function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+    // a selection: rows, or a density map's lasso kept as its shape (explorer/density_view)
+    function selects(rows) { return Array.isArray(rows) ? rows.length > 0 : Boolean(rows); }
 
     function remember(rows, focus, node) {
         const entry = {topograph: true, rows: rows || [], focus: focus === undefined ? null : focus,
@@ -18,7 +20,7 @@
         if (current && current.topograph && same(current, entry)) {
             return window.dash_clientside.no_update;  // what going back just restored
         }
-        if (current && current.topograph && !entry.rows.length && current.rows.length
+        if (current && current.topograph && !selects(entry.rows) && selects(current.rows)
                 && same([current.focus, current.node], [entry.focus, entry.node])) {
             return window.dash_clientside.no_update;  // a new lasso first clears the old one
         }
@@ -40,7 +42,8 @@
         window.setTimeout(function () { restoring = null; }, 1500);
         const gd = document.querySelector("#latent-scatter .js-plotly-plot");
         if (gd && window.Plotly && gd.data && gd.data.length && gd.data[0].type !== "scatter3d") {
-            window.Plotly.restyle(gd, {selectedpoints: [entry.rows.length ? entry.rows : null]}, [0]);
+            const rows = Array.isArray(entry.rows) && entry.rows.length ? entry.rows : null;
+            window.Plotly.restyle(gd, {selectedpoints: [rows]}, [0]);
         }
         set("selected-points", {data: entry.rows});
         set("focus-row", {data: entry.focus});

@@ -4,7 +4,7 @@ what tests and benchmarks call directly."""
 
 from __future__ import annotations
 
-from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update
+from dash import MATCH, Dash, Input, Output, State, ctx, no_update
 
 from explorer import ids
 from explorer.config import AppConfig, kept_selection
@@ -184,16 +184,13 @@ def _register_scatter(app: Dash, config: AppConfig) -> None:
 
 
 def _register_panels(app: Dash, config: AppConfig) -> None:
+    # (a click on a thumbnail tile focuses its row in the browser: assets/tiles.js)
     @app.callback(Output(ids.FOCUS_ROW, "data"),
                   Input(ids.SCATTER, "clickData"),
-                  Input({"type": ids.TILE, "row": ALL}, "n_clicks"),
                   State(ids.PROJECTION_KEY, "data"), State(ids.LEGEND_STATE, "data"),
                   State(ids.ROW_FILTER, "data"), State(ids.VIEW, "data"),
                   prevent_initial_call=True)
-    def _focus(event, _tile_clicks, pkey, legend, groups, view):
-        trigger = ctx.triggered_id
-        if isinstance(trigger, dict):  # a thumbnail tile: focus its row
-            return trigger["row"] if ctx.triggered[0]["value"] else no_update
+    def _focus(event, pkey, legend, groups, view):
         return focus_from_click(config, pkey, legend, event, groups, view)
 
     # A new analysis (other weights...) or a new cut redraws the Point panel too: its
@@ -210,12 +207,13 @@ def _register_panels(app: Dash, config: AppConfig) -> None:
     # a list of rows (~6 bytes a point) before anything goes to the server.
     # The rows are kept in the tab's session storage with the folder they belong to: a
     # reload shows the same selection, a server now exploring another folder ignores it.
-    # On a density map the selection's shape goes to the server instead (its points are
-    # not all in the browser): explorer.density_view.
+    # On a density map the selection is the lasso's shape instead (its points are not all
+    # in the browser), resolved by each consumer: explorer.density_view.shape_rows.
     app.clientside_callback(SELECTED_ROWS_JS, Output(ids.SELECTED_POINTS, "data"),
-                            Output(ids.SELECTION_FOLDER, "data"), Output(ids.LASSO_SHAPE, "data"),
+                            Output(ids.SELECTION_FOLDER, "data"),
                             Input(ids.SCATTER, "selectedData"), State(ids.FOLDER_TAG, "data"),
-                            State(ids.SCATTER, "figure"), prevent_initial_call=True)
+                            State(ids.SCATTER, "figure"), State(ids.PROJECTION_KEY, "data"),
+                            prevent_initial_call=True)
 
     # The selection is the selected rows minus the classes hidden through the legend and
     # the rows outside the scale-group filter, recomputed server-side on each use, so the

@@ -60,8 +60,16 @@ def folder_tag(config: AppConfig) -> str:
     return hashlib.sha256(str(config.images).encode()).hexdigest()[:12]
 
 
-def kept_selection(config: AppConfig, rows: list[int] | None,
+def kept_selection(config: AppConfig, selection: list[int] | dict | None,
                    folder: str | None) -> list[int] | None:
-    """The browser's kept selection ``rows`` if it was made on this server's folder (its
-    tag ``folder`` is :func:`folder_tag`), else None (never apply another folder's rows)."""
-    return rows if folder == folder_tag(config) else None
+    """The rows of the browser's kept ``selection`` if it was made on this server's folder
+    (its tag ``folder`` is :func:`folder_tag`), else None (never apply another folder's
+    rows). ``selection``: rows, or a density map's lasso kept as its shape
+    (:func:`explorer.density_view.shape_rows`)."""
+    if folder != folder_tag(config):
+        return None
+    if isinstance(selection, dict):
+        from explorer.density_view import shape_rows
+
+        return shape_rows(config, selection)
+    return selection

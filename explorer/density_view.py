@@ -11,7 +11,8 @@ reads them), so hover, click and the highlight name image rows.
 Which rows the main trace holds follows from the coordinates and the zoom window alone
 (:func:`dense_map`), kept in the browser's ``ids.DENSITY_WINDOW`` store with the
 projection it belongs to; every callback that colours the main trace colours those rows.
-A lasso or box is resolved against the coordinates server-side (:func:`lasso_rows`).
+A lasso or box is kept as its shape and resolved against the coordinates server-side
+(:func:`shape_rows`).
 
 The selection (a lasso, a search, a selection kept over a reload) and the hierarchy's
 highlight are drawn too (:func:`main_trace_view`): while the map is an image its main
@@ -23,6 +24,7 @@ zoomed to points, the selected ones among them are selected as on any map.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -206,6 +208,12 @@ def window_from_relayout(relayout: dict | None, current: Window,
     return tuple(float(v) for v in new["x"] + new["y"]) if changed else None
 
 
+def moves_axes(relayout: dict | None) -> bool:
+    """Whether Plotly's ``relayoutData`` event zooms or pans (an axis range or autorange
+    changes), not only a lasso's outline (``selections``) or the drag mode."""
+    return any(str(key).startswith(("xaxis.", "yaxis.")) for key in relayout or {})
+
+
 def window_store(pkey: str, coords: np.ndarray, window: Window,
                  shown: list[int] = ()) -> dict | None:
     """The ``ids.DENSITY_WINDOW`` value of a zoom to ``window`` whose image shows the
@@ -316,42 +324,60 @@ def main_trace_view(config: AppConfig, pkey: str | None, relayout: dict | None,
     return patch, new_store
 
 
-def lasso_view(config: AppConfig, pkey: str | None, shape: dict | None, folder: str):
-    """(selected rows, folder tag) of a lasso or box drawn on a density map: the rows
-    inside its shape (``ids.LASSO_SHAPE``), whatever the map shows at the time. Nothing
-    for other maps (the browser reads their selected points)."""
-    from dash import no_update
+def shape_rows(config: AppConfig, selection: dict) -> list[int] | None:
+    """The rows of a selection kept as its shape, ``{"shape": {"lassoPoints"|"range"},
+    "pkey": projection}``: a lasso or box drawn on the density map of ``pkey``, resolved
+    against that projection's coordinates whatever the map shows now (its points are not
+    all in the browser). None when the projection cannot be had (no selection).
 
-    dense = dense_map(config, pkey, None) if pkey else None
-    if dense is None:
-        return no_update, no_update
-    return lasso_rows(dense.coords, shape).tolist(), folder  # no shape: deselected
+    Every consumer of the selection (panel, facets, map, hierarchy) resolves it through
+    :func:`explorer.config.kept_selection`; the same shape is resolved once."""
+    import json
+
+    shape, pkey = selection.get("shape"), selection.get("pkey")
+    if not isinstance(shape, dict) or not isinstance(pkey, str):
+        return None
+    try:
+        return list(_shape_rows(config, pkey, json.dumps(shape, sort_keys=True)))
+    except (KeyError, ValueError, OSError):  # a projection this server cannot make
+        return None
 
 
-#: The browser's part of a selection (see ``explorer.callbacks``): on a density map the
-#: selection's shape goes to the server (:func:`lasso_view`), not the selected points.
+@lru_cache(maxsize=16)
+def _shape_rows(config: AppConfig, pkey: str, shape: str) -> tuple[int, ...]:
+    import json
+
+    from explorer.state import load_coords
+
+    return tuple(lasso_rows(load_coords(config, pkey), json.loads(shape)).tolist())
+
+
+#: The browser's part of a selection (see ``explorer.callbacks``): Plotly's selected
+#: points become rows; on a density map, whose main trace holds few of its points, the
+#: selection is the lasso's or box's shape with its projection (:func:`shape_rows`): no
+#: rows travel, and no round trip turns the shape into rows before the panel is asked.
 #: A selection event without a lasso or box is no user's: Plotly sends one when the page
 #: sets a selection itself (a search, a highlight: :func:`explorer.figures.select_rows`),
 #: and it must not undo that selection. A deselection (double-click) comes as null.
-SELECTED_ROWS_JS = """function (selected, folder, figure) {
+SELECTED_ROWS_JS = """function (selected, folder, figure, pkey) {
     const none = window.dash_clientside.no_update;
     const dense = figure && figure.layout && figure.layout.meta &&
         figure.layout.meta.density_map;
-    if (!selected) { return dense ? [none, none, null] : [[], folder, none]; }
-    if (!(selected.lassoPoints || selected.range)) { return [none, none, none]; }
+    if (!selected) { return [[], folder]; }
+    if (!(selected.lassoPoints || selected.range)) { return [none, none]; }
     if (dense) {
-        return [none, none, {lassoPoints: selected.lassoPoints || null,
-                             range: selected.range || null}];
+        return [{shape: {lassoPoints: selected.lassoPoints || null,
+                         range: selected.range || null}, pkey: pkey}, folder];
     }
-    if (!selected.points) { return [[], folder, none]; }
+    if (!selected.points) { return [[], folder]; }
     const rows = [];
     for (const p of selected.points) { if (p.curveNumber === 0) { rows.push(p.pointNumber); } }
-    return [rows, folder, none];
+    return [rows, folder];
 }"""
 
 
 def register_density_callbacks(app, config: AppConfig) -> None:
-    """The main-trace (zoom, selection) and lasso callbacks of a density map."""
+    """The main-trace callback of a density map (zoom, selection, highlight)."""
     from dash import Input, Output, State, ctx, no_update
 
     from explorer import ids
@@ -374,13 +400,11 @@ def register_density_callbacks(app, config: AppConfig) -> None:
             return no_update, no_update  # not a density map: Plotly draws both itself
         selected = marked_rows(config, key, view, highlight,
                                kept_selection(config, points, folder))
-        moved = ctx.triggered_id == ids.SCATTER
+        # a lasso sends its outline (a relayout that moves no axis) with its selection,
+        # in one request: the selection is drawn, the window stays
+        triggered = set(ctx.triggered_prop_ids.values())
+        moved = ids.SCATTER in triggered and moves_axes(relayout)
+        if triggered == {ids.SCATTER} and not moved:
+            return no_update, no_update  # a lasso's outline or a drag mode: nothing to draw
         return main_trace_view(config, pkey, relayout if moved else None, store, legend,
                                groups, view, opacity, selected)
-
-    @app.callback(Output(ids.SELECTED_POINTS, "data", allow_duplicate=True),
-                  Output(ids.SELECTION_FOLDER, "data", allow_duplicate=True),
-                  Input(ids.LASSO_SHAPE, "data"), State(ids.PROJECTION_KEY, "data"),
-                  State(ids.FOLDER_TAG, "data"), prevent_initial_call=True)
-    def _lasso(shape, pkey, folder):
-        return lasso_view(config, pkey, shape, folder)

@@ -41,12 +41,11 @@ PROJECTION_KEY = "projection-key"        # analysis key + projection parameters
 PROJECTION_REQUEST = "projection-request"  # a projection not yet cached: run the job
 LEGEND_STATE = "legend-state"            # {"column", "categories", "hidden"}
 FOCUS_ROW = "focus-row"                  # the row shown in the instance panel
-SELECTED_POINTS = "selected-points"      # rows of the last lasso/box (made in the browser)
+SELECTED_POINTS = "selected-points"      # rows of the last lasso/box, or its shape (density map)
 SELECTION_FOLDER = "selection-folder"    # the folder tag those rows belong to (session)
 FOLDER_TAG = "folder-tag"                # the server's folder tag (explorer.config.folder_tag)
 SELECTION_PAGE = "selection-page"
 DENSITY_WINDOW = "density-window"  # a density map: {"pkey", "window", "shown"} (None: overview)
-LASSO_SHAPE = "lasso-shape"              # a density map's lasso {"lassoPoints"|"range"}
 
 # Centre: latent space and view controls
 SCATTER = "latent-scatter"
@@ -76,4 +75,3 @@ SEARCH_INPUT = "search-input"            # find a cluster name, a file name or a
 SEARCH_STATUS = "search-status"          # what the search matched
 EXPORT_BUTTON = "export-button"
 EXPORT_DOWNLOAD = "export-download"
-TILE = "tile"                            # pattern-matching {"type": TILE, "row": int}

@@ -203,7 +203,11 @@ def _right() -> html.Div:
                 ]),
             ]),
             _search_box(),
-            html.Div(id=ids.SELECTION_PANEL, children=html.Div(SELECTION_HINT, className="hint")),
+            # the hint is Markdown so that the page loads Dash's Markdown renderer, which
+            # draws every thumbnail grid (explorer.panels), as it opens: not at the first
+            # selection, when the grid would appear after its count
+            html.Div(id=ids.SELECTION_PANEL,
+                     children=dcc.Markdown(SELECTION_HINT, className="hint")),
             dcc.Download(id=ids.EXPORT_DOWNLOAD),
         ]),
     ])
@@ -218,7 +222,7 @@ def build_layout(config: AppConfig | None = None) -> html.Div:
         dcc.Store(id=ids.SELECTION_FOLDER, storage_type="session"),
         dcc.Store(id=ids.FOLDER_TAG, data=folder_tag(config or AppConfig())),
         dcc.Store(id=ids.SELECTION_PAGE, data=0),
-        dcc.Store(id=ids.DENSITY_WINDOW), dcc.Store(id=ids.LASSO_SHAPE),  # explorer.density_view
+        dcc.Store(id=ids.DENSITY_WINDOW),  # explorer.density_view
         html.Div(id=ids.APP_ERROR, className="app-error", role="alert", n_clicks=0,
                  title="click to dismiss"),
         html.Div(id=ids.SIGNED_IN, className="signed-in"),

@@ -20,6 +20,7 @@ from explorer.state import (
     View,
     clusters_curve,
     load_analysis,
+    load_data,
     load_match,
     load_run,
     names_store,
@@ -204,7 +205,7 @@ def marked_rows(config: AppConfig, key: str | None, view, highlight: dict | None
         return lit.tolist()
     if not key or not selected:
         return None
-    n_rows = len(_run(config, key, view).clustering.labels)
+    n_rows = load_data(config, key).n_rows  # the page's rows, whatever the cut
     return [int(r) for r in selected if 0 <= int(r) < n_rows] or None
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.appserver import running_app
-from tests.e2e.test_dashboard import GD, SCATTER, isolated_point
+from tests.e2e.test_dashboard import GD, SCATTER, isolated_point, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -180,3 +180,34 @@ def test_a_search_is_drawn_over_the_image_and_its_points_open_their_rows(page, d
         "row => { const td = document.querySelector('#instance-panel table.meta td');"
         " return td && td.innerText == row; }", arg=str(clicked["row"]), timeout=30_000)
     assert query in page.inner_text("#instance-panel")
+
+
+def test_a_lasso_on_the_image_selects_its_images_and_draws_them_over_it(page, dense_url):
+    """A lasso drawn on the overview image selects the images inside it (the page holds
+    none of their points: the server resolves the lasso's shape) and draws them as
+    outlined points over the image, with the selection panel's tiles among them."""
+    page.goto(dense_url)
+    wait_for_overview(page)
+    wait_idle(page)
+    fx, fy = densest_spot(page)
+    area = page.locator(f"{SCATTER} .nsewdrag").bounding_box()
+    corners = [(min(max(fx + dx, 0.02), 0.98), min(max(fy + dy, 0.02), 0.98))
+               for dx, dy in ((-0.1, -0.1), (0.1, -0.1), (0.1, 0.1), (-0.1, 0.1), (-0.1, -0.1))]
+    points = [(area["x"] + area["width"] * x, area["y"] + area["height"] * y) for x, y in corners]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+    page.locator("#selection-count").wait_for(timeout=30_000)
+    selected = int(page.inner_text("#selection-count").split()[0])
+    assert 0 < selected < 2000
+    page.wait_for_function(
+        f"""n => {{ const gd = {GD}, d = gd._fullData[0];
+            return d.x.length === n && d.customdata && d.customdata.length === n
+                && gd._fullLayout.images.length === 1 && d.marker.line.width === 1; }}""",
+        arg=selected, timeout=30_000)
+    drawn = set(page.evaluate(f"() => Array.from({GD}._fullData[0].customdata)"))
+    tiles = page.locator("#selection-grid .tile").evaluate_all(
+        "els => els.map(e => Number(e.dataset.row))")
+    assert tiles and set(tiles) <= drawn

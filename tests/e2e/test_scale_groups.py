@@ -76,6 +76,8 @@ def test_colour_by_scale_group_then_filter_to_one_group(page, sem_url, sem_folde
     shown = enclosed - outside
     page.locator("#selection-count").wait_for(timeout=20_000)
     assert page.locator("#selection-count").inner_text().startswith(f"{len(shown)} selected")
+    page.wait_for_function("n => document.querySelectorAll('#selection-grid .tile').length"
+                           " === n", arg=len(shown), timeout=20_000)
     tiles = page.locator("#selection-grid .tile").evaluate_all(
         "els => els.map(e => Number(e.dataset.row))")
     assert set(tiles) == shown and len(shown) >= 5

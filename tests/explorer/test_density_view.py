@@ -8,7 +8,6 @@ import json
 
 import numpy as np
 import pytest
-from dash import no_update
 from plotly.io.json import to_json_plotly
 
 from explorer.colouring import colouring
@@ -24,11 +23,12 @@ from explorer.density_view import (
     OUTLINE,
     in_polygon,
     lasso_rows,
-    lasso_view,
     main_trace_view,
+    moves_axes,
     opening_store,
     point_rgb,
     point_weights,
+    shape_rows,
     shown_sample,
     window_from_relayout,
     window_store,
@@ -117,6 +117,11 @@ def test_the_window_follows_plotly_relayout_events():
     assert window_from_relayout({"yaxis.range": [7, 8]}, now, full) == (1.0, 2.0, 7.0, 8.0)
     assert window_from_relayout({"xaxis.autorange": True, "yaxis.autorange": True}, now,
                                 full) == full
+    # a lasso's outline or a drag mode moves no axis: the selection, not the window
+    assert not moves_axes({"selections": [{"type": "path"}]})
+    assert not moves_axes({"dragmode": "zoom"}) and not moves_axes(None)
+    assert moves_axes({"xaxis.range[0]": 5, "xaxis.range[1]": 6})
+    assert moves_axes({"yaxis.autorange": True})
 
 
 def test_a_window_showing_every_point_is_the_overview():
@@ -288,17 +293,27 @@ def test_a_recolour_at_overview_draws_a_new_image(dense_page):
 
 
 def test_a_lasso_on_the_density_map_selects_the_rows_inside_its_polygon(dense_page):
+    """The browser keeps a density map's lasso as its shape; every consumer of the
+    selection gets the rows inside it, on the projection it was drawn on."""
+    from explorer.config import folder_tag, kept_selection
     from explorer.state import load_coords
 
     config, pkey = dense_page
     coords = load_coords(config, pkey)
     x0, x1, y0, y1 = window_of(coords)
     xm = (x0 + x1) / 2
-    shape = {"lassoPoints": {"x": [x0, xm, xm, x0], "y": [y0, y0, y1, y1]}}
-    rows, folder = lasso_view(config, pkey, shape, "tag")
-    assert rows == np.flatnonzero(coords[:, 0] < xm).tolist() and folder == "tag"
-    assert lasso_view(dataclasses.replace(config, density_image_above=12), pkey, shape,
-                      "tag") == (no_update, no_update)
+    shape = {"lassoPoints": {"x": [x0, xm, xm, x0], "y": [y0, y0, y1, y1]}, "range": None}
+    left = np.flatnonzero(coords[:, 0] < xm).tolist()
+    assert 0 < len(left) < len(coords)
+    selection = {"shape": shape, "pkey": pkey}
+    assert shape_rows(config, selection) == left
+    assert kept_selection(config, selection, folder_tag(config)) == left
+    assert kept_selection(config, selection, "another folder's tag") is None
+    box = {"shape": {"lassoPoints": None, "range": {"x": [x0, xm], "y": [y0, y1]}},
+           "pkey": pkey}
+    assert shape_rows(config, box) == left
+    assert shape_rows(config, {"shape": shape, "pkey": "no such projection"}) is None
+    assert shape_rows(config, {"shape": "not a shape", "pkey": pkey}) is None
 
 
 def test_a_zoomed_window_keeps_the_whole_maps_colour_scale():

@@ -31,6 +31,7 @@ from explorer.views import (
     selection_rows,
     selection_view,
 )
+from tests.tiles import tile_rows
 
 PCA2 = {"method": "pca", "dims": 2, "seed": 0, "perplexity": 30, "n_neighbors": 15,
         "min_dist": 0.1}
@@ -120,23 +121,11 @@ def test_rows_outside_the_filter_are_transparent_and_never_picked(sem_keys):
     # the thumbnails of neighbours and of the nearest images outside a selection, too
     inside = int(np.flatnonzero(~outside)[0])
     panel, _ = instance_view(config, pkey, inside, 12, ["1-2 um"])
-    assert set(_tile_rows(panel)) == set(np.flatnonzero(~outside)) - {inside}
+    assert set(tile_rows(panel)) == set(np.flatnonzero(~outside)) - {inside}
     panel, _ = selection_view(config, pkey, [inside], 0, ["1-2 um"])
-    assert set(_tile_rows(panel)) == set(np.flatnonzero(~outside))
+    assert set(tile_rows(panel)) == set(np.flatnonzero(~outside))
     panel, _ = selection_view(config, pkey, [inside], 0, [])
-    assert set(_tile_rows(panel)) > set(np.flatnonzero(~outside))
-
-
-def _tile_rows(component) -> list[int]:
-    """Rows of every thumbnail tile in a Dash component tree."""
-    found = []
-    if isinstance(getattr(component, "id", None), dict) and component.id.get("type") == "tile":
-        found.append(component.id["row"])
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list) else [children]:
-        if child is not None and not isinstance(child, str):
-            found += _tile_rows(child)
-    return found
+    assert set(tile_rows(panel)) > set(np.flatnonzero(~outside))
 
 
 def test_the_server_flag_restricts_the_analysis_to_a_group(sem_folder, sem_cache, tmp_path):

@@ -36,6 +36,7 @@ from tests.hostile_text import (
     formula_cells,
     write_hostile_folder,
 )
+from tests.tiles import tile_rows, tiles_of
 
 PCA2 = {"method": "pca", "dims": 2, "seed": 0, "perplexity": 30, "n_neighbors": 15,
         "min_dist": 0.1}
@@ -199,8 +200,8 @@ def test_click_fills_the_instance_panel_with_neighbours(app_config, keys):
     panel, patch = instance_view(app_config, pkey, row, 4)
     text = str(panel)
     assert "/thumbnails/" in text and "bottom-right-3.png" in text
-    tiles = panel.children[-1].children
-    assert len(tiles) == 4 and all("same" in t.className for t in tiles)  # blobs are far apart
+    tiles = tiles_of(panel)
+    assert len(tiles) == 4 and all("same" in t["class"] for t in tiles)  # blobs are far apart
     neighbours = [op for op in ops(patch) if op["location"][:2] == ["data", NEIGHBOURS]]
     assert any(len(op["params"]["value"]) == 4 for op in neighbours)
     show, _, card = hover_view(app_config, pkey, None,
@@ -213,9 +214,9 @@ def test_selection_panel_pages_and_export(app_config, keys):
     panel, page = selection_view(app_config, pkey, [0, 1, 2], 4)
     assert page == 0 and "3 selected" in str(panel)
     grid = [c for c in panel.children if getattr(c, "id", None) == "selection-grid"][0]
-    assert [t.id["row"] for t in grid.children] == [0, 1, 2]
+    assert tile_rows(grid) == [0, 1, 2]
     outside = [c for c in panel.children if getattr(c, "id", None) == "outside-grid"][0]
-    assert {t.id["row"] for t in outside.children}.isdisjoint({0, 1, 2})
+    assert set(tile_rows(outside)).isdisjoint({0, 1, 2}) and tile_rows(outside)
     # the folded table carries no rows; opened, it holds the panel's rows (hidden
     # categories left out, as in the grid)
     folded = [c for c in panel.children if getattr(c, "className", "") == "selection-table"][0]
