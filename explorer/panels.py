@@ -2,8 +2,8 @@
 
 Images are thumbnails served by URL (``/thumbnails/<id>.png``, cached by the browser).
 A grid of thumbnails is ONE component (:func:`thumbnail_grid`): each Dash component
-costs the page's renderer on every update, and a lasso's panel of 36 tiles as four
-components each (144 in all) took longer to draw than everything else the lasso does
+costs the page's renderer on every update, and a lasso's panel with 36 tiles of four
+components each (153 components) took two renderer tasks of 150-180 ms to draw
 (``benchmarks/RESULTS.md``, issue 16). A click on a tile focuses its row
 (``assets/tiles.js``: the tile's ``data-row`` into :data:`explorer.ids.FOCUS_ROW`).
 """
