@@ -338,18 +338,21 @@ def shape_rows(config: AppConfig, selection: dict) -> list[int] | None:
     if not isinstance(shape, dict) or not isinstance(pkey, str):
         return None
     try:
-        return list(_shape_rows(config, pkey, json.dumps(shape, sort_keys=True)))
+        return _shape_rows(config, pkey, json.dumps(shape, sort_keys=True)).tolist()
     except (KeyError, ValueError, OSError):  # a projection this server cannot make
         return None
 
 
-@lru_cache(maxsize=16)
-def _shape_rows(config: AppConfig, pkey: str, shape: str) -> tuple[int, ...]:
+@lru_cache(maxsize=8)
+def _shape_rows(config: AppConfig, pkey: str, shape: str) -> np.ndarray:
+    """The rows (sorted int64, read-only) inside the JSON ``shape`` on ``pkey``'s map."""
     import json
 
     from explorer.state import load_coords
 
-    return tuple(lasso_rows(load_coords(config, pkey), json.loads(shape)).tolist())
+    rows = lasso_rows(load_coords(config, pkey), json.loads(shape))
+    rows.flags.writeable = False
+    return rows
 
 
 #: The browser's part of a selection (see ``explorer.callbacks``): Plotly's selected
