@@ -117,9 +117,10 @@ def facet_panel(data: ExplorerData, *, selected_rows, choices: dict | None,
 
 
 def _facet_block(column: str, bars: list[FacetBar], more: int, *, any_selected: bool):
-    """One facet: a heading and one button a bar. The count (``data-count``) and the
-    filled share (``--fill``) are drawn by the style sheet (``assets/feedback.css``): one
-    component a bar, as every component costs the page's renderer on each selection."""
+    """One facet: a heading and one button a bar. The count (``data-count``, room kept
+    for it on the right) and the filled share (``--fill``) are drawn by the style sheet
+    (``assets/feedback.css``): one component a bar, as every component costs the page's
+    renderer on each selection."""
     top = max((b.shown for b in bars), default=1)
     rows = []
     for bar in bars:
@@ -129,7 +130,8 @@ def _facet_block(column: str, bars: list[FacetBar], more: int, *, any_selected: 
             bar.value, id={"type": FACET, "column": column, "value": bar.value}, n_clicks=0,
             className="facet-bar" + (" chosen" if bar.chosen else ""),
             title=f"{column} = {bar.value}: click to show only these (again to undo)",
-            style={"--fill": f"{100 * fill:.0f}%"}, **{"data-count": count}))
+            style={"--fill": f"{100 * fill:.0f}%", "paddingRight": f"calc({len(count)}ch + 8px)"},
+            **{"data-count": count}))
     if more:
         rows.append(html.Div(f"{more} more", className="hint"))
     return html.Div(className="facet", children=[html.H4(column), *rows])
