@@ -14,7 +14,7 @@ import math
 from html import escape
 
 import numpy as np
-from dash import html
+from dash import dcc, html
 from dash.development.base_component import Component
 
 from explorer import ids
@@ -34,8 +34,6 @@ def thumbnail_grid(data: ExplorerData, rows, captions, *, class_name: str,
     same/other ``badge``) as one component: their HTML in a ``dcc.Markdown`` (Dash's
     JSX parser renders it, dropping ``on*`` attributes and scripts; every text in it is
     escaped by :func:`tile_html` besides). ``empty``: the hint shown for no rows."""
-    from dash import dcc
-
     extra = {"id": grid_id} if grid_id else {}
     if len(rows) == 0:
         return html.Div(html.Div(empty, className="hint") if empty else [],
