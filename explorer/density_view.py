@@ -23,6 +23,7 @@ zoomed to points, the selected ones among them are selected as on any map.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -332,8 +333,6 @@ def shape_rows(config: AppConfig, selection: dict) -> list[int] | None:
 
     Every consumer of the selection (panel, facets, map, hierarchy) resolves it through
     :func:`explorer.config.kept_selection`; the same shape is resolved once."""
-    import json
-
     shape, pkey = selection.get("shape"), selection.get("pkey")
     if not isinstance(shape, dict) or not isinstance(pkey, str):
         return None
@@ -346,8 +345,6 @@ def shape_rows(config: AppConfig, selection: dict) -> list[int] | None:
 @lru_cache(maxsize=8)
 def _shape_rows(config: AppConfig, pkey: str, shape: str) -> np.ndarray:
     """The rows (sorted int64, read-only) inside the JSON ``shape`` on ``pkey``'s map."""
-    import json
-
     from explorer.state import load_coords
 
     rows = lasso_rows(load_coords(config, pkey), json.loads(shape))

@@ -40,14 +40,25 @@ def write_hostile_folder(folder: Path, *, per_class: int = 15) -> Path:
     each class and the second) and the first image labelled :data:`HOSTILE_LABEL`.
     Returns the labels CSV (columns path,label)."""
     labels = write_blob_images(folder, per_class=per_class)
+    rows = [0, 1, per_class, per_class + 1]
+    rename_images(folder, labels, dict(zip(rows, HOSTILE_FILES, strict=True)),
+                  {0: HOSTILE_LABEL})
+    return labels
+
+
+def rename_images(folder: Path, labels: Path, names: dict[int, str],
+                  new_labels: dict[int, str] | None = None) -> None:
+    """Rename the images of rows ``names`` (row of ``labels`` -> new file name) in
+    ``folder`` and give rows of ``new_labels`` that label; ``labels`` (columns path,label)
+    is rewritten to match."""
     with labels.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    for row, new in zip(rows[:2] + rows[per_class:per_class + 2], HOSTILE_FILES, strict=True):
-        (folder / row["path"]).rename(folder / new)
-        row["path"] = new
-    rows[0]["label"] = HOSTILE_LABEL
+    for i, new in names.items():
+        (folder / rows[i]["path"]).rename(folder / new)
+        rows[i]["path"] = new
+    for i, label in (new_labels or {}).items():
+        rows[i]["label"] = label
     with labels.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["path", "label"])
         writer.writeheader()
         writer.writerows(rows)
-    return labels

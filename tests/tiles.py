@@ -26,12 +26,11 @@ def tiles_of(component) -> list[dict[str, str]]:
     """Every tile in ``component``'s tree, in order: its attributes (``class``,
     ``data-row``, ``data-caption``, ``title``) and its image's ``src`` and ``alt``, with
     character references decoded."""
-    found = []
     if getattr(component, "dangerously_allow_html", False):
         parser = _Tiles()
         parser.feed(component.children)
-        found += parser.tiles
-        return found
+        return parser.tiles
+    found = []
     children = getattr(component, "children", None)
     for child in children if isinstance(children, list) else [children]:
         if child is not None and not isinstance(child, str):

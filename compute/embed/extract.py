@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from compute._parallel import usable_cores
 from compute.embed.preprocess import Preprocessing
 from compute.embed.store import FeatureStore
 from compute.ingest import Dataset, ImageRecord, load_image
@@ -24,8 +25,6 @@ log = logging.getLogger(__name__)
 
 def default_workers() -> int:
     """Decoding processes: one per core beyond the first, at most 4 (0 on one core)."""
-    from compute._parallel import usable_cores
-
     return min(4, usable_cores() - 1)
 
 

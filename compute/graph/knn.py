@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from compute._parallel import usable_cores
 from compute.arrays import as_points, unit_scale
 from compute.progress import ProgressFn, report
 
@@ -291,8 +292,6 @@ def _set_faiss_threads() -> None:
     """The cores this process may use (:func:`compute._parallel.usable_cores`), unless
     OMP_NUM_THREADS says otherwise."""
     import faiss
-
-    from compute._parallel import usable_cores
 
     faiss.omp_set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or usable_cores()))
 

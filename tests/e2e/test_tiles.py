@@ -3,12 +3,11 @@
 or JSX must arrive as text. Real headless Chromium against ``python app.py`` on a small
 folder whose file names are hostile."""
 
-import csv
-
 import pytest
 
 from tests.appserver import running_app
 from tests.e2e.test_dashboard import wait_for_points
+from tests.hostile_text import rename_images
 from tests.imagefiles import write_blob_images
 
 pytestmark = pytest.mark.e2e
@@ -24,15 +23,7 @@ def hostile_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e-tiles")
     images = root / "images"
     labels = write_blob_images(images, per_class=PER_CLASS)
-    with labels.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    for row, name in zip(rows, NAMES, strict=False):
-        (images / row["path"]).rename(images / name)
-        row["path"], row["label"] = name, LABEL
-    with labels.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["path", "label"])
-        writer.writeheader()
-        writer.writerows(rows)
+    rename_images(images, labels, dict(enumerate(NAMES)), dict.fromkeys(range(len(NAMES)), LABEL))
     with running_app(["--images", str(images), "--labels", str(labels),
                       "--cache-dir", str(root / "cache"), "--names", str(root / "names.sqlite")],
                      log=root / "app.log") as (url, _):
